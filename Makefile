@@ -1,0 +1,92 @@
+# Vesper build. `make` builds the server; `make test` runs every test;
+# `make SANITIZE=1` builds with ASan+UBSan into build-san/.
+CC ?= gcc
+PKGS := jemalloc
+SANITIZE ?= 0
+OPT ?= -O2
+BUILD := build
+ifeq ($(SANITIZE),1)
+BUILD := build-san
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+PKGS :=
+endif
+
+# A missing library stops the build with the package to install.
+define need_pkg
+$(if $(shell pkg-config --exists $(1) && echo yes),,$(error missing library '$(1)': run 'make deps' or 'apt-get install -y $(2)'))
+endef
+
+ifneq ($(PKGS),)
+$(call need_pkg,jemalloc,libjemalloc-dev)
+MALLOC_LIBS := $(shell pkg-config --libs jemalloc)
+else
+MALLOC_CFLAGS := -DVESPER_LIBC_MALLOC
+endif
+
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
+LIBS := $(MALLOC_LIBS) -lm -lpthread
+
+LIB_SRC := $(wildcard src/base/*.c src/net/*.c src/core/*.c src/types/*.c)
+LIB_SRC := $(filter-out src/core/main.c,$(LIB_SRC))
+LIB_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC))
+MAIN_OBJ := $(BUILD)/core/main.o
+BASE_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/base/*.c src/net/resp.c))
+
+SERVER := $(BUILD)/vesper-server
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+PY := /usr/bin/python3
+PORT ?= 6379
+
+.PHONY: all clean run test unit integration conformance bench deps check-layers sanitize
+
+all: check-layers $(SERVER) vesper-server
+
+vesper-server: $(SERVER)
+	@ln -sf $(SERVER) vesper-server
+
+$(SERVER): $(LIB_OBJ) $(MAIN_OBJ)
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+
+# Lower layers never include higher ones: base < net < core < types.
+check-layers:
+	@sh tests/check_layers.sh
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $$(pkg-config --cflags --libs cmocka) $(LIBS)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+integration: all
+	VESPER_SERVER=$(CURDIR)/$(SERVER) $(PY) -m pytest -q tests/integration
+
+conformance: all
+	VESPER_SERVER=$(CURDIR)/$(SERVER) bash tests/conformance/run.sh
+
+test: all unit integration conformance
+
+run: all
+	./$(SERVER) --port $(PORT)
+
+bench: all
+	VESPER_SERVER=$(CURDIR)/$(SERVER) bash tests/bench/bench.sh
+
+sanitize:
+	$(MAKE) SANITIZE=1 all
+
+deps:
+	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y build-essential pkg-config \
+	  libjemalloc-dev libcmocka-dev python3-redis python3-pytest tcl8.6 redis-server redis-tools linux-perf procps
+
+clean:
+	rm -rf build build-san vesper-server

@@ -1,0 +1,17 @@
+/* alloc.h - allocator wrapper with memory accounting (jemalloc underneath). */
+#ifndef VESPER_ALLOC_H
+#define VESPER_ALLOC_H
+#include <stddef.h>
+
+void *vmalloc(size_t size);
+void *vcalloc(size_t size);
+void *vrealloc(void *ptr, size_t size);
+void vfree(void *ptr);
+char *vstrdup(const char *s);
+size_t vmalloc_size(void *ptr);          /* usable size of an allocation */
+size_t vmalloc_used(void);               /* bytes currently allocated through this module */
+size_t vmalloc_rss(void);                /* resident set size of the process */
+const char *vmalloc_lib(void);           /* allocator name for INFO */
+void vmalloc_set_oom_handler(void (*handler)(size_t));
+
+#endif

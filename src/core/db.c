@@ -1,0 +1,371 @@
+/* db.c - the keyspace: databases of keyed objects, lazy and active expiry.
+ *
+ * Each database is one hash table whose entries are keyed objects (see obj.c), so
+ * a key costs its object plus a table slot. Keys with a TTL also sit in a dense
+ * array (their position is stored in the object) which active expiry samples at
+ * random; a key without a TTL pays nothing for expiry.
+ * Invariants: an object with has_expire is in its db's volatile array at index
+ * obj_get_vindex(o); a key whose expire time is < now is never returned.
+ * Costs: lookups and writes are O(1) expected; setting or removing a TTL reallocates
+ * the key's object once (it grows or shrinks by 12 bytes). */
+#include "db.h"
+#include "client.h"
+#include "config.h"
+#include "server.h"
+#include "../base/alloc.h"
+#include "../base/util.h"
+#include <math.h>
+#include <string.h>
+
+DbStats db_stats;
+static Db *dbs;
+static int ndbs;
+
+static uint64_t key_hash(const void *key, size_t len) { return hash_bytes(key, len); }
+static const void *entry_key(const void *entry, size_t *len) { return obj_key(entry, len); }
+static void entry_free(void *entry) { db_free_entry(entry); }
+
+static const HtType keyspace_type = {key_hash, entry_key, NULL, entry_free};
+
+void db_free_entry(Obj *o) {
+    obj_free_value(o);
+    vfree(o);
+}
+
+void db_init_all(int count) {
+    ndbs = count;
+    dbs = vcalloc(sizeof(Db) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        dbs[i].id = i;
+        dbs[i].keys = ht_create(&keyspace_type);
+    }
+}
+
+Db *db_get(int id) { return (id >= 0 && id < ndbs) ? &dbs[id] : NULL; }
+int db_count(void) { return ndbs; }
+size_t db_size(Db *db) { return ht_size(db->keys); }
+size_t db_volatile_count(Db *db) { return db->nvolatile; }
+
+/* ---- volatile array ---- */
+
+static void volatile_add(Db *db, Obj *o) {
+    if (db->nvolatile == db->volatile_cap) {
+        db->volatile_cap = db->volatile_cap ? db->volatile_cap * 2 : 16;
+        db->volatile_keys = vrealloc(db->volatile_keys, sizeof(Obj *) * db->volatile_cap);
+    }
+    obj_set_vindex(o, (uint32_t)db->nvolatile);
+    db->volatile_keys[db->nvolatile++] = o;
+}
+
+static void volatile_remove(Db *db, Obj *o) {
+    uint32_t idx = obj_get_vindex(o);
+    if (idx >= db->nvolatile || db->volatile_keys[idx] != o) return;
+    Obj *last = db->volatile_keys[--db->nvolatile];
+    db->volatile_keys[idx] = last;
+    obj_set_vindex(last, idx);
+    if (db->volatile_cap > 64 && db->nvolatile < db->volatile_cap / 4) {
+        db->volatile_cap /= 2;
+        db->volatile_keys = vrealloc(db->volatile_keys, sizeof(Obj *) * db->volatile_cap);
+    }
+}
+
+/* ---- LRU / LFU ---- */
+
+static int policy_is_lfu(void) {
+    return server.cfg.maxmemory_policy == MAXMEMORY_ALLKEYS_LFU || server.cfg.maxmemory_policy == MAXMEMORY_VOLATILE_LFU;
+}
+
+static void lfu_touch(Obj *o) {
+    unsigned long minutes = (unsigned long)(server.unixtime / 60) & 0xffff;
+    unsigned long last = o->lru >> 8;
+    unsigned long counter = o->lru & 0xff;
+    unsigned long elapsed = minutes >= last ? minutes - last : 65535 - last + minutes;
+    if (server.cfg.lfu_decay_time > 0) {
+        unsigned long periods = elapsed / (unsigned long)server.cfg.lfu_decay_time;
+        counter = periods > counter ? 0 : counter - periods;
+    }
+    if (counter < 255) {
+        double r = (double)(rand_u64() >> 11) / 9007199254740992.0;
+        double base = counter > 5 ? (double)(counter - 5) : 0;
+        double p = 1.0 / (base * server.cfg.lfu_log_factor + 1);
+        if (r < p) counter++;
+    }
+    o->lru = (uint32_t)((minutes << 8) | counter);
+}
+
+static inline void touch(Obj *o, int flags) {
+    if (flags & LOOKUP_NOTOUCH) return;
+    if (policy_is_lfu()) lfu_touch(o);
+    else o->lru = obj_lru_clock;
+}
+
+/* ---- expiry ---- */
+
+long long db_get_expire(const Obj *o) { return obj_get_expire(o); }
+
+int db_key_is_expired(const Obj *o) {
+    if (!o->has_expire) return 0;
+    if (server.loading) return 0;
+    long long when = obj_get_expire(o);
+    return when >= 0 && when < server.mstime;
+}
+
+static void delete_expired(Db *db, Obj *o) {
+    size_t klen;
+    const char *k = obj_key(o, &klen);
+    Obj *keyobj = obj_string(k, klen);
+    db_delete(db, k, klen);
+    db_stats.expired_keys++;
+    db_notify(0, "expired", keyobj, db->id);
+    obj_decr(keyobj);
+}
+
+int db_expire_if_needed(Db *db, Obj *o) {
+    if (!db_key_is_expired(o)) return 0;
+    delete_expired(db, o);
+    return 1;
+}
+
+Obj *db_lookup(Db *db, const char *key, size_t klen, int flags) {
+    Obj *o = ht_find(db->keys, key, klen);
+    if (!o) return NULL;
+    if (o->has_expire && db_key_is_expired(o)) {
+        if (!(flags & LOOKUP_NOEXPIRE)) delete_expired(db, o);
+        return NULL;
+    }
+    touch(o, flags);
+    return o;
+}
+
+Obj *db_lookup_read(Client *c, const Obj *key) {
+    int flags = (c->flags & CLIENT_NO_TOUCH) ? LOOKUP_NOTOUCH : 0;
+    Obj *o = db_lookup(c->db, key_ptr(key), key_len(key), flags);
+    if (o) db_stats.keyspace_hits++;
+    else db_stats.keyspace_misses++;
+    return o;
+}
+
+Obj *db_lookup_write(Client *c, const Obj *key) {
+    return db_lookup(c->db, key_ptr(key), key_len(key), LOOKUP_WRITE);
+}
+
+int db_check_type(Client *c, const Obj *o, int type) {
+    if (o && type >= 0 && (int)o->type != type) {
+        reply_error_wrongtype(c);
+        return 0;
+    }
+    return 1;
+}
+
+Obj *db_lookup_read_or_reply(Client *c, const Obj *key, int type) {
+    Obj *o = db_lookup_read(c, key);
+    if (!o) {
+        reply_null(c);
+        return NULL;
+    }
+    if (!db_check_type(c, o, type)) return NULL;
+    return o;
+}
+
+/* ---- writes ---- */
+
+Obj *db_add(Db *db, const char *key, size_t klen, Obj *val) {
+    Obj *o = obj_keyed(val, key, klen, 0);
+    o->lru = obj_lru_clock;
+    if (policy_is_lfu()) o->lru = (uint32_t)((((unsigned long)(server.unixtime / 60) & 0xffff) << 8) | 5);
+    ht_add(db->keys, o);
+    return o;
+}
+
+Obj *db_overwrite(Db *db, const char *key, size_t klen, Obj *val, int keepttl) {
+    void **ref = ht_find_ref(db->keys, key, klen);
+    if (!ref) return db_add(db, key, klen, val);
+    Obj *old = *ref;
+    int keep = keepttl && old->has_expire;
+    Obj *o = obj_keyed(val, key, klen, keep);
+    o->lru = old->lru;
+    if (keep) {
+        obj_set_expire_field(o, obj_get_expire(old));
+        uint32_t idx = obj_get_vindex(old);
+        obj_set_vindex(o, idx);
+        db->volatile_keys[idx] = o;
+    } else if (old->has_expire) {
+        volatile_remove(db, old);
+    }
+    *ref = o;
+    db_free_entry(old);
+    return o;
+}
+
+Obj *db_set(Client *c, Db *db, const Obj *key, Obj *val, int flags) {
+    Obj *o;
+    if (flags & SETKEY_DOESNT_EXIST) o = db_add(db, key_ptr(key), key_len(key), val);
+    else o = db_overwrite(db, key_ptr(key), key_len(key), val, flags & SETKEY_KEEPTTL);
+    (void)c;
+    if (!(flags & SETKEY_NO_SIGNAL)) db_signal_modified(db, key);
+    return o;
+}
+
+Obj *db_unlink(Db *db, const char *key, size_t klen) {
+    Obj *o = ht_pop(db->keys, key, klen);
+    if (o && o->has_expire) volatile_remove(db, o);
+    return o;
+}
+
+int db_delete(Db *db, const char *key, size_t klen) {
+    Obj *o = db_unlink(db, key, klen);
+    if (!o) return 0;
+    db_free_entry(o);
+    return 1;
+}
+
+int db_exists(Db *db, const char *key, size_t klen) { return db_lookup(db, key, klen, LOOKUP_NOTOUCH) != NULL; }
+
+Obj *db_set_expire(Db *db, Obj *o, long long when) {
+    if (o->has_expire) {
+        obj_set_expire_field(o, when);
+        return o;
+    }
+    size_t klen;
+    const char *key = obj_key(o, &klen);
+    void **ref = ht_find_ref(db->keys, key, klen);
+    Obj *n = obj_keyed_resize(o, 1);
+    if (ref) *ref = n;
+    obj_set_expire_field(n, when);
+    volatile_add(db, n);
+    return n;
+}
+
+Obj *db_remove_expire(Db *db, Obj *o) {
+    if (!o->has_expire) return o;
+    size_t klen;
+    const char *key = obj_key(o, &klen);
+    void **ref = ht_find_ref(db->keys, key, klen);
+    volatile_remove(db, o);
+    Obj *n = obj_keyed_resize(o, 0);
+    if (ref) *ref = n;
+    return n;
+}
+
+long long db_empty(int dbnum, int async) {
+    (void)async;
+    long long removed = 0;
+    for (int i = 0; i < ndbs; i++) {
+        if (dbnum != -1 && dbnum != i) continue;
+        removed += (long long)ht_size(dbs[i].keys);
+        ht_clear(dbs[i].keys);
+        vfree(dbs[i].volatile_keys);
+        dbs[i].volatile_keys = NULL;
+        dbs[i].nvolatile = dbs[i].volatile_cap = 0;
+        dbs[i].avg_ttl = 0;
+    }
+    return removed;
+}
+
+int db_swap(int a, int b) {
+    if (a < 0 || b < 0 || a >= ndbs || b >= ndbs) return 0;
+    Db tmp = dbs[a];
+    dbs[a] = dbs[b];
+    dbs[b] = tmp;
+    dbs[a].id = a;
+    dbs[b].id = b;
+    return 1;
+}
+
+Obj *db_random_key(Db *db) {
+    for (int tries = 0; tries < 100; tries++) {
+        Obj *o = ht_random(db->keys);
+        if (!o) return NULL;
+        if (!db_key_is_expired(o)) return o;
+        if (db->nvolatile == ht_size(db->keys) && tries > 50) {
+            /* every key is volatile and we keep hitting expired ones: clean one and go on */
+        }
+        delete_expired(db, o);
+    }
+    return NULL;
+}
+
+void db_signal_modified(Db *db, const Obj *key) {
+    (void)db;
+    (void)key;
+}
+
+void db_notify(int type_class, const char *event, const Obj *key, int dbid) {
+    (void)type_class;
+    (void)event;
+    (void)key;
+    (void)dbid;
+}
+
+/* ---- active expiry ----
+ * Each call samples up to ACTIVE_EXPIRE_SAMPLES volatile keys per database and
+ * deletes the expired ones, repeating while more than a quarter of a sample had
+ * expired, within a time budget: 25% of a cron period for the slow cycle, 1 ms
+ * for the fast cycle run before sleeping. */
+#define ACTIVE_EXPIRE_SAMPLES 20
+#define ACTIVE_EXPIRE_FAST_US 1000
+#define ACTIVE_EXPIRE_SLOW_PERC 25
+
+void db_active_expire_cycle(int fast) {
+    static int next_db;
+    static long long last_fast_us;
+    if (!server.active_expire_enabled) return;
+    long long start = ustime();
+    int effort = server.cfg.active_expire_effort > 0 ? server.cfg.active_expire_effort - 1 : 0;
+    long long budget;
+    if (fast) {
+        if (start < last_fast_us + ACTIVE_EXPIRE_FAST_US * 2) return;
+        last_fast_us = start;
+        budget = ACTIVE_EXPIRE_FAST_US + ACTIVE_EXPIRE_FAST_US / 4 * effort;
+    } else {
+        budget = 1000000LL * (ACTIVE_EXPIRE_SLOW_PERC + 2 * effort) / (server.hz ? server.hz : 10) / 100;
+    }
+    int samples = ACTIVE_EXPIRE_SAMPLES + ACTIVE_EXPIRE_SAMPLES / 4 * effort;
+    server.mstime = start / 1000;
+    for (int n = 0; n < ndbs; n++) {
+        Db *db = &dbs[(next_db + n) % ndbs];
+        for (;;) {
+            if (db->nvolatile == 0) break;
+            int expired = 0, sampled = 0;
+            long long ttl_sum = 0;
+            int ttl_samples = 0;
+            for (int i = 0; i < samples && db->nvolatile; i++) {
+                size_t idx = (size_t)(rand_u64() % db->nvolatile);
+                Obj *o = db->volatile_keys[idx];
+                sampled++;
+                long long when = obj_get_expire(o);
+                if (when < server.mstime) {
+                    delete_expired(db, o);
+                    expired++;
+                } else {
+                    ttl_sum += when - server.mstime;
+                    ttl_samples++;
+                }
+            }
+            if (ttl_samples) {
+                long long avg = ttl_sum / ttl_samples;
+                db->avg_ttl = db->avg_ttl ? (db->avg_ttl / 50) * 49 + avg / 50 : avg;
+            }
+            if (ustime() - start > budget) {
+                db_stats.expired_time_cap_reached++;
+                next_db = (next_db + n + 1) % ndbs;
+                return;
+            }
+            if (sampled == 0 || expired * 4 <= sampled) break;
+        }
+    }
+    next_db = (next_db + 1) % ndbs;
+}
+
+void db_rehash_cron(long long budget_us) {
+    for (int i = 0; i < ndbs; i++) {
+        if (ht_is_rehashing(dbs[i].keys)) {
+            ht_rehash_for_us(dbs[i].keys, budget_us);
+            return;
+        }
+    }
+}
+
+void db_resize_cron(void) {
+    for (int i = 0; i < ndbs; i++) ht_shrink_if_needed(dbs[i].keys);
+}

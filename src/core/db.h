@@ -1,0 +1,111 @@
+/* db.h - the keyspace: numbered databases of keyed objects, expiry (lazy and
+ * active), and the primitives every data type's commands use. */
+#ifndef VESPER_DB_H
+#define VESPER_DB_H
+#include <stddef.h>
+#include <stdint.h>
+#include "../base/ht.h"
+#include "obj.h"
+
+struct Client;
+
+typedef struct Db {
+    int id;
+    Ht *keys;                  /* entries are keyed Obj* */
+    Obj **volatile_keys;       /* keys with a TTL, for active expiry sampling */
+    size_t nvolatile, volatile_cap;
+    long long avg_ttl;
+    unsigned long expires_cursor;
+} Db;
+
+/* lookup flags */
+#define LOOKUP_NONE 0
+#define LOOKUP_NOTOUCH (1 << 0)    /* don't update LRU */
+#define LOOKUP_NONOTIFY (1 << 1)
+#define LOOKUP_NOSTATS (1 << 2)    /* don't count hits/misses */
+#define LOOKUP_WRITE (1 << 3)      /* write intent */
+#define LOOKUP_NOEXPIRE (1 << 4)   /* don't delete expired keys (just treat as missing) */
+
+void db_init_all(int count);
+Db *db_get(int id);
+int db_count(void);
+
+/* Lookups return the keyed object (borrowed; valid until the keyspace changes) or
+ * NULL; expired keys are removed (or hidden) first. */
+Obj *db_lookup(Db *db, const char *key, size_t klen, int flags);
+Obj *db_lookup_read(struct Client *c, const Obj *key);          /* counts hits/misses */
+Obj *db_lookup_write(struct Client *c, const Obj *key);
+/* Read lookup that replies with nil (reply_null) when missing, or WRONGTYPE when the
+ * type differs (type < 0: any). Returns NULL after replying. */
+Obj *db_lookup_read_or_reply(struct Client *c, const Obj *key, int type);
+int db_check_type(struct Client *c, const Obj *o, int type);    /* replies WRONGTYPE; returns 0 */
+
+/* Writes. val is an unkeyed object; one reference is consumed. The returned keyed
+ * object is the one now stored. */
+Obj *db_add(Db *db, const char *key, size_t klen, Obj *val);                  /* key must not exist */
+Obj *db_overwrite(Db *db, const char *key, size_t klen, Obj *val, int keepttl); /* key must exist */
+#define SETKEY_KEEPTTL 1
+#define SETKEY_NO_SIGNAL 2
+#define SETKEY_ALREADY_EXIST 4
+#define SETKEY_DOESNT_EXIST 8
+Obj *db_set(struct Client *c, Db *db, const Obj *key, Obj *val, int flags);
+int db_delete(Db *db, const char *key, size_t klen);      /* 1 if it existed */
+/* Removes and returns the keyed object without freeing it (caller frees). */
+Obj *db_unlink(Db *db, const char *key, size_t klen);
+/* Frees a keyed object removed from the keyspace. */
+void db_free_entry(Obj *o);
+int db_exists(Db *db, const char *key, size_t klen);
+size_t db_size(Db *db);
+long long db_empty(int dbnum, int async);   /* dbnum -1: all; returns removed keys */
+int db_swap(int a, int b);
+Obj *db_random_key(Db *db);                  /* a non-expired key object or NULL */
+
+/* Expiry. when is absolute unix time in ms. Returns the (possibly moved) keyed object. */
+Obj *db_set_expire(Db *db, Obj *o, long long when);
+Obj *db_remove_expire(Db *db, Obj *o);                   /* PERSIST */
+long long db_get_expire(const Obj *o);                   /* -1 when none */
+int db_key_is_expired(const Obj *o);
+/* Deletes the key if expired (returns 1 then). */
+int db_expire_if_needed(Db *db, Obj *o);
+void db_active_expire_cycle(int fast);
+size_t db_volatile_count(Db *db);
+
+/* Signals a key was modified (WATCH, client-side caching hooks later). */
+void db_signal_modified(Db *db, const Obj *key);
+/* Keyspace notification classes (Redis's bit values), for db_notify's type_class. */
+#ifndef NOTIFY_KEYSPACE
+#define NOTIFY_KEYSPACE (1 << 0)    /* K */
+#define NOTIFY_KEYEVENT (1 << 1)    /* E */
+#define NOTIFY_GENERIC (1 << 2)     /* g */
+#define NOTIFY_STRING (1 << 3)      /* $ */
+#define NOTIFY_LIST (1 << 4)        /* l */
+#define NOTIFY_SET (1 << 5)         /* s */
+#define NOTIFY_HASH (1 << 6)        /* h */
+#define NOTIFY_ZSET (1 << 7)        /* z */
+#define NOTIFY_EXPIRED (1 << 8)     /* x */
+#define NOTIFY_EVICTED (1 << 9)     /* e */
+#define NOTIFY_STREAM (1 << 10)     /* t */
+#define NOTIFY_KEY_MISS (1 << 11)   /* m */
+#define NOTIFY_LOADED (1 << 12)     /* module only */
+#define NOTIFY_MODULE (1 << 13)     /* d */
+#define NOTIFY_NEW (1 << 14)        /* n */
+#endif
+void db_notify(int type_class, const char *event, const Obj *key, int dbid);
+
+/* Incremental rehash from cron. */
+void db_rehash_cron(long long budget_us);
+void db_resize_cron(void);
+
+/* Server-wide stats for INFO (owned by db.c). */
+typedef struct DbStats {
+    long long keyspace_hits, keyspace_misses;
+    long long expired_keys, expired_stale_perc_x100, expired_time_cap_reached;
+    long long evicted_keys;
+    long long expire_cycle_cpu_ms;
+} DbStats;
+extern DbStats db_stats;
+/* Key-size helpers */
+static inline const char *key_ptr(const Obj *k) { return (const char *)k->ptr; }
+static inline size_t key_len(const Obj *k) { return sds_len(k->ptr); }
+
+#endif

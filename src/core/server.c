@@ -1,0 +1,364 @@
+/* server.c - the server's life cycle: start-up (listeners, databases, commands),
+ * the cron timer, the before-sleep hook, logging and shutdown.
+ *
+ * The cron runs hz times a second: it refreshes the clocks, expires keys in the
+ * background, rehashes the keyspace a millisecond at a time, closes idle clients
+ * and acts on a pending shutdown. beforeSleep flushes replies and runs the fast
+ * expiry cycle, so a busy server never waits a cron period to answer. */
+#include "server.h"
+#include "client.h"
+#include "command.h"
+#include "db.h"
+#include "obj.h"
+#include "../base/alloc.h"
+#include "../base/util.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+Server server;
+
+/* ---------------- logging ---------------- */
+
+void server_log_raw(int level, const char *msg) {
+    static const char marks[] = ".-*#";
+    if (level < server.cfg.verbosity) return;
+    int to_stdout = !server.cfg.logfile || server.cfg.logfile[0] == '\0';
+    FILE *fp = to_stdout ? stdout : fopen(server.cfg.logfile, "a");
+    if (!fp) return;
+    char timebuf[64];
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    localtime_r(&tv.tv_sec, &tm);
+    int off = (int)strftime(timebuf, sizeof(timebuf), "%d %b %Y %H:%M:%S.", &tm);
+    snprintf(timebuf + off, sizeof(timebuf) - (size_t)off, "%03d", (int)tv.tv_usec / 1000);
+    char role = server.el ? 'M' : 'C';
+    fprintf(fp, "%d:%c %s %c %s\n", (int)getpid(), role, timebuf, marks[level > 3 ? 3 : level], msg);
+    fflush(fp);
+    if (!to_stdout) fclose(fp);
+    if (server.cfg.syslog_enabled) {
+        static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_NOTICE, LOG_WARNING};
+        syslog(prio[level > 3 ? 3 : level], "%s", msg);
+    }
+}
+
+void server_log(int level, const char *fmt, ...) {
+    if (level < server.cfg.verbosity) return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    server_log_raw(level, msg);
+}
+
+void server_update_time(void) {
+    server.ustime = ustime();
+    server.mstime = server.ustime / 1000;
+    server.unixtime = (time_t)(server.mstime / 1000);
+    obj_lru_clock = (uint32_t)((server.mstime / LRU_CLOCK_RESOLUTION) & LRU_CLOCK_MAX);
+}
+
+/* ---------------- listeners ---------------- */
+
+static void accept_tcp_handler(EvLoop *el, int fd, void *data, int mask) {
+    (void)el; (void)data; (void)mask;
+    net_accept_tcp(fd);
+}
+
+static void accept_unix_handler(EvLoop *el, int fd, void *data, int mask) {
+    (void)el; (void)data; (void)mask;
+    net_accept_unix(fd);
+}
+
+/* Binds one address; an address prefixed with '-' is optional (failure is not fatal). */
+static int listen_on(const char *addr, int port) {
+    int optional = addr[0] == '-';
+    if (optional) addr++;
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_family = strchr(addr, ':') ? AF_INET6 : AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    const char *host = addr;
+    if (!strcmp(addr, "*")) { host = NULL; hints.ai_family = AF_INET; }
+    if (!strcmp(addr, "::*")) { host = NULL; hints.ai_family = AF_INET6; }
+    int rv = getaddrinfo(host, portstr, &hints, &res);
+    if (rv != 0) {
+        if (optional) return 0;
+        server_log(LL_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", addr, port, gai_strerror(rv));
+        return -1;
+    }
+    int fd = -1;
+    for (struct addrinfo *p = res; p; p = p->ai_next) {
+        fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, p->ai_protocol);
+        if (fd == -1) continue;
+        int yes = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        if (p->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &yes, sizeof(yes));
+        if (bind(fd, p->ai_addr, p->ai_addrlen) == 0 && listen(fd, server.cfg.tcp_backlog) == 0) break;
+        int err = errno;
+        close(fd);
+        fd = -1;
+        errno = err;
+    }
+    freeaddrinfo(res);
+    if (fd == -1) {
+        if (optional && (errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) return 0;
+        server_log(LL_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", addr, port, strerror(errno));
+        return -1;
+    }
+    if (server.nlisten >= MAX_LISTENERS) { close(fd); return -1; }
+    server.listen_fds[server.nlisten++] = fd;
+    return 0;
+}
+
+static int listen_all(void) {
+    if (server.cfg.port != 0) {
+        const char *defaults[] = {"*", "-::*"};
+        int n = server.cfg.bind_count;
+        for (int i = 0; i < (n ? n : 2); i++) {
+            const char *a = n ? server.cfg.bind[i] : defaults[i];
+            if (listen_on(a, server.cfg.port) == -1) {
+                server_log(LL_WARNING, "Failed listening on port %d (TCP), aborting.", server.cfg.port);
+                return -1;
+            }
+        }
+    }
+    if (server.cfg.unixsocket && server.cfg.unixsocket[0]) {
+        unlink(server.cfg.unixsocket);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        struct sockaddr_un sa = {0};
+        sa.sun_family = AF_UNIX;
+        strncpy(sa.sun_path, server.cfg.unixsocket, sizeof(sa.sun_path) - 1);
+        if (fd == -1 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 || listen(fd, server.cfg.tcp_backlog) == -1) {
+            server_log(LL_WARNING, "Failed opening Unix socket: %s", strerror(errno));
+            if (fd != -1) close(fd);
+            return -1;
+        }
+        if (server.cfg.unixsocketperm) chmod(server.cfg.unixsocket, (mode_t)server.cfg.unixsocketperm);
+        server.unix_fd = fd;
+    }
+    if (server.nlisten == 0 && server.unix_fd == -1) {
+        server_log(LL_WARNING, "Configured to not listen anywhere, exiting.");
+        return -1;
+    }
+    for (int i = 0; i < server.nlisten; i++)
+        if (ev_add_file(server.el, server.listen_fds[i], EV_READABLE, accept_tcp_handler, NULL) == -1) return -1;
+    if (server.unix_fd != -1 && ev_add_file(server.el, server.unix_fd, EV_READABLE, accept_unix_handler, NULL) == -1) return -1;
+    return 0;
+}
+
+/* ---------------- shutdown ---------------- */
+
+static void close_listeners(void) {
+    for (int i = 0; i < server.nlisten; i++) close(server.listen_fds[i]);
+    server.nlisten = 0;
+    if (server.unix_fd != -1) {
+        close(server.unix_fd);
+        unlink(server.cfg.unixsocket);
+        server.unix_fd = -1;
+    }
+}
+
+int server_prepare_shutdown(int flags) {
+    (void)flags;
+    server_log(LL_WARNING, "User requested shutdown...");
+    /* No persistence yet: nothing to save. */
+    close_listeners();
+    if (server.cfg.pidfile && server.cfg.pidfile[0] && (server.cfg.daemonize || server.cfg.pidfile)) unlink(server.cfg.pidfile);
+    server_log(LL_WARNING, "Redis is now ready to exit, bye bye...");
+    return 0;
+}
+
+void server_exit(int code) {
+    exit(code);
+}
+
+static void sig_shutdown_handler(int sig) {
+    if (server.shutdown_asap && sig == SIGINT) {
+        /* second Ctrl-C: exit now */
+        _exit(1);
+    }
+    server.shutdown_asap = 1;
+    server.shutdown_flags = sig;
+}
+
+static void setup_signals(void) {
+    struct sigaction act = {0};
+    sigemptyset(&act.sa_mask);
+    act.sa_handler = sig_shutdown_handler;
+    sigaction(SIGTERM, &act, NULL);
+    sigaction(SIGINT, &act, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+}
+
+/* ---------------- cron and hooks ---------------- */
+
+static long long server_cron(EvLoop *el, long long id, void *data) {
+    (void)el; (void)id; (void)data;
+    server_update_time();
+    server.cronloops++;
+    if (server.cfg.dynamic_hz) {
+        int hz = server.cfg.hz;
+        while (clients_count() / (size_t)(hz ? hz : 1) > 200 && hz < 500) hz *= 2;
+        server.hz = hz;
+    } else {
+        server.hz = server.cfg.hz;
+    }
+    if (server.shutdown_asap) {
+        if (server.shutdown_flags == SIGINT) server_log(LL_WARNING, "Received SIGINT scheduling shutdown...");
+        else server_log(LL_WARNING, "Received SIGTERM scheduling shutdown...");
+        server_prepare_shutdown(SHUTDOWN_NOFLAGS);
+        server_exit(0);
+    }
+    size_t used = vmalloc_used();
+    if ((long long)used > server.stat_peak_memory) server.stat_peak_memory = (long long)used;
+    net_clients_cron();
+    db_active_expire_cycle(0);
+    if (server.cfg.activerehashing) db_rehash_cron(1000);
+    if (server.cronloops % 10 == 0) db_resize_cron();
+    return 1000 / (server.hz ? server.hz : 10);
+}
+
+static void before_sleep(EvLoop *el) {
+    (void)el;
+    db_active_expire_cycle(1);
+    net_handle_pending_writes();
+    net_free_closed_clients();
+}
+
+static void after_sleep(EvLoop *el) {
+    (void)el;
+    server_update_time();
+}
+
+/* ---------------- stats and settings used by other modules ---------------- */
+
+void server_reset_stats(void) {
+    long long dirty = server.stat.dirty;
+    memset(&server.stat, 0, sizeof(server.stat));
+    server.stat.dirty = dirty;
+    memset(&db_stats, 0, sizeof(db_stats));
+    server.stat_peak_memory = (long long)vmalloc_used();
+    commands_reset_stats();
+}
+
+int server_set_maxclients(int n) {
+    struct rlimit rl;
+    rlim_t need = (rlim_t)n + 32;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) {
+        rl.rlim_cur = need <= rl.rlim_max ? need : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < need) n = (int)rl.rlim_cur - 32;
+    }
+    if (server.el && ev_resize(server.el, n + 128) == -1) return -1;
+    server.cfg.maxclients = n;
+    return 0;
+}
+
+/* ---------------- start-up ---------------- */
+
+static void create_pidfile(void) {
+    if (!server.cfg.pidfile || !server.cfg.pidfile[0]) return;
+    FILE *fp = fopen(server.cfg.pidfile, "w");
+    if (!fp) {
+        server_log(LL_WARNING, "Failed to write PID file: %s", strerror(errno));
+        return;
+    }
+    fprintf(fp, "%d\n", (int)getpid());
+    fclose(fp);
+}
+
+static void daemonize(void) {
+    if (fork() != 0) exit(0);
+    setsid();
+    int fd = open("/dev/null", O_RDWR);
+    if (fd != -1) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        if (fd > STDERR_FILENO) close(fd);
+    }
+}
+
+int server_main(int argc, char **argv, const char *configfile, const char *options);
+
+int server_main(int argc, char **argv, const char *configfile, const char *options) {
+    server.exec_argc = argc;
+    server.exec_argv = argv;
+    server.unix_fd = -1;
+    server.active_expire_enabled = 1;
+    server.next_client_id = 1;
+    server_update_time();
+    server.start_ms = server.mstime;
+    server.lastsave = server.unixtime;
+    uint8_t seed[16];
+    int rfd = open("/dev/urandom", O_RDONLY);
+    if (rfd == -1 || read(rfd, seed, sizeof(seed)) != (ssize_t)sizeof(seed)) {
+        long long t = ustime() ^ getpid();
+        memcpy(seed, &t, 8);
+        memcpy(seed + 8, &t, 8);
+    }
+    if (rfd != -1) close(rfd);
+    hash_set_seed(seed);
+    uint64_t rs;
+    memcpy(&rs, seed, 8);
+    rand_seed(rs ^ (uint64_t)ustime());
+    rand_hex(server.runid, 40);
+    server.runid[40] = '\0';
+
+    config_init_defaults(&server.cfg);
+    config_load(&server.cfg, configfile, options);
+    if (server.cfg.daemonize) daemonize();
+    server.pid = getpid();
+    if (server.cfg.syslog_enabled) openlog(server.cfg.syslog_ident ? server.cfg.syslog_ident : "redis", LOG_PID | LOG_NDELAY, LOG_LOCAL0);
+
+    server_log(LL_WARNING, "oO0OoO0OoO0Oo Vesper is starting oO0OoO0OoO0Oo");
+    server_log(LL_WARNING, "Vesper version=%s (Redis %s compatible), bits=%d, modified=0, pid=%d, just started",
+               VESPER_OWN_VERSION, VESPER_VERSION, (int)(sizeof(long) * 8), (int)server.pid);
+    if (configfile) server_log(LL_WARNING, "Configuration loaded");
+    else server_log(LL_WARNING, "Warning: no config file specified, using the default config. In order to specify a config file use %s /path/to/vesper.conf", argv[0]);
+    config_report_unsupported();
+
+    if (server_set_maxclients(server.cfg.maxclients) == -1) {
+        server_log(LL_WARNING, "Failed to set maxclients");
+    }
+    server.el = ev_create(server.cfg.maxclients + 128);
+    if (!server.el) {
+        server_log(LL_WARNING, "Failed creating the event loop. Error message: '%s'", strerror(errno));
+        return 1;
+    }
+    server.hz = server.cfg.hz;
+    db_init_all(server.cfg.databases);
+    commands_init();
+    setup_signals();
+    if (listen_all() == -1) return 1;
+    if (server.cfg.daemonize || (server.cfg.pidfile && server.cfg.pidfile[0])) create_pidfile();
+    server_log(LL_NOTICE, "Running mode=standalone, port=%d.", server.cfg.port);
+    server_log(LL_NOTICE, "Vesper %s, 64 bit, standalone mode, port %d, PID: %d", VESPER_OWN_VERSION, server.cfg.port, (int)server.pid);
+    ev_add_timer(server.el, 1, server_cron, NULL);
+    ev_set_before_sleep(server.el, before_sleep);
+    ev_set_after_sleep(server.el, after_sleep);
+    server_log(LL_WARNING, "Server initialized");
+    server_log(LL_NOTICE, "Ready to accept connections");
+    ev_main(server.el);
+    return 0;
+}

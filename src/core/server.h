@@ -1,0 +1,91 @@
+/* server.h - server-wide state that several modules read: the event loop, the
+ * configuration, cached time, listening sockets, and the counters INFO reports.
+ * Each subsystem keeps its own state in its own module; only the shared core is here. */
+#ifndef VESPER_SERVER_H
+#define VESPER_SERVER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+#include "../net/evloop.h"
+#include "config.h"
+
+#define VESPER_VERSION "7.0.15"       /* the Redis version we are compatible with */
+#define VESPER_OWN_VERSION "0.1.0"
+#define MAX_LISTENERS 16
+
+typedef struct ServerStats {
+    long long numcommands;
+    long long numconnections;
+    long long rejected_conn;
+    long long net_input_bytes;
+    long long net_output_bytes;
+    long long unexpected_error_replies;
+    long long total_error_replies;
+    long long client_qbuf_limit_disconnections;
+    long long client_outbuf_limit_disconnections;
+    long long dirty;                /* changes since last save */
+    long long total_reads_processed, total_writes_processed;
+    long long io_reads, io_writes;
+} ServerStats;
+
+typedef struct Server {
+    Config cfg;
+    EvLoop *el;
+    pid_t pid;
+    char *executable;
+    char **exec_argv;
+    int exec_argc;
+    char runid[41];
+    long long start_ms;
+    /* cached clocks, refreshed each event loop iteration and around commands */
+    long long ustime;
+    long long mstime;
+    time_t unixtime;
+    int hz;                         /* effective hz (dynamic-hz may raise it) */
+    long long cronloops;
+    /* listeners */
+    int listen_fds[MAX_LISTENERS];
+    int nlisten;
+    int unix_fd;
+    int port;                       /* actual port (after bind) */
+    /* state */
+    int shutdown_asap;
+    int shutdown_flags;
+    int loading;
+    long long lastsave;
+    int active_expire_enabled;      /* DEBUG SET-ACTIVE-EXPIRE */
+    uint64_t next_client_id;
+    ServerStats stat;
+    int in_exec;
+    int in_script;
+    long long stat_peak_memory;
+    int sentinel_mode;
+    int client_pause_type;
+    long long client_pause_end_ms;
+    char *requirepass_dummy;
+} Server;
+
+extern Server server;
+
+/* logging: Redis's format "pid:role dd Mon yyyy hh:mm:ss.mmm * message" */
+void server_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void server_log_raw(int level, const char *msg);
+void server_update_time(void);
+/* Shuts the server down: flags from SHUTDOWN. Returns -1 if it refused (reply given). */
+#define SHUTDOWN_NOFLAGS 0
+#define SHUTDOWN_SAVE 1
+#define SHUTDOWN_NOSAVE 2
+#define SHUTDOWN_NOW 4
+#define SHUTDOWN_FORCE 8
+int server_prepare_shutdown(int flags);
+void server_exit(int code) __attribute__((noreturn));
+/* Provided by the server core for other modules. */
+void server_reset_stats(void);
+int server_set_maxclients(int n);
+/* Provided by servercmds.c: error-prefix counters (INFO errorstats) and the slowlog. */
+void server_count_error(const char *prefix, size_t len);
+struct Client;
+void slowlog_push(struct Client *c, long long duration_us);
+
+#endif
