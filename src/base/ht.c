@@ -58,7 +58,7 @@ static void free_table(Ht *ht, int t, int free_entries) {
                 for (int s = 0; s < HT_BUCKET_SLOTS; s++)
                     if (b->used & (1u << s)) ht->type->entry_free(b->slots[s]);
             }
-            if (!first) vfree(b);
+            if (!first) { vfree(b); ht->overflow_buckets--; }
             first = 0;
             b = next;
         }
@@ -86,7 +86,7 @@ int ht_is_rehashing(const Ht *ht) { return ht->rehash_idx != -1; }
 size_t ht_buckets(const Ht *ht) { return nbuckets(ht->exp[0]) + nbuckets(ht->exp[1]); }
 
 size_t ht_mem_usage(const Ht *ht) {
-    return sizeof(*ht) + ht_buckets(ht) * sizeof(HtBucket);
+    return sizeof(*ht) + (ht_buckets(ht) + ht->overflow_buckets) * sizeof(HtBucket);
 }
 
 static int8_t exp_for(size_t entries) {
@@ -128,7 +128,7 @@ static void insert_raw(Ht *ht, int t, void *entry, uint64_t h) {
             b->used |= (uint8_t)(1u << s);
             break;
         }
-        if (!b->next) b->next = vcalloc(sizeof(HtBucket));
+        if (!b->next) { b->next = vcalloc(sizeof(HtBucket)); ht->overflow_buckets++; }
         b = b->next;
     }
     ht->used[t]++;
@@ -167,7 +167,7 @@ int ht_rehash_step(Ht *ht, int n) {
                     ht->used[0]--;
                 }
             }
-            if (!first) vfree(b);
+            if (!first) { vfree(b); ht->overflow_buckets--; }
             first = 0;
             b = next;
         }
@@ -279,6 +279,7 @@ static void compact_chain(Ht *ht, int t, uint64_t h) {
         if (b->used == 0) {
             prev->next = b->next;
             vfree(b);
+            ht->overflow_buckets--;
             b = prev->next;
         } else {
             prev = b;

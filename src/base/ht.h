@@ -35,6 +35,7 @@ typedef struct Ht {
     size_t used[2];
     int pause_rehash;                  /* >0 while a safe iterator runs */
     int resize_allowed;
+    size_t overflow_buckets;           /* allocated overflow buckets, for memory accounting */
 } Ht;
 
 Ht *ht_create(const HtType *type);

@@ -145,7 +145,9 @@ int ld2string(char *buf, size_t len, long double value, int humanfriendly) {
     return n;
 }
 
-static int match_impl(const char *p, size_t plen, const char *s, size_t slen, int nocase, int depth) {
+/* skip: set once a '*' has consumed the whole string without a match; every
+ * enclosing '*' can then stop too, which keeps patterns like "a*a*a*...b" linear. */
+static int match_impl(const char *p, size_t plen, const char *s, size_t slen, int nocase, int depth, int *skip) {
     if (depth > 1000) return 0; /* bounded recursion for hostile patterns */
     while (plen && slen) {
         switch (p[0]) {
@@ -153,10 +155,12 @@ static int match_impl(const char *p, size_t plen, const char *s, size_t slen, in
             while (plen > 1 && p[1] == '*') { p++; plen--; }
             if (plen == 1) return 1;
             while (slen) {
-                if (match_impl(p + 1, plen - 1, s, slen, nocase, depth + 1)) return 1;
+                if (match_impl(p + 1, plen - 1, s, slen, nocase, depth + 1, skip)) return 1;
+                if (*skip) return 0;
                 s++; slen--;
             }
-            return match_impl(p + 1, plen - 1, s, slen, nocase, depth + 1);
+            *skip = 1;
+            return 0;
         case '?':
             s++; slen--;
             break;
@@ -205,7 +209,8 @@ static int match_impl(const char *p, size_t plen, const char *s, size_t slen, in
 }
 
 int glob_match(const char *pattern, size_t plen, const char *str, size_t slen, int nocase) {
-    return match_impl(pattern, plen, str, slen, nocase, 0);
+    int skip = 0;
+    return match_impl(pattern, plen, str, slen, nocase, 0, &skip);
 }
 
 /* ---- siphash-1-2 ---- */
@@ -319,12 +324,9 @@ void rand_hex(char *buf, size_t len) {
 }
 
 int parse_memory(const char *s, long long *out) {
-    size_t len = strlen(s);
-    long long mul = 1;
-    size_t numlen = len;
     const char *u = s;
-    while (*u && (isdigit((unsigned char)*u) || *u == '-')) u++;
-    numlen = (size_t)(u - s);
+    while (*u && isdigit((unsigned char)*u)) u++;
+    long long mul = 1;
     if (*u) {
         if (!strcasecmp(u, "b")) mul = 1;
         else if (!strcasecmp(u, "k")) mul = 1000;
@@ -335,9 +337,13 @@ int parse_memory(const char *s, long long *out) {
         else if (!strcasecmp(u, "gb")) mul = 1024LL * 1024 * 1024;
         else return 0;
     }
-    long long v;
-    if (!string2ll(s, numlen, &v)) return 0;
-    if (v != 0 && (v > LLONG_MAX / mul || v < LLONG_MIN / mul)) return 0;
-    *out = v * mul;
+    unsigned long long v = 0;
+    for (const char *p = s; p < u; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (ULLONG_MAX - d) / 10) return 0;
+        v = v * 10 + d;
+    }
+    if (v > (unsigned long long)LLONG_MAX / (unsigned long long)mul) return 0;
+    *out = (long long)v * mul;
     return 1;
 }

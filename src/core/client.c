@@ -794,7 +794,7 @@ void reply_help(Client *c, const char **lines) {
     sds_free(head);
     for (long i = 0; i < n; i++) reply_status(c, lines[i]);
     reply_status(c, "HELP");
-    reply_status(c, "    Print this help.");
+    reply_status(c, "    Prints this help.");
     sds_free(cmd);
 }
 

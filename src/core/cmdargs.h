@@ -16,6 +16,8 @@
  *           | "'" CHARS "'"                 quoted pure token for odd tokens: '=' '~' '*' '$' '""'
  *           | '[' alts ']'                  optional group
  *           | '(' alts ')'                  required group
+ *           | '<' seq '>'                   always a block, even of one child; a leading bare
+ *                                           token is the block's token: "<ID client-id:integer...>"
  *   alts   := seq ('|' seq)*                two or more alternatives make a "oneof"
  *   seq    := item (' ' item)*
  *   suffix := '...'                         flag "multiple"
@@ -34,6 +36,7 @@
  *     children are the items: "LIMIT offset:integer count:integer";
  *   - otherwise two or more items: a "block" of the items: "field:string value:string".
  *   Wrap a token in parentheses to keep it a separate pure-token child: "(A) b:string".
+ *   Use <...> for a block of one child, or a token-carrying block of one child.
  * Default names: pure token -> lower-cased token; block -> children names joined by
  * '_'; oneof -> alternative names joined by '_'. Give {name} when the default differs.
  * Default key_spec_index of a "key" argument: the number of key arguments before it
@@ -41,8 +44,8 @@
  *
  * Examples (Redis 7.0's SET, exactly as COMMAND DOCS shows it):
  *   "key:key value:string [NX|XX]{condition @2.6.12} [GET]{@6.2.0}
- *    [(EX seconds:integer){@2.6.12}|(PX milliseconds:integer){@2.6.12}|
- *     (EXAT unix-time-seconds:unix-time){@6.2.0}|(PXAT unix-time-milliseconds:unix-time){@6.2.0}|
+ *    [EX seconds:integer{@2.6.12}|PX milliseconds:integer{@2.6.12}|
+ *     EXAT unix-time-seconds:unix-time{@6.2.0}|PXAT unix-time-milliseconds:unix-time{@6.2.0}|
  *     KEEPTTL{@6.0.0}]{expiration}"              (written on one line)
  *   MSET: "(key:key value:string)..."          HSET: "key:key (field:string value:string)..."
  *   SORT's GET: "[GET pattern:pattern]...{#1 +}"

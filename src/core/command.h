@@ -137,5 +137,6 @@ extern Command bitops_commands[];
 extern Command keyspace_commands[];
 extern Command server_commands[];
 extern Command connection_commands[];
+extern Command config_commands[];
 
 #endif

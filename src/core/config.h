@@ -4,6 +4,7 @@
 #ifndef VESPER_CONFIG_H
 #define VESPER_CONFIG_H
 #include <stddef.h>
+#include "../base/sds.h"
 
 #define CONFIG_MAX_BIND 16
 #define CLIENT_TYPE_NORMAL 0
@@ -25,6 +26,43 @@
 #define MAXMEMORY_ALLKEYS_RANDOM 5
 #define MAXMEMORY_VOLATILE_RANDOM 6
 #define MAXMEMORY_VOLATILE_TTL 7
+
+/* Keyspace notification classes (notify-keyspace-events letters). */
+#define NOTIFY_KEYSPACE (1 << 0)    /* K */
+#define NOTIFY_KEYEVENT (1 << 1)    /* E */
+#define NOTIFY_GENERIC (1 << 2)     /* g */
+#define NOTIFY_STRING (1 << 3)      /* $ */
+#define NOTIFY_LIST (1 << 4)        /* l */
+#define NOTIFY_SET (1 << 5)         /* s */
+#define NOTIFY_HASH (1 << 6)        /* h */
+#define NOTIFY_ZSET (1 << 7)        /* z */
+#define NOTIFY_EXPIRED (1 << 8)     /* x */
+#define NOTIFY_EVICTED (1 << 9)     /* e */
+#define NOTIFY_STREAM (1 << 10)     /* t */
+#define NOTIFY_KEY_MISS (1 << 11)   /* m (not part of A) */
+#define NOTIFY_LOADED (1 << 12)     /* module only */
+#define NOTIFY_MODULE (1 << 13)     /* d */
+#define NOTIFY_NEW (1 << 14)        /* n */
+#define NOTIFY_ALL (NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | \
+                    NOTIFY_ZSET | NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE)
+
+/* oom-score-adj modes and the oom-score-adj-values slots. */
+#define OOM_SCORE_ADJ_NO 0
+#define OOM_SCORE_RELATIVE 1
+#define OOM_SCORE_ADJ_ABSOLUTE 2
+#define CONFIG_OOM_MASTER 0
+#define CONFIG_OOM_REPLICA 1
+#define CONFIG_OOM_BGCHILD 2
+#define CONFIG_OOM_COUNT 3
+
+#define CONFIG_MIN_HZ 1
+#define CONFIG_MAX_HZ 500
+
+/* One "save <seconds> <changes>" point. */
+typedef struct SaveParam {
+    long long seconds;
+    int changes;
+} SaveParam;
 
 typedef struct OutputBufferLimit {
     unsigned long long hard;
@@ -109,6 +147,12 @@ typedef struct Config {
     int replica_read_only;
     int latency_tracking_info_percentiles_len;
     double latency_tracking_info_percentiles[16];
+    /* added by the config module */
+    SaveParam *saveparams;       /* parsed form of save_params */
+    int saveparams_len;
+    int oom_score_adj;           /* OOM_SCORE_* */
+    int oom_score_adj_values[CONFIG_OOM_COUNT];
+    unsigned int defaults_magic; /* set by config_init_defaults */
 } Config;
 
 /* Loads defaults, then the config file (path may be NULL, "-" for stdin), then the
@@ -117,7 +161,8 @@ typedef struct Config {
 void config_init_defaults(Config *cfg);
 void config_load(Config *cfg, const char *path, const char *options);
 /* For CONFIG SET: sets name to value, applying hooks. Returns NULL on success or an
- * error message (static or in *errbuf). */
+ * error message (static or in *errbuf). The message is CONFIG SET's error reply
+ * without the "ERR " prefix; immutable directives are refused, protected ones are not. */
 const char *config_set(Config *cfg, const char *name, const char *value, char *errbuf, size_t errlen);
 /* Returns the directive's current value rendered as CONFIG GET does (new sds) or NULL if unknown. */
 char *config_get_value(const Config *cfg, const char *name);
@@ -125,5 +170,30 @@ char *config_get_value(const Config *cfg, const char *name);
 const char *config_name_at(int idx, int *is_alias);
 /* Called by the server at boot after config is loaded, to warn about known-but-unimplemented directives. */
 void config_report_unsupported(void);
+
+/* ---- added by the config module ---- */
+/* redis-server's command line rule: returns the "--name value" options joined as
+ * config text; *configfile_out gets the config file path, "-" for stdin, or NULL.
+ * When both a file and "-" are given, stdin is read here and config_load puts it
+ * after the file's text. */
+Sds config_args_to_options(int argc, char **argv, const char **configfile_out);
+/* Frees what config_init_defaults/config_load allocated in cfg. */
+void config_free(Config *cfg);
+/* A module's hook, run after a CONFIG SET changed the named directive on the live
+ * server.cfg (never while loading the config file). The hook returns 1 on success, or
+ * 0 with *err set to a static reason: CONFIG SET then restores every value it changed
+ * and runs the hooks again. One hook per directive (fn NULL removes it); a hook shared
+ * by several directives runs once per CONFIG SET. Returns 0 if name is unknown.
+ * port and bind need one (Redis re-listens); none is registered by the config module. */
+typedef int ConfigApplyHook(const char **err);
+int config_register_apply(const char *name, ConfigApplyHook *fn);
+/* Rewrites the config file at path (CONFIG REWRITE; force_all writes every directive,
+ * as DEBUG CONFIG-REWRITE-FORCE-ALL). Returns 0, or -1 with errno set. */
+int config_rewrite(const Config *cfg, const char *path, int force_all);
+/* "noeviction", "allkeys-lru", ... for INFO. */
+const char *config_maxmemory_policy_name(int policy);
+/* The CONFIG command (dispatches on the subcommand). */
+struct Client;
+void config_command(struct Client *c);
 
 #endif

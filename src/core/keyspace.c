@@ -275,7 +275,8 @@ static void ks_scan(Client *c) {
     if (!ks_parse_cursor(c, &cursor) || !ks_scan_parse(c, &opt)) return;
 
     KsScanBatch b = {0};
-    long maxiter = opt.count * 10;
+    /* visit at most 10*COUNT buckets so a sparse table cannot block the server */
+    long maxiter = opt.count > LONG_MAX / 10 ? LONG_MAX : opt.count * 10;
     do {
         cursor = ht_scan(c->db->keys, cursor, ks_scan_collect, &b);
     } while (cursor && maxiter-- && b.n < (size_t)opt.count);
@@ -648,165 +649,157 @@ static void ks_object_help(Client *c) {
 
 #define KS_KEY1(fl) { KS1((fl), 1, 0, 1) }
 #define KS_KEYS_ALL(fl) { KS1((fl), 1, -1, 1) }
-#define LEGACY(f, l, s) .legacy_first = (f), .legacy_last = (l), .legacy_step = (s)
+#define KS_LEGACY(f, l, s) .legacy_first = (f), .legacy_last = (l), .legacy_step = (s)
+#define KS_READ_FAST (ACL_KEYSPACE | ACL_READ | ACL_FAST)
+#define KS_WRITE_FAST (ACL_KEYSPACE | ACL_WRITE | ACL_FAST)
+#define KS_TIP_MULTI_SUM "\ntip request_policy:multi_shard\ntip response_policy:agg_sum"
+#define KS_TIP_ALL_OK "\ntip request_policy:all_shards\ntip response_policy:all_succeeded"
+#define KS_HIST_EXPIRE "\nhistory 7.0.0 Added options: `NX`, `XX`, `GT` and `LT`."
+#define KS_HIST_FLUSH                                      \
+    "\nhistory 4.0.0 Added the `ASYNC` flushing mode modifier." \
+    "\nhistory 6.2.0 Added the `SYNC` flushing mode modifier."
+#define KS_HIST_TTL "\nhistory 2.8.0 Added the -2 reply.\ntip nondeterministic_output"
 
-#define EXPIRE_COND_ARGS "[NX|XX|GT|LT]"
+#define KS_OBJECT_SUB(nm, fn, sum, ver)                                                                    \
+    { .name = nm, .proc = fn, .arity = 3, .flags = CMD_READONLY, .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, \
+      .group = "generic", .summary = sum, .since = ver, .complexity = "O(1)",                               \
+      .args = "key:key\ntip nondeterministic_output", .keyspecs = { KS1(KS_RO, 2, 0, 1) }, .nkeyspecs = 1,  \
+      KS_LEGACY(2, 2, 1) }
 
 static Command object_subcommands[] = {
-    { .name = "encoding", .proc = ks_object_encoding, .arity = 3, .flags = CMD_READONLY,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .group = "generic",
-      .summary = "Inspect the internal encoding of a Redis object", .since = "2.2.3", .complexity = "O(1)",
-      .args = "key:key", .keyspecs = { KS1(KS_RO, 2, 0, 1) }, .nkeyspecs = 1, LEGACY(2, 2, 1) },
-    { .name = "freq", .proc = ks_object_freq, .arity = 3, .flags = CMD_READONLY,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .group = "generic",
-      .summary = "Get the logarithmic access frequency counter of a Redis object", .since = "4.0.0",
-      .complexity = "O(1)", .args = "key:key", .keyspecs = { KS1(KS_RO, 2, 0, 1) }, .nkeyspecs = 1,
-      LEGACY(2, 2, 1) },
+    KS_OBJECT_SUB("encoding", ks_object_encoding, "Inspect the internal encoding of a Redis object", "2.2.3"),
+    KS_OBJECT_SUB("freq", ks_object_freq, "Get the logarithmic access frequency counter of a Redis object", "4.0.0"),
     { .name = "help", .proc = ks_object_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
       .acl = ACL_KEYSPACE | ACL_SLOW, .group = "generic",
       .summary = "Show helpful text about the different subcommands", .since = "6.2.0", .complexity = "O(1)" },
-    { .name = "idletime", .proc = ks_object_idletime, .arity = 3, .flags = CMD_READONLY,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .group = "generic",
-      .summary = "Get the time since a Redis object was last accessed", .since = "2.2.3", .complexity = "O(1)",
-      .args = "key:key", .keyspecs = { KS1(KS_RO, 2, 0, 1) }, .nkeyspecs = 1, LEGACY(2, 2, 1) },
-    { .name = "refcount", .proc = ks_object_refcount, .arity = 3, .flags = CMD_READONLY,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .group = "generic",
-      .summary = "Get the number of references to the value of the key", .since = "2.2.3", .complexity = "O(1)",
-      .args = "key:key", .keyspecs = { KS1(KS_RO, 2, 0, 1) }, .nkeyspecs = 1, LEGACY(2, 2, 1) },
+    KS_OBJECT_SUB("idletime", ks_object_idletime, "Get the time since a Redis object was last accessed", "2.2.3"),
+    KS_OBJECT_SUB("refcount", ks_object_refcount, "Get the number of references to the value of the key", "2.2.3"),
     { 0 },
 };
 
+/* EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT */
+#define KS_EXPIRE_CMD(nm, fn, argname, sum, ver)                                                    \
+    { .name = nm, .proc = fn, .arity = -3, .flags = CMD_WRITE | CMD_FAST, .acl = KS_WRITE_FAST,     \
+      .group = "generic", .summary = sum, .since = ver, .complexity = "O(1)",                      \
+      .args = "key:key " argname " [NX|XX|GT|LT]{condition @7.0.0}" KS_HIST_EXPIRE,                 \
+      .keyspecs = KS_KEY1(KS_RW | KS_UPDATE), .nkeyspecs = 1, KS_LEGACY(1, 1, 1) }
+
+/* TTL, PTTL, EXPIRETIME, PEXPIRETIME */
+#define KS_TTL_CMD(nm, fn, sum, ver, extra)                                                         \
+    { .name = nm, .proc = fn, .arity = 2, .flags = CMD_READONLY | CMD_FAST, .acl = KS_READ_FAST,    \
+      .group = "generic", .summary = sum, .since = ver, .complexity = "O(1)", .args = "key:key" extra, \
+      .keyspecs = KS_KEY1(KS_RO | KS_ACCESS), .nkeyspecs = 1, KS_LEGACY(1, 1, 1) }
+
 Command keyspace_commands[] = {
-    { .name = "del", .proc = ks_del, .arity = -2, .flags = CMD_WRITE,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW, .group = "generic", .summary = "Delete a key",
-      .since = "1.0.0",
+    { .name = "del", .proc = ks_del, .arity = -2, .flags = CMD_WRITE, .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW,
+      .group = "generic", .summary = "Delete a key", .since = "1.0.0",
       .complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value "
                     "other than a string, the individual complexity for this key is O(M) where M is the number of "
                     "elements in the list, set, sorted set or hash. Removing a single key that holds a string value "
                     "is O(1).",
-      .args = "key:key...", .keyspecs = KS_KEYS_ALL(KS_RM | KS_DELETE), .nkeyspecs = 1, LEGACY(1, -1, 1) },
-    { .name = "unlink", .proc = ks_unlink, .arity = -2, .flags = CMD_WRITE | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .group = "generic",
+      .args = "key:key..." KS_TIP_MULTI_SUM, .keyspecs = KS_KEYS_ALL(KS_RM | KS_DELETE), .nkeyspecs = 1,
+      KS_LEGACY(1, -1, 1) },
+    { .name = "unlink", .proc = ks_unlink, .arity = -2, .flags = CMD_WRITE | CMD_FAST, .acl = KS_WRITE_FAST,
+      .group = "generic",
       .summary = "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
       .since = "4.0.0",
       .complexity = "O(1) for each key removed regardless of its size. Then the command does O(N) work in a "
                     "different thread in order to reclaim memory, where N is the number of allocations the "
                     "deleted objects where composed of.",
-      .args = "key:key...", .keyspecs = KS_KEYS_ALL(KS_RM | KS_DELETE), .nkeyspecs = 1, LEGACY(1, -1, 1) },
-    { .name = "exists", .proc = ks_exists, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .group = "generic", .summary = "Determine if a key exists",
-      .since = "1.0.0", .complexity = "O(N) where N is the number of keys to check.",
-      .args = "key:key...", .keyspecs = KS_KEYS_ALL(KS_RO), .nkeyspecs = 1, LEGACY(1, -1, 1) },
-    { .name = "type", .proc = ks_type, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .group = "generic", .summary = "Determine the type stored at key",
-      .since = "1.0.0", .complexity = "O(1)", .args = "key:key", .keyspecs = KS_KEY1(KS_RO), .nkeyspecs = 1,
-      LEGACY(1, 1, 1) },
+      .args = "key:key..." KS_TIP_MULTI_SUM, .keyspecs = KS_KEYS_ALL(KS_RM | KS_DELETE), .nkeyspecs = 1,
+      KS_LEGACY(1, -1, 1) },
+    { .name = "exists", .proc = ks_exists, .arity = -2, .flags = CMD_READONLY | CMD_FAST, .acl = KS_READ_FAST,
+      .group = "generic", .summary = "Determine if a key exists", .since = "1.0.0",
+      .complexity = "O(N) where N is the number of keys to check.",
+      .args = "key:key...\nhistory 3.0.3 Accepts multiple `key` arguments." KS_TIP_MULTI_SUM,
+      .keyspecs = KS_KEYS_ALL(KS_RO), .nkeyspecs = 1, KS_LEGACY(1, -1, 1) },
+    { .name = "type", .proc = ks_type, .arity = 2, .flags = CMD_READONLY | CMD_FAST, .acl = KS_READ_FAST,
+      .group = "generic", .summary = "Determine the type stored at key", .since = "1.0.0", .complexity = "O(1)",
+      .args = "key:key", .keyspecs = KS_KEY1(KS_RO), .nkeyspecs = 1, KS_LEGACY(1, 1, 1) },
     { .name = "keys", .proc = ks_keys, .arity = 2, .flags = CMD_READONLY,
       .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW | ACL_DANGEROUS, .group = "generic",
       .summary = "Find all keys matching the given pattern", .since = "1.0.0",
       .complexity = "O(N) with N being the number of keys in the database, under the assumption that the key "
                     "names in the database and the given pattern have limited length.",
-      .args = "pattern:pattern" },
-    { .name = "scan", .proc = ks_scan, .arity = -2, .flags = CMD_READONLY,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .group = "generic",
-      .summary = "Incrementally iterate the keys space", .since = "2.8.0",
+      .args = "pattern:pattern\ntip request_policy:all_shards\ntip nondeterministic_output_order" },
+    { .name = "scan", .proc = ks_scan, .arity = -2, .flags = CMD_READONLY, .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW,
+      .group = "generic", .summary = "Incrementally iterate the keys space", .since = "2.8.0",
       .complexity = "O(1) for every call. O(N) for a complete iteration, including enough command calls for the "
                     "cursor to return back to 0. N is the number of elements inside the collection.",
-      .args = "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type:string]" },
+      .args = "cursor:integer [MATCH pattern:pattern] [COUNT count:integer] [TYPE type:string]{@6.0.0}"
+              "\nhistory 6.0.0 Added the `TYPE` subcommand."
+              "\ntip nondeterministic_output\ntip request_policy:special" },
     { .name = "randomkey", .proc = ks_randomkey, .arity = 1, .flags = CMD_READONLY,
       .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW, .group = "generic",
-      .summary = "Return a random key from the keyspace", .since = "1.0.0", .complexity = "O(1)" },
-    { .name = "rename", .proc = ks_rename, .arity = 3, .flags = CMD_WRITE,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW, .group = "generic", .summary = "Rename a key",
-      .since = "1.0.0", .complexity = "O(1)", .args = "key:key newkey:key",
-      .keyspecs = { KS1(KS_RW | KS_ACCESS | KS_DELETE, 1, 0, 1), KS1(KS_OW | KS_UPDATE, 2, 0, 1) },
-      .nkeyspecs = 2, LEGACY(1, 2, 1) },
-    { .name = "renamenx", .proc = ks_renamenx, .arity = 3, .flags = CMD_WRITE | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .group = "generic",
-      .summary = "Rename a key, only if the new key does not exist", .since = "1.0.0", .complexity = "O(1)",
+      .summary = "Return a random key from the keyspace", .since = "1.0.0", .complexity = "O(1)",
+      .args = "\ntip request_policy:all_shards\ntip nondeterministic_output" },
+    { .name = "rename", .proc = ks_rename, .arity = 3, .flags = CMD_WRITE, .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW,
+      .group = "generic", .summary = "Rename a key", .since = "1.0.0", .complexity = "O(1)",
       .args = "key:key newkey:key",
+      .keyspecs = { KS1(KS_RW | KS_ACCESS | KS_DELETE, 1, 0, 1), KS1(KS_OW | KS_UPDATE, 2, 0, 1) },
+      .nkeyspecs = 2, KS_LEGACY(1, 2, 1) },
+    { .name = "renamenx", .proc = ks_renamenx, .arity = 3, .flags = CMD_WRITE | CMD_FAST, .acl = KS_WRITE_FAST,
+      .group = "generic", .summary = "Rename a key, only if the new key does not exist", .since = "1.0.0",
+      .complexity = "O(1)",
+      .args = "key:key newkey:key\nhistory 3.2.0 The command no longer returns an error when source and "
+              "destination names are the same.",
       .keyspecs = { KS1(KS_RW | KS_ACCESS | KS_DELETE, 1, 0, 1), KS1(KS_OW | KS_INSERT, 2, 0, 1) },
-      .nkeyspecs = 2, LEGACY(1, 2, 1) },
-    { .name = "touch", .proc = ks_touch, .arity = -2, .flags = CMD_READONLY | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .group = "generic",
+      .nkeyspecs = 2, KS_LEGACY(1, 2, 1) },
+    { .name = "touch", .proc = ks_touch, .arity = -2, .flags = CMD_READONLY | CMD_FAST, .acl = KS_READ_FAST,
+      .group = "generic",
       .summary = "Alters the last access time of a key(s). Returns the number of existing keys specified.",
       .since = "3.2.1", .complexity = "O(N) where N is the number of keys that will be touched.",
-      .args = "key:key...", .keyspecs = KS_KEYS_ALL(KS_RO), .nkeyspecs = 1, LEGACY(1, -1, 1) },
+      .args = "key:key..." KS_TIP_MULTI_SUM, .keyspecs = KS_KEYS_ALL(KS_RO), .nkeyspecs = 1, KS_LEGACY(1, -1, 1) },
     { .name = "object", .arity = -2, .acl = ACL_SLOW, .group = "generic",
       .summary = "A container for object introspection commands", .since = "2.2.3",
       .complexity = "Depends on subcommand.", .subcommands = object_subcommands },
-    { .name = "move", .proc = ks_move, .arity = 3, .flags = CMD_WRITE | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .group = "generic", .summary = "Move a key to another database",
-      .since = "1.0.0", .complexity = "O(1)", .args = "key:key db:integer",
-      .keyspecs = KS_KEY1(KS_RW | KS_ACCESS | KS_UPDATE), .nkeyspecs = 1, LEGACY(1, 1, 1) },
+    { .name = "move", .proc = ks_move, .arity = 3, .flags = CMD_WRITE | CMD_FAST, .acl = KS_WRITE_FAST,
+      .group = "generic", .summary = "Move a key to another database", .since = "1.0.0", .complexity = "O(1)",
+      .args = "key:key db:integer", .keyspecs = KS_KEY1(KS_RW | KS_ACCESS | KS_UPDATE), .nkeyspecs = 1,
+      KS_LEGACY(1, 1, 1) },
     { .name = "swapdb", .proc = ks_swapdb, .arity = 3, .flags = CMD_WRITE | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST | ACL_DANGEROUS, .group = "server",
-      .summary = "Swaps two Redis databases", .since = "4.0.0",
+      .acl = KS_WRITE_FAST | ACL_DANGEROUS, .group = "server", .summary = "Swaps two Redis databases",
+      .since = "4.0.0",
       .complexity = "O(N) where N is the count of clients watching or blocking on keys from both databases.",
       .args = "index1:integer index2:integer" },
     { .name = "copy", .proc = ks_copy, .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW, .group = "generic", .summary = "Copy a key",
-      .since = "6.2.0",
+      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW, .group = "generic", .summary = "Copy a key", .since = "6.2.0",
       .complexity = "O(N) worst case for collections, where N is the number of nested items. O(1) for string "
                     "values.",
       .args = "source:key destination:key [DB destination-db:integer] [REPLACE]",
       .keyspecs = { KS1(KS_RO | KS_ACCESS, 1, 0, 1), KS1(KS_OW | KS_UPDATE, 2, 0, 1) }, .nkeyspecs = 2,
-      LEGACY(1, 2, 1) },
+      KS_LEGACY(1, 2, 1) },
     { .name = "flushdb", .proc = ks_flushdb, .arity = -1, .flags = CMD_WRITE,
       .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS, .group = "server",
       .summary = "Remove all keys from the current database", .since = "1.0.0",
-      .complexity = "O(N) where N is the number of keys in the selected database", .args = "[ASYNC|SYNC]" },
+      .complexity = "O(N) where N is the number of keys in the selected database",
+      .args = "[ASYNC{@4.0.0}|SYNC{@6.2.0}]{async}" KS_HIST_FLUSH KS_TIP_ALL_OK },
     { .name = "flushall", .proc = ks_flushall, .arity = -1, .flags = CMD_WRITE,
       .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW | ACL_DANGEROUS, .group = "server",
       .summary = "Remove all keys from all databases", .since = "1.0.0",
-      .complexity = "O(N) where N is the total number of keys in all databases", .args = "[ASYNC|SYNC]" },
-    { .name = "dbsize", .proc = ks_dbsize, .arity = 1, .flags = CMD_READONLY | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .group = "server",
-      .summary = "Return the number of keys in the selected database", .since = "1.0.0", .complexity = "O(1)" },
+      .complexity = "O(N) where N is the total number of keys in all databases",
+      .args = "[ASYNC{@4.0.0}|SYNC{@6.2.0}]{async}" KS_HIST_FLUSH KS_TIP_ALL_OK },
+    { .name = "dbsize", .proc = ks_dbsize, .arity = 1, .flags = CMD_READONLY | CMD_FAST, .acl = KS_READ_FAST,
+      .group = "server", .summary = "Return the number of keys in the selected database", .since = "1.0.0",
+      .complexity = "O(1)", .args = "\ntip request_policy:all_shards\ntip response_policy:agg_sum" },
     { .name = "select", .proc = ks_select, .arity = 2, .flags = CMD_LOADING | CMD_STALE | CMD_FAST,
       .acl = ACL_FAST | ACL_CONNECTION, .group = "connection",
       .summary = "Change the selected database for the current connection", .since = "1.0.0",
       .complexity = "O(1)", .args = "index:integer" },
-    { .name = "expire", .proc = ks_expire, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .group = "generic",
-      .summary = "Set a key's time to live in seconds", .since = "1.0.0", .complexity = "O(1)",
-      .args = "key:key seconds:integer " EXPIRE_COND_ARGS, .keyspecs = KS_KEY1(KS_RW | KS_UPDATE),
-      .nkeyspecs = 1, LEGACY(1, 1, 1) },
-    { .name = "pexpire", .proc = ks_pexpire, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .group = "generic",
-      .summary = "Set a key's time to live in milliseconds", .since = "2.6.0", .complexity = "O(1)",
-      .args = "key:key milliseconds:integer " EXPIRE_COND_ARGS, .keyspecs = KS_KEY1(KS_RW | KS_UPDATE),
-      .nkeyspecs = 1, LEGACY(1, 1, 1) },
-    { .name = "expireat", .proc = ks_expireat, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .group = "generic",
-      .summary = "Set the expiration for a key as a UNIX timestamp", .since = "1.2.0", .complexity = "O(1)",
-      .args = "key:key unix-time-seconds:unix-time " EXPIRE_COND_ARGS, .keyspecs = KS_KEY1(KS_RW | KS_UPDATE),
-      .nkeyspecs = 1, LEGACY(1, 1, 1) },
-    { .name = "pexpireat", .proc = ks_pexpireat, .arity = -3, .flags = CMD_WRITE | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .group = "generic",
-      .summary = "Set the expiration for a key as a UNIX timestamp specified in milliseconds", .since = "2.6.0",
-      .complexity = "O(1)", .args = "key:key unix-time-milliseconds:unix-time " EXPIRE_COND_ARGS,
-      .keyspecs = KS_KEY1(KS_RW | KS_UPDATE), .nkeyspecs = 1, LEGACY(1, 1, 1) },
-    { .name = "ttl", .proc = ks_ttl, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .group = "generic",
-      .summary = "Get the time to live for a key in seconds", .since = "1.0.0", .complexity = "O(1)",
-      .args = "key:key", .keyspecs = KS_KEY1(KS_RO | KS_ACCESS), .nkeyspecs = 1, LEGACY(1, 1, 1) },
-    { .name = "pttl", .proc = ks_pttl, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .group = "generic",
-      .summary = "Get the time to live for a key in milliseconds", .since = "2.6.0", .complexity = "O(1)",
-      .args = "key:key", .keyspecs = KS_KEY1(KS_RO | KS_ACCESS), .nkeyspecs = 1, LEGACY(1, 1, 1) },
-    { .name = "expiretime", .proc = ks_expiretime, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .group = "generic",
-      .summary = "Get the expiration Unix timestamp for a key", .since = "7.0.0", .complexity = "O(1)",
-      .args = "key:key", .keyspecs = KS_KEY1(KS_RO | KS_ACCESS), .nkeyspecs = 1, LEGACY(1, 1, 1) },
-    { .name = "pexpiretime", .proc = ks_pexpiretime, .arity = 2, .flags = CMD_READONLY | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_READ | ACL_FAST, .group = "generic",
-      .summary = "Get the expiration Unix timestamp for a key in milliseconds", .since = "7.0.0",
-      .complexity = "O(1)", .args = "key:key", .keyspecs = KS_KEY1(KS_RO | KS_ACCESS), .nkeyspecs = 1,
-      LEGACY(1, 1, 1) },
-    { .name = "persist", .proc = ks_persist, .arity = 2, .flags = CMD_WRITE | CMD_FAST,
-      .acl = ACL_KEYSPACE | ACL_WRITE | ACL_FAST, .group = "generic",
-      .summary = "Remove the expiration from a key", .since = "2.2.0", .complexity = "O(1)",
-      .args = "key:key", .keyspecs = KS_KEY1(KS_RW | KS_UPDATE), .nkeyspecs = 1, LEGACY(1, 1, 1) },
+    KS_EXPIRE_CMD("expire", ks_expire, "seconds:integer", "Set a key's time to live in seconds", "1.0.0"),
+    KS_EXPIRE_CMD("pexpire", ks_pexpire, "milliseconds:integer", "Set a key's time to live in milliseconds",
+                  "2.6.0"),
+    KS_EXPIRE_CMD("expireat", ks_expireat, "unix-time-seconds:unix-time",
+                  "Set the expiration for a key as a UNIX timestamp", "1.2.0"),
+    KS_EXPIRE_CMD("pexpireat", ks_pexpireat, "unix-time-milliseconds:unix-time",
+                  "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0"),
+    KS_TTL_CMD("ttl", ks_ttl, "Get the time to live for a key in seconds", "1.0.0", KS_HIST_TTL),
+    KS_TTL_CMD("pttl", ks_pttl, "Get the time to live for a key in milliseconds", "2.6.0", KS_HIST_TTL),
+    KS_TTL_CMD("expiretime", ks_expiretime, "Get the expiration Unix timestamp for a key", "7.0.0", ""),
+    KS_TTL_CMD("pexpiretime", ks_pexpiretime, "Get the expiration Unix timestamp for a key in milliseconds",
+               "7.0.0", ""),
+    { .name = "persist", .proc = ks_persist, .arity = 2, .flags = CMD_WRITE | CMD_FAST, .acl = KS_WRITE_FAST,
+      .group = "generic", .summary = "Remove the expiration from a key", .since = "2.2.0", .complexity = "O(1)",
+      .args = "key:key", .keyspecs = KS_KEY1(KS_RW | KS_UPDATE), .nkeyspecs = 1, KS_LEGACY(1, 1, 1) },
     { 0 },
 };

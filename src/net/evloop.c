@@ -155,7 +155,8 @@ static int run_timers(EvLoop *el) {
             if (r == EV_NOMORE) t->deleted = 1;
             else t->when_us = now + r * 1000;
         }
-        pp = &(*pp)->next;
+        /* continue after t: timers added by the callback sit at the head */
+        pp = &t->next;
     }
     return processed;
 }

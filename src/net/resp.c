@@ -87,7 +87,7 @@ int resp_parse_request(RespRequest *req, const char *buf, size_t len, size_t *po
         if (r == 0) return RESP_REQ_NEED_MORE;
         if (r == -2) { *err = "Protocol error: too big mbulk count string"; return RESP_REQ_ERROR; }
         if (r < 0 || n > INT32_MAX) { *err = "Protocol error: invalid multibulk length"; return RESP_REQ_ERROR; }
-        if (n > RESP_MULTIBULK_MAX && lim && !lim->authenticated) {
+        if (n > 10 && lim && !lim->authenticated) {
             *err = "Protocol error: unauthenticated multibulk length";
             return RESP_REQ_ERROR;
         }

@@ -49,6 +49,8 @@ def is_reference_redis():
 
 def port_is_free(port, host="127.0.0.1"):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # servers set SO_REUSEADDR too: connections in TIME_WAIT do not make a port busy
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind((host, port))
         return True
@@ -69,8 +71,9 @@ def free_port():
     raise RuntimeError(f"no free port in {PORT_BASE}-{PORT_BASE + PORT_COUNT - 1}")
 
 
-def ping(host, port, timeout=1.0, unix=None):
-    """True if a server answers +PONG on a fresh connection."""
+def ping(host, port, timeout=1.0, unix=None, noauth_ok=False):
+    """True if a server answers +PONG on a fresh connection (or -NOAUTH when
+    noauth_ok: a server with a password is up too)."""
     try:
         if unix:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -89,7 +92,7 @@ def ping(host, port, timeout=1.0, unix=None):
             if not chunk:
                 break
             data += chunk
-        return data == b"+PONG\r\n"
+        return data == b"+PONG\r\n" or (noauth_ok and data.startswith(b"-NOAUTH "))
     except OSError:
         return False
     finally:
@@ -147,7 +150,7 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode} during start-up:\n"
                                    + self.log_text())
-            if ping(self.host, self.port, unix=None if self.port else self.unixsocket):
+            if ping(self.host, self.port, unix=None if self.port else self.unixsocket, noauth_ok=True):
                 return
             time.sleep(0.05)
         raise RuntimeError(f"server not answering PING after {timeout}s:\n" + self.log_text())
@@ -513,8 +516,12 @@ def r(server):
 
 @pytest.fixture
 def raw(server):
-    """raw() -> new RawClient to the shared server (closed after the test)."""
+    """raw() -> new RawClient to the shared server (closed after the test).
+    The keyspace is flushed before the test."""
     conns = []
+    c = server.raw()
+    c.cmd("FLUSHALL")
+    c.close()
 
     def _raw(**kw):
         c = server.raw(**kw)
