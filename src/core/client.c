@@ -12,6 +12,7 @@
 #include "client.h"
 #include "command.h"
 #include "db.h"
+#include "multi.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
@@ -144,6 +145,7 @@ void client_free(Client *c) {
             if (closing[i] == c) { closing[i] = closing[--closing_count]; break; }
     }
     client_reset_args(c);
+    multi_client_reset(c);
     vfree(c->argv);
     sds_free(c->querybuf);
     sds_free(c->name);
@@ -341,6 +343,12 @@ static void process_input(Client *c) {
         command_process(c);
         c->flags &= ~CLIENT_PROTECTED;
         if (!(c->flags & CLIENT_BLOCKED)) client_reset_args(c);
+        /* CLIENT REPLY SKIP silences exactly the command after it */
+        c->flags &= ~CLIENT_REPLY_SKIP;
+        if (c->flags & CLIENT_REPLY_SKIP_NEXT) {
+            c->flags |= CLIENT_REPLY_SKIP;
+            c->flags &= ~CLIENT_REPLY_SKIP_NEXT;
+        }
         lim.authenticated = c->authenticated;
     }
     /* drop consumed bytes */
@@ -788,7 +796,7 @@ void reply_help(Client *c, const char **lines) {
     sds_toupper(cmd);
     long n = 0;
     while (lines[n]) n++;
-    reply_array_len(c, n + 2);
+    reply_array_len(c, n + 3);
     Sds head = sds_catprintf(sds_empty(), "%s <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", cmd);
     reply_status_len(c, head, sds_len(head));
     sds_free(head);

@@ -80,11 +80,14 @@ static uint64_t acl_category_by_name(const char *name) {
     return 0;
 }
 
+/* The parsed documentation of cmd; a bad grammar string (reported once in the log)
+ * documents no arguments. */
 static CmdDoc *command_doc(const Command *cmd) {
+    static int warned;
     char err[128];
     CmdDoc *doc = cmdargs_parse(cmd->args, err, sizeof(err));
     if (!doc) {
-        server_log(LL_WARNING, "Bad argument grammar for command '%s': %s", cmd->fullname, err);
+        if (!warned++) server_log(LL_WARNING, "Bad argument grammar for command '%s': %s", cmd->fullname, err);
         doc = cmdargs_parse(NULL, NULL, 0);
     }
     return doc;

@@ -8,6 +8,7 @@
  * Costs: one case-insensitive hash per lookup (two for subcommands). */
 #include "command.h"
 #include "db.h"
+#include "multi.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/ht.h"
@@ -18,6 +19,7 @@
 #include <strings.h>
 
 extern Command config_commands[];
+extern Command multi_commands[];
 
 static Command *all_tables[16];
 static int ntables;
@@ -83,7 +85,7 @@ static void init_command(Command *cmd, Command *parent) {
 }
 
 void commands_init(void) {
-    Command *tables[] = {string_commands, bitops_commands, keyspace_commands, server_commands, connection_commands, config_commands};
+    Command *tables[] = {string_commands, bitops_commands, keyspace_commands, server_commands, connection_commands, config_commands, multi_commands};
     ntables = (int)(sizeof(tables) / sizeof(tables[0]));
     commands = ht_create(&command_ht_type);
     for (int t = 0; t < ntables; t++) {
@@ -206,7 +208,7 @@ static void reject_unknown(Client *c, Command *parent) {
     sds_free(args);
 }
 
-static void call(Client *c, Command *cmd) {
+void command_call(Client *c, Command *cmd) {
     long long start = ustime();
     server.ustime = start;
     server.mstime = start / 1000;
@@ -237,6 +239,7 @@ void command_process(Client *c) {
         if (!cmd) {
             current_client = NULL;
             reject_unknown(c, top);
+            multi_flag_error(c);
             top->rejected_calls++;
             return;
         }
@@ -244,17 +247,24 @@ void command_process(Client *c) {
     c->cmd = c->realcmd = cmd;
     if (!cmd) {
         reject_unknown(c, NULL);
+        multi_flag_error(c);
         return;
     }
     if (command_check_arity(cmd, c->argc)) {
         reply_error_arity(c);
+        multi_flag_error(c);
         cmd->rejected_calls++;
         return;
     }
     if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
         reply_error(c, "-NOAUTH Authentication required.");
+        multi_flag_error(c);
         cmd->rejected_calls++;
         return;
     }
-    call(c, cmd);
+    if (multi_should_queue(c, cmd)) {
+        multi_queue_command(c, cmd);
+        return;
+    }
+    command_call(c, cmd);
 }

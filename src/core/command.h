@@ -128,6 +128,8 @@ Command *command_table_next(long *cursor);
 void commands_reset_stats(void);
 /* Runs one parsed command for c: lookup, checks, call, stats. */
 void command_process(Client *c);
+/* Runs cmd for c with timing and statistics (no checks). */
+void command_call(Client *c, Command *cmd);
 /* Marks the running command as failed (called by reply_error). */
 void command_note_failure(Client *c);
 

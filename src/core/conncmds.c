@@ -10,6 +10,7 @@
 #include "conncmds.h"
 #include "command.h"
 #include "db.h"
+#include "multi.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
@@ -85,6 +86,7 @@ static void conncmd_quit(Client *c) {
 }
 
 static void conncmd_reset(Client *c) {
+    multi_client_reset(c);
     for (int i = 0; i < nreset_hooks; i++) reset_hooks[i](c);
     c->flags &= ~(CLIENT_MONITOR | CLIENT_PUBSUB | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT |
                   CLIENT_NO_TOUCH | CLIENT_NO_EVICT);
@@ -250,6 +252,7 @@ Sds client_info_string(Client *c) {
     client_events_string(c, events);
     if (conn_pubsub_counts) conn_pubsub_counts(c, &sub, &psub, &ssub);
     if (conn_multi_state) multi = conn_multi_state(c, &multi_mem);
+    else if (c->flags & CLIENT_MULTI) multi = 0;
     const struct Command *cmd = (c->flags & CLIENT_EXECUTING) && c->cmd ? c->cmd : c->lastcmd;
     size_t qlen = c->querybuf ? sds_len(c->querybuf) : 0, qfree = c->querybuf ? sds_avail(c->querybuf) : 0;
     return sds_catprintf(sds_empty(),

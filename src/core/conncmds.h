@@ -8,16 +8,17 @@
 #define CLIENT_PAUSE_WRITE 1
 #define CLIENT_PAUSE_ALL 2
 
-/* RESET calls every registered function, in registration order, to drop that
- * module's state for the client (transaction: discard; pub/sub: unsubscribe all
- * without notifications; tracking: off). */
+/* RESET discards the client's transaction (multi.h) and then calls every registered
+ * function, in registration order, to drop that module's state for the client
+ * (pub/sub: unsubscribe all without notifications; tracking: off). */
 typedef void ConnResetFn(Client *c);
 void conn_register_reset(ConnResetFn *fn);
 
 /* Optional providers, set by the owning modules (NULL: the feature is absent). */
 /* Pub/sub: number of channels, patterns and shard channels the client is in. */
 extern void (*conn_pubsub_counts)(const Client *c, int *sub, int *psub, int *ssub);
-/* Transactions: number of queued commands (-1 outside MULTI) and their argv bytes. */
+/* Transactions: number of queued commands (-1 outside MULTI) and their argv bytes
+ * (unset: CLIENT LIST shows multi=0 inside MULTI). */
 extern int (*conn_multi_state)(const Client *c, size_t *mem);
 /* Blocking: unblocks target as if it timed out (with_error 0) or with the
  * -UNBLOCKED error (1). */

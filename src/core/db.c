@@ -11,6 +11,7 @@
 #include "db.h"
 #include "client.h"
 #include "config.h"
+#include "multi.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
@@ -114,6 +115,7 @@ static void delete_expired(Db *db, Obj *o) {
     size_t klen;
     const char *k = obj_key(o, &klen);
     Obj *keyobj = obj_string(k, klen);
+    multi_touch_key(db->id, k, klen);
     db_delete(db, k, klen);
     db_stats.expired_keys++;
     db_notify(0, "expired", keyobj, db->id);
@@ -253,6 +255,7 @@ long long db_empty(int dbnum, int async) {
     for (int i = 0; i < ndbs; i++) {
         if (dbnum != -1 && dbnum != i) continue;
         removed += (long long)ht_size(dbs[i].keys);
+        multi_touch_db(i);
         ht_clear(dbs[i].keys);
         vfree(dbs[i].volatile_keys);
         dbs[i].volatile_keys = NULL;
@@ -264,6 +267,8 @@ long long db_empty(int dbnum, int async) {
 
 int db_swap(int a, int b) {
     if (a < 0 || b < 0 || a >= ndbs || b >= ndbs) return 0;
+    multi_touch_db(a);
+    multi_touch_db(b);
     Db tmp = dbs[a];
     dbs[a] = dbs[b];
     dbs[b] = tmp;
@@ -286,8 +291,7 @@ Obj *db_random_key(Db *db) {
 }
 
 void db_signal_modified(Db *db, const Obj *key) {
-    (void)db;
-    (void)key;
+    multi_touch_key(db->id, key_ptr(key), key_len(key));
 }
 
 void db_notify(int type_class, const char *event, const Obj *key, int dbid) {

@@ -26,14 +26,6 @@
 #include "obj.h"
 #include "server.h"
 
-/* Keyspace event classes (Redis's bit values). */
-#ifndef NOTIFY_GENERIC
-#define NOTIFY_GENERIC (1 << 2)
-#endif
-#ifndef NOTIFY_KEY_MISS
-#define NOTIFY_KEY_MISS (1 << 11)
-#endif
-
 #define KS_SHARED_INTEGERS 10000
 #define KS_LFU_MINUTES_MASK 65535
 
@@ -96,8 +88,8 @@ static Db *ks_arg_db(Client *c, const Obj *o) {
     return db_get(id);
 }
 
-static void ks_modified(Client *c, Db *db, const Obj *key, const char *event) {
-    (void)c;
+/* Bookkeeping after a real change of key: WATCH/tracking signal, event, dirty. */
+static void ks_modified(Db *db, const Obj *key, const char *event) {
     db_signal_modified(db, key);
     db_notify(NOTIFY_GENERIC, event, key, db->id);
     server.stat.dirty++;
@@ -124,7 +116,7 @@ static void ks_del_generic(Client *c) {
         /* the lookup drops an expired key first, so it is not counted */
         if (!ks_lookup(c->db, k, LOOKUP_WRITE | LOOKUP_NOTOUCH)) continue;
         if (!db_delete(c->db, key_ptr(k), key_len(k))) continue;
-        ks_modified(c, c->db, k, "del");
+        ks_modified(c->db, k, "del");
         deleted++;
     }
     reply_long(c, deleted);
@@ -390,7 +382,7 @@ static void ks_copy(Client *c) {
     if (exists) db_delete(dst, key_ptr(newkey), key_len(newkey));
     Obj *n = db_add(dst, key_ptr(newkey), key_len(newkey), copy);
     if (when != -1) db_set_expire(dst, n, when);
-    ks_modified(c, dst, newkey, "copy_to");
+    ks_modified(dst, newkey, "copy_to");
     reply_long(c, 1);
 }
 
@@ -507,10 +499,10 @@ static void ks_expire_generic(Client *c, const char *name, long long basetime, i
     }
     if (when <= mstime() && !server.loading) {
         db_delete(c->db, key_ptr(key), key_len(key));
-        ks_modified(c, c->db, key, "del");
+        ks_modified(c->db, key, "del");
     } else {
         db_set_expire(c->db, o, when);
-        ks_modified(c, c->db, key, "expire");
+        ks_modified(c->db, key, "expire");
     }
     reply_long(c, 1);
 }
@@ -548,7 +540,7 @@ static void ks_persist(Client *c) {
         return;
     }
     db_remove_expire(c->db, o);
-    ks_modified(c, c->db, c->argv[1], "persist");
+    ks_modified(c->db, c->argv[1], "persist");
     reply_long(c, 1);
 }
 

@@ -34,6 +34,10 @@ Sds info_generate(int argc, const char **sections);
 /* Records an event's latency (ms) when latency-monitor-threshold is set and the
  * latency reaches it ("command", "fast-command", "expire-cycle", ...). */
 void latency_add_sample_if_needed(const char *event, long long ms);
+/* Adds one call of cmd (a Command *) to its latency histogram. slowlog_push() does
+ * this for every command; a blocking command that completes after being
+ * unblocked should be recorded by the blocking module with its own duration. */
+void latency_record_command(const void *cmd, long long duration_us);
 
 /* ---- value introspection per type, for DEBUG DIGEST and MEMORY USAGE ---- */
 /* digest: fills out with a 20-byte digest of the value's content that does not

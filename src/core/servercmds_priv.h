@@ -32,7 +32,6 @@ void latency_graph_cmd(Client *c);
 void latency_histogram_cmd(Client *c);
 void latency_help_cmd(Client *c);
 /* Latency histograms per command (INFO latencystats, LATENCY HISTOGRAM). */
-void latency_record_command(const void *cmd, long long duration_us);
 Sds latency_info_percentiles(Sds info);
 void latency_reset_histograms(void);
 /* Bytes a value owns beyond its object allocation (strings, or the type's hook). */

@@ -4,7 +4,7 @@
  * Entries live in a ring of at most slowlog-max-len entries, newest first when
  * read. Each entry copies at most 32 arguments, each cut to 128 bytes, as
  * Redis does, and secrets (AUTH, HELLO AUTH, MIGRATE AUTH/AUTH2, CONFIG SET of
- * passwords) are stored as "(redacted)". slowlog_push also feeds the latency
+ * passwords, ACL SETUSER) are stored as "(redacted)". slowlog_push also feeds the latency
  * monitor ("command"/"fast-command" events) and the per-command latency
  * histograms. Costs: O(1) per command below the threshold; O(argc) to log one. */
 #include "servercmds_priv.h"
@@ -55,6 +55,7 @@ static int is_secret_arg(const Client *c, const Command *cmd, int i) {
         }
         return 0;
     }
+    if (cmd->parent && !strcasecmp(name, "acl") && !strcasecmp(cmd->name, "setuser")) return i >= 2;
     if (cmd->parent && !strcasecmp(name, "config") && !strcasecmp(cmd->name, "set") && i >= 3 && i % 2 == 1) {
         const Obj *param = c->argv[i - 1];
         return arg_is(param, "requirepass") || arg_is(param, "masterauth");

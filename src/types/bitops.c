@@ -449,25 +449,37 @@ static void bf_set_bits(unsigned char *p, uint64_t offset, int bits, uint64_t v)
     }
 }
 
+/* The low `bits` bits of v as a two's complement number. */
 static int64_t bf_sign_extend(uint64_t v, int bits) {
     if (bits < 64 && (v & ((uint64_t)1 << (bits - 1)))) v |= UINT64_MAX << bits;
     else if (bits < 64) v &= ~(UINT64_MAX << bits);
     return (int64_t)v;
 }
 
-/* Fits the mathematically exact result v into the field; returns 1 on overflow
- * (with *out the wrapped or saturated value per owtype). */
-static int bf_fit_signed(BitWide v, int bits, int owtype, int64_t *out) {
-    BitWide max = bits == 64 ? (BitWide)INT64_MAX : (((BitWide)1 << (bits - 1)) - 1), min = -max - 1;
-    if (v >= min && v <= max) {
-        *out = (int64_t)v;
+/* Decides whether value+incr fits a signed field of the given width; returns 1 on
+ * overflow with *out set per owtype (wrapped, or saturated), 0 with the sum.
+ * The direction of an overflow is decided as Redis does, from the headroom
+ * max-value / min-value computed with wrapping 64-bit arithmetic: so a SET of a
+ * value within 2^(bits-1) of INT64_MIN wraps the headroom and saturates to max. */
+static int bf_fit_signed(int64_t value, int64_t incr, int bits, int owtype, int64_t *out) {
+    int64_t max = bits == 64 ? INT64_MAX : (int64_t)((UINT64_C(1) << (bits - 1)) - 1), min = -max - 1;
+    int64_t up = (int64_t)((uint64_t)max - (uint64_t)value);
+    int64_t down = (int64_t)((uint64_t)min - (uint64_t)value);
+    int dir = 0;
+    if (value > max || (bits != 64 && incr > up) || (value >= 0 && incr > 0 && incr > up)) dir = 1;
+    else if (value < min || (bits != 64 && incr < down) || (value < 0 && incr < 0 && incr < down)) dir = -1;
+    uint64_t sum = (uint64_t)value + (uint64_t)incr;
+    if (!dir) {
+        *out = (int64_t)sum;
         return 0;
     }
-    if (owtype == BF_SAT) *out = (int64_t)(v > max ? max : min);
-    else *out = bf_sign_extend((uint64_t)v, bits);
+    if (owtype == BF_SAT) *out = dir > 0 ? max : min;
+    else *out = bf_sign_extend(sum, bits);
     return 1;
 }
 
+/* The same for unsigned fields, given the exact result v (a SET value is taken as
+ * its 64-bit pattern, so a negative one is huge and saturates to max). */
 static int bf_fit_unsigned(BitWide v, int bits, int owtype, uint64_t *out) {
     uint64_t max = ((uint64_t)1 << bits) - 1;
     if (v >= 0 && v <= (BitWide)max) {
@@ -487,8 +499,8 @@ static int bf_exec_write(Client *c, unsigned char *p, size_t len, const BfOp *op
     int overflow;
     if (op->sign) {
         int64_t old = bf_sign_extend(raw_old, op->bits), nv;
-        BitWide v = op->opcode == BF_INCRBY ? (BitWide)old + op->value : (BitWide)op->value;
-        overflow = bf_fit_signed(v, op->bits, op->owtype, &nv);
+        if (op->opcode == BF_INCRBY) overflow = bf_fit_signed(old, op->value, op->bits, op->owtype, &nv);
+        else overflow = bf_fit_signed(op->value, 0, op->bits, op->owtype, &nv);
         reply = op->opcode == BF_INCRBY ? nv : old;
         raw_new = (uint64_t)nv;
     } else {

@@ -173,7 +173,8 @@ static int str_get_generic(Client *c) {
 }
 
 /* The SET family's engine. val_idx/expire_idx are argv indexes (expire_idx 0: no
- * expire). ok_reply/abort_reply: 0 reply +OK / nil, 1 reply :1 / :0. */
+ * expire). Replies +OK / nil, or :1 / :0 with int_replies (SETNX); nothing more
+ * with GET, whose reply (the old value) is already given. */
 static void str_set_generic(Client *c, int flags, int val_idx, int expire_idx, const char *cmdname,
                             int int_replies) {
     long long when = 0;
