@@ -331,7 +331,7 @@ void db_active_expire_cycle(int fast) {
         for (;;) {
             if (db->nvolatile == 0) break;
             int expired = 0, sampled = 0;
-            long long ttl_sum = 0;
+            double ttl_sum = 0; /* double: TTLs near LLONG_MAX must not overflow */
             int ttl_samples = 0;
             for (int i = 0; i < samples && db->nvolatile; i++) {
                 size_t idx = (size_t)(rand_u64() % db->nvolatile);
@@ -342,12 +342,13 @@ void db_active_expire_cycle(int fast) {
                     delete_expired(db, o);
                     expired++;
                 } else {
-                    ttl_sum += when - server.mstime;
+                    ttl_sum += (double)when - (double)server.mstime;
                     ttl_samples++;
                 }
             }
             if (ttl_samples) {
-                long long avg = ttl_sum / ttl_samples;
+                double avgd = ttl_sum / ttl_samples;
+                long long avg = avgd > 1e18 ? (long long)1e18 : (long long)avgd;
                 db->avg_ttl = db->avg_ttl ? (db->avg_ttl / 50) * 49 + avg / 50 : avg;
             }
             if (ustime() - start > budget) {
