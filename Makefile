@@ -34,6 +34,11 @@ MAIN_OBJ := $(BUILD)/core/main.o
 BASE_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/base/*.c src/net/resp.c))
 
 SERVER := $(BUILD)/vesper-server
+CLI := $(BUILD)/vesper-cli
+BENCH := $(BUILD)/vesper-benchmark
+CLI_OBJ := $(patsubst tools/%.c,$(BUILD)/tools/%.o,$(wildcard tools/cli/*.c))
+BENCH_OBJ := $(patsubst tools/%.c,$(BUILD)/tools/%.o,$(wildcard tools/benchmark/*.c))
+TOOL_COMMON_OBJ := $(patsubst tools/%.c,$(BUILD)/tools/%.o,$(wildcard tools/common/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
@@ -42,7 +47,7 @@ PORT ?= 6379
 
 .PHONY: all clean run test unit integration conformance bench deps check-layers sanitize
 
-all: check-layers $(SERVER) vesper-server
+all: check-layers $(SERVER) vesper-server $(if $(CLI_OBJ),$(CLI)) $(if $(BENCH_OBJ),$(BENCH))
 
 vesper-server: $(SERVER)
 	@ln -sf $(SERVER) vesper-server
@@ -50,11 +55,23 @@ vesper-server: $(SERVER)
 $(SERVER): $(LIB_OBJ) $(MAIN_OBJ)
 	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
 
+$(CLI): $(CLI_OBJ) $(TOOL_COMMON_OBJ) $(BASE_OBJ)
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+	@ln -sf $@ vesper-cli
+
+$(BENCH): $(BENCH_OBJ) $(TOOL_COMMON_OBJ) $(BASE_OBJ)
+	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+	@ln -sf $@ vesper-benchmark
+
+$(BUILD)/tools/%.o: tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc -MMD -MP -c $< -o $@
+
 $(BUILD)/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BENCH_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d)
 
 # Lower layers never include higher ones: base < net < core < types.
 check-layers:
@@ -89,4 +106,4 @@ deps:
 	  libjemalloc-dev libcmocka-dev python3-redis python3-pytest tcl8.6 redis-server redis-tools linux-perf procps
 
 clean:
-	rm -rf build build-san vesper-server
+	rm -rf build build-san vesper-server vesper-cli vesper-benchmark

@@ -56,6 +56,8 @@ static void set_nonblock(int fd) {
 }
 
 static void read_handler(EvLoop *el, int fd, void *data, int mask);
+static void paused_forget(Client *c);
+static void process_input(Client *c);
 static void write_handler(EvLoop *el, int fd, void *data, int mask);
 
 Client *client_create(int fd, int flags) {
@@ -140,6 +142,7 @@ void client_free(Client *c) {
         client_count--;
     }
     pending_remove(c);
+    if (c->flags & CLIENT_BLOCKED) paused_forget(c);
     if (c->flags & CLIENT_CLOSE_ASAP) {
         for (size_t i = 0; i < closing_count; i++)
             if (closing[i] == c) { closing[i] = closing[--closing_count]; break; }
@@ -321,7 +324,6 @@ static void process_input(Client *c) {
     RespLimits lim = {server.cfg.proto_max_bulk_len, c->authenticated};
     while (c->qb_pos < sds_len(c->querybuf)) {
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)) break;
-        if (server.client_pause_type && server.client_pause_end_ms > server.mstime) break;
         req.type = c->reqtype;
         req.multibulklen = c->multibulklen;
         req.bulklen = c->bulklen;
@@ -907,6 +909,59 @@ int arg_double(Client *c, const Obj *o, double *v, const char *errmsg) {
     if (obj_get_double(o, v)) return 1;
     reply_error(c, errmsg ? errmsg : "value is not a valid float");
     return 0;
+}
+
+/* ---------------- CLIENT PAUSE ----------------
+ * A command that must wait for the pause to end stays parsed in argv and the client
+ * is parked (CLIENT_BLOCKED) on the paused list; before each sleep, once the pause
+ * is over, parked clients run their command and go on with their input. */
+#define PAUSE_WRITE 1
+#define PAUSE_ALL 2
+static Client **paused;
+static size_t npaused, paused_cap;
+
+int server_pause_active(void) {
+    if (!server.client_pause_type) return 0;
+    if (server.client_pause_end_ms <= mstime()) {
+        server.client_pause_type = 0;
+        return 0;
+    }
+    return server.client_pause_type;
+}
+
+int client_pause_blocks(Client *c, const Command *cmd) {
+    int type = server_pause_active();
+    if (!type || c->fd == -1) return 0;
+    if (type == PAUSE_WRITE && !(cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE))) return 0;
+    c->flags |= CLIENT_BLOCKED;
+    if (npaused == paused_cap) {
+        paused_cap = paused_cap ? paused_cap * 2 : 16;
+        paused = vrealloc(paused, sizeof(Client *) * paused_cap);
+    }
+    paused[npaused++] = c;
+    return 1;
+}
+
+static void paused_forget(Client *c) {
+    for (size_t i = 0; i < npaused; i++)
+        if (paused[i] == c) { paused[i] = paused[--npaused]; return; }
+}
+
+void net_resume_paused_clients(void) {
+    if (npaused == 0 || server_pause_active()) return;
+    while (npaused) {
+        Client *c = paused[0];
+        paused[0] = paused[--npaused];
+        c->flags &= ~CLIENT_BLOCKED;
+        if (c->flags & CLIENT_CLOSE_ASAP) continue;
+        server_update_time();
+        c->flags |= CLIENT_PROTECTED;
+        command_process(c);
+        c->flags &= ~CLIENT_PROTECTED;
+        if (c->flags & CLIENT_BLOCKED) continue; /* paused again */
+        client_reset_args(c);
+        process_input(c);
+    }
 }
 
 /* ---------------- cron ---------------- */

@@ -160,5 +160,9 @@ void net_accept_unix(int fd);
 void net_handle_pending_writes(void);
 void net_free_closed_clients(void);
 void net_clients_cron(void);
+/* CLIENT PAUSE: whether cmd must wait, parking the client; resuming when the pause ends. */
+int client_pause_blocks(Client *c, const struct Command *cmd);
+void net_resume_paused_clients(void);
+int server_pause_active(void);
 
 #endif

@@ -266,5 +266,6 @@ void command_process(Client *c) {
         multi_queue_command(c, cmd);
         return;
     }
+    if (client_pause_blocks(c, cmd)) return;
     command_call(c, cmd);
 }

@@ -12,6 +12,7 @@
 #include "client.h"
 #include "config.h"
 #include "multi.h"
+#include "servercmds.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
@@ -313,7 +314,7 @@ void db_notify(int type_class, const char *event, const Obj *key, int dbid) {
 void db_active_expire_cycle(int fast) {
     static int next_db;
     static long long last_fast_us;
-    if (!server.active_expire_enabled) return;
+    if (!server.active_expire_enabled || server_pause_active()) return;
     long long start = ustime();
     int effort = server.cfg.active_expire_effort > 0 ? server.cfg.active_expire_effort - 1 : 0;
     long long budget;
@@ -353,6 +354,7 @@ void db_active_expire_cycle(int fast) {
             }
             if (ustime() - start > budget) {
                 db_stats.expired_time_cap_reached++;
+                latency_add_sample_if_needed("expire-cycle", (ustime() - start) / 1000);
                 next_db = (next_db + n + 1) % ndbs;
                 return;
             }

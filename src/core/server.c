@@ -10,6 +10,7 @@
 #include "command.h"
 #include "db.h"
 #include "obj.h"
+#include "servercmds.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
 #include <arpa/inet.h>
@@ -231,6 +232,7 @@ static long long server_cron(EvLoop *el, long long id, void *data) {
     }
     size_t used = vmalloc_used();
     if ((long long)used > server.stat_peak_memory) server.stat_peak_memory = (long long)used;
+    servercmds_cron();
     net_clients_cron();
     db_active_expire_cycle(0);
     if (server.cfg.activerehashing) db_rehash_cron(1000);
@@ -240,6 +242,7 @@ static long long server_cron(EvLoop *el, long long id, void *data) {
 
 static void before_sleep(EvLoop *el) {
     (void)el;
+    net_resume_paused_clients();
     db_active_expire_cycle(1);
     net_handle_pending_writes();
     net_free_closed_clients();
@@ -259,6 +262,7 @@ void server_reset_stats(void) {
     memset(&db_stats, 0, sizeof(db_stats));
     server.stat_peak_memory = (long long)vmalloc_used();
     commands_reset_stats();
+    servercmds_reset_stats();
 }
 
 int server_set_maxclients(int n) {

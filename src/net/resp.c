@@ -321,3 +321,44 @@ int resp_reader_next(RespReader *r, RespValue **out) {
     *out = v;
     return 1;
 }
+
+/* Reply boundary scanner for the benchmark's hot path: walks one reply without
+ * building anything. A single counter of values still expected replaces recursion:
+ * an aggregate header adds its element count, every value takes one off, and an
+ * attribute adds its pairs without taking its own slot (the real value follows). */
+long resp_skip_reply(const char *buf, size_t len) {
+    size_t pos = 0;
+    long long pending = 1, n;
+    while (pending > 0) {
+        if (pos >= len) return 0;
+        char t = buf[pos];
+        const char *line = buf + pos + 1;
+        const char *nl = memchr(line, '\n', len - pos - 1);
+        if (!nl) return 0;
+        if (nl == line || nl[-1] != '\r') return -1;
+        size_t linelen = (size_t)(nl - 1 - line);
+        pos = (size_t)(nl + 1 - buf);
+        switch (t) {
+        case '+': case '-': case ':': case ',': case '#': case '_': case '(':
+            pending--;
+            break;
+        case '$': case '=': case '!':
+            if (!string2ll(line, linelen, &n) || n < -1) return -1;
+            if (n >= 0) {
+                if (len - pos < (size_t)n + 2) return 0;
+                if (buf[pos + n] != '\r' || buf[pos + n + 1] != '\n') return -1;
+                pos += (size_t)n + 2;
+            }
+            pending--;
+            break;
+        case '*': case '~': case '>': case '%': case '|':
+            if (!string2ll(line, linelen, &n) || n < -1 || n > INT32_MAX) return -1;
+            if (n > 0) pending += (t == '%' || t == '|') ? 2 * n : n;
+            if (t != '|') pending--;
+            break;
+        default:
+            return -1;
+        }
+    }
+    return (long)pos;
+}

@@ -69,5 +69,9 @@ const char *resp_reader_error(const RespReader *r);
 void resp_value_free(RespValue *v);
 /* Bytes buffered but not yet consumed. */
 size_t resp_reader_pending(const RespReader *r);
+/* Length in bytes of the first complete reply in buf (any RESP2/RESP3 type, nested
+ * at any depth), 0 when buf holds only part of one, -1 on a protocol error. Builds
+ * nothing and allocates nothing: the benchmark's per-reply cost. */
+long resp_skip_reply(const char *buf, size_t len);
 
 #endif
