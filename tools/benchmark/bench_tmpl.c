@@ -39,6 +39,12 @@ void outbuf_free(OutBuf *b) {
     b->len = b->cap = 0;
 }
 
+static Tmpl *tmpl_new(void) {
+    Tmpl *t = tmpl_xrealloc(NULL, sizeof(*t));
+    memset(t, 0, sizeof(*t));
+    return t;
+}
+
 static void tmpl_add_slot(Tmpl *t, size_t off) {
     t->slots = tmpl_xrealloc(t->slots, (t->nslots + 1) * sizeof(size_t));
     t->slots[t->nslots++] = off;
@@ -57,7 +63,7 @@ static void tmpl_scan_arg(Tmpl *t, const char *arg, size_t len, size_t start) {
 }
 
 Tmpl *tmpl_from_argv(int argc, const char **argv, const size_t *lens) {
-    Tmpl *t = calloc(1, sizeof(*t));
+    Tmpl *t = tmpl_new();
     OutBuf b = {0};
     char hdr[32];
     int n = snprintf(hdr, sizeof(hdr), "*%d\r\n", argc);
@@ -77,7 +83,7 @@ Tmpl *tmpl_from_argv(int argc, const char **argv, const size_t *lens) {
 }
 
 Tmpl *tmpl_from_raw(const char *bytes, size_t len) {
-    Tmpl *t = calloc(1, sizeof(*t));
+    Tmpl *t = tmpl_new();
     t->bytes = tmpl_xrealloc(NULL, len);
     memcpy(t->bytes, bytes, len);
     t->len = len;
