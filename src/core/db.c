@@ -12,6 +12,7 @@
 #include "client.h"
 #include "config.h"
 #include "multi.h"
+#include "bio.h"
 #include "servercmds.h"
 #include "server.h"
 #include "../base/alloc.h"
@@ -250,14 +251,24 @@ Obj *db_remove_expire(Db *db, Obj *o) {
     return n;
 }
 
+static void free_table_job(void *arg) { ht_release(arg); }
+
+/* Flushing a big database frees millions of objects: with async (or when the
+ * table is large and lazyfree-lazy-user-flush asks for it) the old table is
+ * swapped for an empty one and freed on the background thread. */
 long long db_empty(int dbnum, int async) {
-    (void)async;
     long long removed = 0;
     for (int i = 0; i < ndbs; i++) {
         if (dbnum != -1 && dbnum != i) continue;
         removed += (long long)ht_size(dbs[i].keys);
         multi_touch_db(i);
-        ht_clear(dbs[i].keys);
+        if (async && ht_size(dbs[i].keys) > 64) {
+            Ht *old = dbs[i].keys;
+            dbs[i].keys = ht_create(&keyspace_type);
+            bio_submit(free_table_job, old);
+        } else {
+            ht_clear(dbs[i].keys);
+        }
         vfree(dbs[i].volatile_keys);
         dbs[i].volatile_keys = NULL;
         dbs[i].nvolatile = dbs[i].volatile_cap = 0;

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "obj.h"
 #include "servercmds.h"
+#include "bio.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
 #include <arpa/inet.h>
@@ -352,6 +353,7 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     }
     server.hz = server.cfg.hz;
     db_init_all(server.cfg.databases);
+    bio_init();
     commands_init();
     setup_signals();
     if (listen_all() == -1) return 1;
