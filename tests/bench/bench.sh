@@ -8,9 +8,11 @@
 # Vesper/Redis ratio.
 #
 # Instructions per request: `perf stat -e instructions -p PID` around each run,
-# divided by the number of requests; "n/a" when the CPU counters are not
-# available (common on virtual machines). BENCH_CALLGRIND=1 counts them instead
-# with callgrind (tests/bench/instructions.sh), which is slow but exact.
+# divided by the number of requests. When the CPU counters are not available
+# (common on virtual machines) they are counted with callgrind instead
+# (tests/bench/instructions.sh: user-space instructions only, exact, in separate
+# runs of BENCH_CALLGRIND_REQUESTS requests); BENCH_CALLGRIND=0 prints "n/a" instead,
+# BENCH_CALLGRIND=1 forces callgrind.
 #
 # Memory: each server starts fresh; we read VmRSS from /proc/PID/status before and
 # after loading 1,000,000 keys of 11 bytes ("key:" + 7 digits) with 16-byte values
@@ -50,9 +52,9 @@ else
   pin_server=() pin_client=()
 fi
 
-perf_ok=0
+perf_ok=0 ins_method=n/a
 if command -v perf >/dev/null && perf stat -e instructions -x, true 2>&1 | grep -q '^[0-9]'; then
-  perf_ok=1
+  perf_ok=1 ins_method=perf
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vesper-bench.XXXXXX")
@@ -137,7 +139,14 @@ if [ "${BENCH_THROUGHPUT:-1}" = 1 ]; then
   done
   for name in "${names[@]}"; do stop "$name"; done
 
-  if [ "${BENCH_CALLGRIND:-0}" = 1 ] && [ $perf_ok = 0 ] && command -v valgrind >/dev/null; then
+  use_cg=${BENCH_CALLGRIND:-auto}
+  if [ "$use_cg" = auto ]; then
+    use_cg=0
+    [ $perf_ok = 0 ] && command -v valgrind >/dev/null && command -v callgrind_control >/dev/null && use_cg=1
+  fi
+  if [ "$use_cg" = 1 ]; then
+    ins_method=callgrind
+    rm -f "$work"/ins.*
     echo "== instructions per request with callgrind"
     for i in "${!names[@]}"; do
       for test in "${tests[@]}"; do
@@ -196,7 +205,7 @@ fi
 
 # --- report -----------------------------------------------------------------------
 echo
-echo "=== results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+echo "=== results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; requests/s: median of $rounds rounds; instructions/request: $ins_method)"
 if [ "${BENCH_THROUGHPUT:-1}" = 1 ]; then
   printf '%-6s %4s %12s %12s %7s %14s %14s\n' test P vesper_rps redis_rps ratio vesper_ins/req redis_ins/req
   for test in "${tests[@]}"; do

@@ -22,7 +22,7 @@
 # Environment:
 #   VESPER_SERVER            server binary (default: <repo>/build/vesper-server)
 #   CONFORMANCE_MODE         external (default) | spawn: the mode for units without prefix
-#   CONFORMANCE_TIMEOUT      seconds per unit (default 300)
+#   CONFORMANCE_TIMEOUT      seconds per unit (default 120; Redis needs at most ~10)
 #   CONFORMANCE_PORT         first port to try for the server (default 7260, range of 10)
 #   CONFORMANCE_TAGS         --tags filter (default "-needs:repl")
 #   CONFORMANCE_SERVER_ARGS  extra arguments for the server (word-split)
@@ -38,7 +38,7 @@ repo=$(cd "$here/../.." && pwd)
 
 server=${VESPER_SERVER:-$repo/build/vesper-server}
 mode=${CONFORMANCE_MODE:-external}
-unit_timeout=${CONFORMANCE_TIMEOUT:-300}
+unit_timeout=${CONFORMANCE_TIMEOUT:-120}
 first_port=${CONFORMANCE_PORT:-7260}
 tags=${CONFORMANCE_TAGS:--needs:repl}
 expected_file=${CONFORMANCE_EXPECTED:-$here/expected-failures.txt}
@@ -90,6 +90,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" >"$list"
 command -v tclsh8.6 >/dev/null || command -v tclsh >/dev/null \
   || die "tclsh missing: apt-get install -y tcl8.6"
 [ -x "$server" ] || die "server binary '$server' not found (build it with make, or set VESPER_SERVER)"
+server=$(cd "$(dirname "$server")" && pwd)/$(basename "$server")
 tree=$(find_redis_tree) || die "cannot find the Redis 7.0.15 source tree"
 [ -x "$tree/runtest" ] || die "no runtest in '$tree'"
 

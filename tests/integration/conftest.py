@@ -29,7 +29,7 @@ import pytest
 import redis
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SERVER_BIN = os.environ.get("VESPER_SERVER", str(REPO_ROOT / "build" / "vesper-server"))
+SERVER_BIN = os.path.abspath(os.environ.get("VESPER_SERVER", str(REPO_ROOT / "build" / "vesper-server")))
 PORT_BASE = int(os.environ.get("VESPER_TEST_PORT_BASE", "7200"))
 PORT_COUNT = 40
 START_TIMEOUT = float(os.environ.get("VESPER_START_TIMEOUT", "10"))

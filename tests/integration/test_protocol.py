@@ -393,3 +393,24 @@ def test_many_connections_open_and_close(server, r):
     while time.time() < deadline and r.info("clients")["connected_clients"] > before:
         time.sleep(0.05)
     assert r.info("clients")["connected_clients"] == before
+
+
+# --- limits for unauthenticated clients ------------------------------------------------
+
+@pytest.mark.parametrize("payload,error", [
+    (b"*11\r\n", b"ERR Protocol error: unauthenticated multibulk length"),
+    (b"*100\r\n", b"ERR Protocol error: unauthenticated multibulk length"),
+    (b"*1\r\n$16385\r\n", b"ERR Protocol error: unauthenticated bulk length"),
+    (b"*1\r\n$100000000\r\n", b"ERR Protocol error: unauthenticated bulk length"),
+])
+def test_unauthenticated_request_limits(spawn, payload, error):
+    srv = spawn("--requirepass", "foobar")
+    expect_error_and_close(srv.raw(), payload, error)
+    c = srv.raw()
+    expect_nothing(c, b"*10\r\n")
+    c = srv.raw()
+    expect_nothing(c, b"*1\r\n$16384\r\n")
+    c = srv.raw()
+    c.send(encode_command("AUTH", "foobar") + b"*100\r\n")
+    assert c.read_raw_reply() == b"+OK\r\n"
+    assert c.read_available(0.2) == b"" and not c.closed_by_peer

@@ -356,6 +356,15 @@ def test_requirepass_config_set(spawn):
     assert srv.raw().cmd("PING") == b"PONG"
 
 
+def test_requirepass_binary(spawn):
+    srv = spawn()
+    a = srv.raw()
+    assert a.cmd("CONFIG", "SET", "requirepass", b"abc\x00def") == b"OK"
+    b = srv.raw()
+    assert b.cmd("AUTH", "abc") == RespError(WRONGPASS)
+    assert b.cmd("AUTH", b"abc\x00def") == b"OK"
+
+
 def test_auth_without_password_configured(r):
     with pytest.raises(redis.ResponseError) as e:
         r.execute_command("AUTH", "x")
