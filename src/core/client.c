@@ -249,7 +249,8 @@ static const char *DENIED_MSG =
     "the server to start accepting connections from the outside.\r\n";
 
 static void accept_common(int cfd, int is_unix, struct sockaddr_storage *sa) {
-    if (clients_count() >= (size_t)server.cfg.maxclients) {
+    /* clients already closing (EOF seen this loop turn) no longer count */
+    if (clients_count() - closing_count >= (size_t)server.cfg.maxclients) {
         static const char err[] = "-ERR max number of clients reached\r\n";
         if (write(cfd, err, sizeof(err) - 1) < 0) { /* best effort */ }
         server.stat.rejected_conn++;

@@ -20,6 +20,7 @@
 
 extern Command config_commands[];
 extern Command multi_commands[];
+extern Command function_commands[];
 
 static Command *all_tables[16];
 static int ntables;
@@ -85,7 +86,7 @@ static void init_command(Command *cmd, Command *parent) {
 }
 
 void commands_init(void) {
-    Command *tables[] = {string_commands, bitops_commands, keyspace_commands, server_commands, connection_commands, config_commands, multi_commands};
+    Command *tables[] = {string_commands, bitops_commands, keyspace_commands, server_commands, connection_commands, config_commands, multi_commands, function_commands};
     ntables = (int)(sizeof(tables) / sizeof(tables[0]));
     commands = ht_create(&command_ht_type);
     for (int t = 0; t < ntables; t++) {

@@ -39,5 +39,7 @@ int main(int argc, char **argv) {
     }
     const char *configfile = NULL;
     Sds options = config_args_to_options(argc, argv, &configfile);
-    return server_main(argc, argv, configfile, options);
+    int rc = server_main(argc, argv, configfile, options);
+    sds_free(options);
+    return rc;
 }

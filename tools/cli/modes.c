@@ -790,7 +790,7 @@ static void stat_line(const char *info, long *requests) {
     char buf[64];
     long aux = 0;
     for (int j = 0; j < 20; j++) {
-        char field[32];
+        char field[48];
         snprintf(field, sizeof(field), "db%d:keys", j);
         long k = info_field_long(info, field);
         if (k != LONG_MIN) aux += k;
