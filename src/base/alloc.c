@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 
 static _Atomic size_t used_memory;
 
@@ -94,4 +95,20 @@ const char *vmalloc_lib(void) {
 #else
     return "jemalloc-5.3.0";
 #endif
+}
+
+void *vmalloc_pages(size_t size) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        oom_handler(size);
+        return NULL;
+    }
+    atomic_fetch_add_explicit(&used_memory, size, memory_order_relaxed);
+    return p;
+}
+
+void vfree_pages(void *ptr, size_t size) {
+    if (!ptr) return;
+    munmap(ptr, size);
+    atomic_fetch_sub_explicit(&used_memory, size, memory_order_relaxed);
 }

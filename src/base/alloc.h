@@ -13,5 +13,9 @@ size_t vmalloc_used(void);               /* bytes currently allocated through th
 size_t vmalloc_rss(void);                /* resident set size of the process */
 const char *vmalloc_lib(void);           /* allocator name for INFO */
 void vmalloc_set_oom_handler(void (*handler)(size_t));
+/* Big zeroed blocks straight from the kernel (mmap), returned to it on free, so a
+ * resized hash table gives its old memory back at once. Counted in vmalloc_used. */
+void *vmalloc_pages(size_t size);
+void vfree_pages(void *ptr, size_t size);
 
 #endif

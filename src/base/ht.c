@@ -7,7 +7,7 @@
  * reverse-binary cursor and guarantee that an entry present for the whole scan is
  * reported.
  *
- * Growth: when the average chain holds more than HT_MAX_FILL entries per bucket the
+ * Growth: when the table holds more than HT_MAX_FILL entries per bucket on average the
  * table doubles; entries move a few buckets at a time, on each write and from the
  * server's cron, so no single command pays for a resize. Lookups cost one hash and
  * usually one cache line; inserts and deletes the same plus an occasional overflow
@@ -17,13 +17,27 @@
 #include "util.h"
 #include <string.h>
 
-#define HT_MAX_FILL 4          /* average entries per bucket before growing */
-#define HT_FORCE_FILL 16       /* grow even while resizing is disallowed */
 #define HT_ALL_USED ((1u << HT_BUCKET_SLOTS) - 1)
 
 static inline size_t nbuckets(int8_t exp) { return exp < 0 ? 0 : (size_t)1 << exp; }
 static inline size_t mask_of(int8_t exp) { return exp < 0 ? 0 : ((size_t)1 << exp) - 1; }
 static inline uint8_t tag_of(uint64_t h) { return (uint8_t)(h >> 56); }
+
+/* Bucket arrays of 1 MB and more come from mmap so that the memory of a table
+ * replaced by a rehash goes back to the system right away. */
+#define HT_PAGES_THRESHOLD (1024 * 1024)
+
+static HtBucket *table_alloc(size_t n) {
+    size_t bytes = sizeof(HtBucket) * n;
+    if (bytes >= HT_PAGES_THRESHOLD) return vmalloc_pages(bytes);
+    return vcalloc(bytes);
+}
+
+static void table_free(HtBucket *t, size_t n) {
+    size_t bytes = sizeof(HtBucket) * n;
+    if (bytes >= HT_PAGES_THRESHOLD) vfree_pages(t, bytes);
+    else vfree(t);
+}
 
 static inline uint64_t entry_hash(const Ht *ht, const void *entry) {
     size_t len;
@@ -63,7 +77,7 @@ static void free_table(Ht *ht, int t, int free_entries) {
             b = next;
         }
     }
-    vfree(ht->tables[t]);
+    table_free(ht->tables[t], n);
     ht->tables[t] = NULL;
     ht->exp[t] = -1;
     ht->used[t] = 0;
@@ -97,7 +111,7 @@ static int8_t exp_for(size_t entries) {
 
 /* Starts a rehash into a table of 2^exp buckets (or just creates the first table). */
 static void start_resize(Ht *ht, int8_t exp) {
-    HtBucket *t = vcalloc(sizeof(HtBucket) * nbuckets(exp));
+    HtBucket *t = table_alloc(nbuckets(exp));
     if (ht->exp[0] < 0) {
         ht->tables[0] = t;
         ht->exp[0] = exp;

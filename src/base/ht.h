@@ -18,6 +18,11 @@ typedef struct HtType {
 } HtType;
 
 #define HT_BUCKET_SLOTS 6
+/* Growth: the table doubles when it holds HT_MAX_FILL entries per bucket on
+ * average (chains then span about 1.7 buckets), or HT_FORCE_FILL while resizing is
+ * disallowed (a child process is saving). */
+#define HT_MAX_FILL 8
+#define HT_FORCE_FILL 32
 
 typedef struct HtBucket {
     uint8_t used;                      /* bit i set: slots[i] holds an entry */

@@ -130,7 +130,7 @@ static void test_timer_added_in_callback_waits(void **state) {
     ev_delete(el);
 }
 
-/* BUG (evloop.c run_timers): the timer at the head of the list that adds a timer
+/* Regression (fixed) (evloop.c run_timers): the timer at the head of the list that adds a timer
  * and returns 0 ("again as soon as possible") is run twice in the same pass, because
  * the new timer is linked in front of it and the walk then revisits it. */
 static int zero_calls;
@@ -141,7 +141,7 @@ static long long zero_proc(EvLoop *el, long long id, void *data) {
     return 0;
 }
 
-static void test_BUG_timer_returning_zero_runs_once_per_pass(void **state) {
+static void test_regression_timer_returning_zero_runs_once_per_pass(void **state) {
     (void)state;
     zero_calls = 0;
     EvLoop *el = ev_create(64);
@@ -440,7 +440,7 @@ int main(void) {
         cmocka_unit_test(test_timers_fire_in_order),
         cmocka_unit_test(test_periodic_timer_and_delete),
         cmocka_unit_test(test_timer_added_in_callback_waits),
-        cmocka_unit_test(test_BUG_timer_returning_zero_runs_once_per_pass),
+        cmocka_unit_test(test_regression_timer_returning_zero_runs_once_per_pass),
         cmocka_unit_test(test_pipe_read_event),
         cmocka_unit_test(test_pipe_write_event),
         cmocka_unit_test(test_read_write_and_barrier),

@@ -284,10 +284,10 @@ static void test_million(void **state) {
     assert_int_equal(vmalloc_used(), before);
 }
 
-/* BUG (ht.c ht_mem_usage): overflow buckets are not counted, so the reported memory
+/* Regression (fixed) (ht.c ht_mem_usage): overflow buckets are not counted, so the reported memory
  * is lower than what the table really allocated (~9% more at 1M entries, see
  * the numbers printed by test_million). */
-static void test_BUG_mem_usage_counts_overflow_buckets(void **state) {
+static void test_regression_mem_usage_counts_overflow_buckets(void **state) {
     (void)state;
     size_t before = vmalloc_used();
     Ht *ht = ht_create(&ent_type);
@@ -369,7 +369,7 @@ static void test_incremental_rehash_shrink(void **state) {
     check_range(ht, 0, 1000, 1);
     assert_int_equal(ht_size(ht), 1000);
     /* the fill after a shrink is sane: not above the growth threshold */
-    assert_true(ht_size(ht) <= ht_buckets(ht) * 4);
+    assert_true(ht_size(ht) <= ht_buckets(ht) * HT_MAX_FILL);
     ht_release(ht);
 }
 
@@ -385,7 +385,7 @@ static void test_resize_not_allowed(void **state) {
     while (ht_size(ht) < nb * 8) { ht_add(ht, mk(i)); i++; }
     assert_false(ht_is_rehashing(ht));
     assert_int_equal(ht_buckets(ht), nb);
-    while (ht_size(ht) < nb * 16 + 1) { ht_add(ht, mk(i)); i++; }
+    while (ht_size(ht) < nb * HT_FORCE_FILL + 1) { ht_add(ht, mk(i)); i++; }
     assert_true(ht_is_rehashing(ht) || ht_buckets(ht) > nb);
     check_range(ht, 0, i, 1);
     /* no shrink while disallowed */
@@ -408,7 +408,7 @@ static void test_expand(void **state) {
     Ht *ht = ht_create(&ent_type);
     assert_int_equal(ht_expand(ht, 100000), 1);
     size_t nb = ht_buckets(ht);
-    assert_true(nb * 4 >= 100000);
+    assert_true(nb * HT_MAX_FILL >= 100000);
     for (uint32_t i = 0; i < 100000; i++) ht_add(ht, mk(i));
     assert_false(ht_is_rehashing(ht));   /* pre-sized: no rehash needed */
     assert_int_equal(ht_buckets(ht), nb);
@@ -702,7 +702,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_basic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_eq_callback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_million, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_BUG_mem_usage_counts_overflow_buckets, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_regression_mem_usage_counts_overflow_buckets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incremental_rehash_grow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incremental_rehash_shrink, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resize_not_allowed, setup, teardown),

@@ -262,10 +262,10 @@ static void test_request_errors_and_limits(void **state) {
     args_reset(&a);
 }
 
-/* BUG (resp.c): Redis 7.0 refuses a multibulk count above 10 from a client that
+/* Regression (fixed) (resp.c): Redis 7.0 refuses a multibulk count above 10 from a client that
  * still has to authenticate ("Protocol error: unauthenticated multibulk length");
  * the parser only refuses counts above RESP_MULTIBULK_MAX (1M). */
-static void test_BUG_request_unauthenticated_multibulk_len(void **state) {
+static void test_regression_request_unauthenticated_multibulk_len(void **state) {
     (void)state;
     expect_error("*11\r\n", 5, &noauth_lim, "Protocol error: unauthenticated multibulk length");
 }
@@ -607,7 +607,7 @@ int main(void) {
         cmocka_unit_test(test_request_inline),
         cmocka_unit_test(test_request_errors),
         cmocka_unit_test(test_request_errors_and_limits),
-        cmocka_unit_test(test_BUG_request_unauthenticated_multibulk_len),
+        cmocka_unit_test(test_regression_request_unauthenticated_multibulk_len),
         cmocka_unit_test(test_reader_resp2_types),
         cmocka_unit_test(test_reader_resp3_types),
         cmocka_unit_test(test_reader_bytewise),

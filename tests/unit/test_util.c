@@ -346,9 +346,9 @@ static int gm_timed(const char *p, size_t plen, const char *s, size_t slen, unsi
     return WEXITSTATUS(st);
 }
 
-static void test_BUG_glob_long_strings_are_fast(void **state) {
+static void test_regression_glob_long_strings_are_fast(void **state) {
     (void)state;
-    /* BUG (util.c glob_match, same cause as below): "*a*b*c" against a long string
+    /* Regression (fixed) (util.c glob_match, same cause as below): "*a*b*c" against a long string
      * without a 'c' is cubic in the string length; Redis is linear here. */
     size_t n = 20000;
     char *s = malloc(n + 1);
@@ -363,10 +363,10 @@ static void test_BUG_glob_long_strings_are_fast(void **state) {
     assert_int_equal(r2, 1);
 }
 
-/* BUG (util.c glob_match): no early exit when a '*' suffix cannot match anywhere,
+/* Regression (fixed) (util.c glob_match): no early exit when a '*' suffix cannot match anywhere,
  * so this regression from Redis's keyspace.tcl ("Regression for pattern matching
  * long nested loops") runs for an exponential time. */
-static void test_BUG_glob_nested_stars_redis_regression(void **state) {
+static void test_regression_glob_nested_stars_redis_regression(void **state) {
     (void)state;
     const char *key = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     const char *pat = "a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
@@ -489,10 +489,10 @@ static void test_parse_memory(void **state) {
     mem_bad("kb1");
 }
 
-/* BUG (util.c parse_memory) vs Redis 7.0's memtoull (CONFIG SET maxmemory ...):
+/* Regression (fixed) (util.c parse_memory) vs Redis 7.0's memtoull (CONFIG SET maxmemory ...):
  * Redis accepts "" and a bare unit as 0 and leading zeros ("0100mb"), and rejects
  * a leading '-'. */
-static void test_BUG_parse_memory_redis_edge_cases(void **state) {
+static void test_regression_parse_memory_redis_edge_cases(void **state) {
     (void)state;
     mem_ok("0100mb", 104857600);
     mem_ok("", 0);
@@ -561,11 +561,11 @@ int main(void) {
         cmocka_unit_test(test_d2string),
         cmocka_unit_test(test_ld2string),
         cmocka_unit_test(test_glob_basic),
-        cmocka_unit_test(test_BUG_glob_long_strings_are_fast),
-        cmocka_unit_test(test_BUG_glob_nested_stars_redis_regression),
+        cmocka_unit_test(test_regression_glob_long_strings_are_fast),
+        cmocka_unit_test(test_regression_glob_nested_stars_redis_regression),
         cmocka_unit_test(test_siphash),
         cmocka_unit_test(test_parse_memory),
-        cmocka_unit_test(test_BUG_parse_memory_redis_edge_cases),
+        cmocka_unit_test(test_regression_parse_memory_redis_edge_cases),
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_rand),
     };
