@@ -282,7 +282,7 @@ long long monotonic_us(void) {
 }
 
 /* ---- xoshiro256** ---- */
-static uint64_t rs[4] = {0x9E3779B97F4A7C15ULL, 0xBF58476D1CE4E5B9ULL, 0x94D049BB133111EBULL, 0x2545F4914F6CDD1DULL};
+static Rng global_rng = {{0x9E3779B97F4A7C15ULL, 0xBF58476D1CE4E5B9ULL, 0x94D049BB133111EBULL, 0x2545F4914F6CDD1DULL}};
 
 static uint64_t splitmix(uint64_t *x) {
     uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
@@ -291,21 +291,25 @@ static uint64_t splitmix(uint64_t *x) {
     return z ^ (z >> 31);
 }
 
-void rand_seed(uint64_t seed) {
-    for (int i = 0; i < 4; i++) rs[i] = splitmix(&seed);
+void rng_seed(Rng *r, uint64_t seed) {
+    for (int i = 0; i < 4; i++) r->s[i] = splitmix(&seed);
 }
 
-uint64_t rand_u64(void) {
-    uint64_t result = ROTL(rs[1] * 5, 7) * 9;
-    uint64_t t = rs[1] << 17;
-    rs[2] ^= rs[0];
-    rs[3] ^= rs[1];
-    rs[1] ^= rs[2];
-    rs[0] ^= rs[3];
-    rs[2] ^= t;
-    rs[3] = ROTL(rs[3], 45);
+uint64_t rng_next(Rng *r) {
+    uint64_t *s = r->s;
+    uint64_t result = ROTL(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = ROTL(s[3], 45);
     return result;
 }
+
+void rand_seed(uint64_t seed) { rng_seed(&global_rng, seed); }
+uint64_t rand_u64(void) { return rng_next(&global_rng); }
 
 void rand_bytes(void *buf, size_t len) {
     uint8_t *p = buf;

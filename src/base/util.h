@@ -38,7 +38,12 @@ long long ustime(void);   /* wall clock, microseconds */
 long long mstime(void);   /* wall clock, milliseconds */
 long long monotonic_us(void);
 
-/* Random numbers (xoshiro256**, seeded once at start-up). */
+/* Random numbers: xoshiro256** seeded through splitmix64. Rng is a generator's
+ * state, for threads that need their own; rand_* use the server's global one,
+ * seeded once at start-up. */
+typedef struct Rng { uint64_t s[4]; } Rng;
+void rng_seed(Rng *r, uint64_t seed);
+uint64_t rng_next(Rng *r);
 void rand_seed(uint64_t seed);
 uint64_t rand_u64(void);
 void rand_bytes(void *buf, size_t len);

@@ -111,6 +111,35 @@ typedef struct ConfigEntry {
 #define SPECIAL(n, a, fl, s, g, r) \
     { ENTRY(n, a, fl, CT_SPECIAL), .offset = -1, .sset = (s), .sget = (g), .srewrite = (r) }
 
+/* requirepass is binary safe (AUTH compares bytes, NULs included), so it is
+ * stored with its length rather than as a C string. */
+static void requirepass_store(Config *cfg, const char *p, size_t len) {
+    vfree(cfg->requirepass);
+    cfg->requirepass = NULL;
+    cfg->requirepass_len = 0;
+    if (len == 0) return;
+    cfg->requirepass = vmalloc(len + 1);
+    memcpy(cfg->requirepass, p, len);
+    cfg->requirepass[len] = '\0';
+    cfg->requirepass_len = len;
+}
+
+static int requirepass_set(Config *cfg, Sds *argv, int argc, const char **err) {
+    if (argc != 1) {
+        *err = "wrong number of arguments";
+        return 0;
+    }
+    requirepass_store(cfg, argv[0], sds_len(argv[0]));
+    return 1;
+}
+
+static Sds requirepass_get(const Config *cfg) {
+    return cfg->requirepass ? sds_newlen(cfg->requirepass, cfg->requirepass_len) : sds_empty();
+}
+
+struct RewriteState;
+static void requirepass_rewrite(const Config *cfg, const char *name, struct RewriteState *st);
+
 /* ---------------------------------------------------------------------------
  * Enumerations
  * ------------------------------------------------------------------------- */
@@ -370,7 +399,7 @@ static ConfigEntry table[] = {
     STRX("bind-source-addr", NULL, CF_EMPTY_NULL, NULL),
     STRF("logfile", NULL, IMM, logfile, ""),
     STRX("masterauth", NULL, CF_SENSITIVE | CF_EMPTY_NULL, NULL),
-    STRF("requirepass", NULL, CF_SENSITIVE | CF_EMPTY_NULL, requirepass, NULL),
+    SPECIAL("requirepass", NULL, CF_SENSITIVE, requirepass_set, requirepass_get, requirepass_rewrite),
     /* enums */
     ENUMX("supervised", NULL, IMM, supervised_enum, 0),
     ENUMX("syslog-facility", NULL, IMM, syslog_facility_enum, 128),
@@ -1161,6 +1190,7 @@ void config_free(Config *cfg) {
     set_cstr(&cfg->notify_keyspace_events_str, NULL);
     set_cstr(&cfg->dir, NULL);
     set_cstr(&cfg->configfile, NULL);
+    requirepass_store(cfg, NULL, 0);
     cfg->defaults_magic = 0;
 }
 
@@ -1617,7 +1647,12 @@ done:
 }
 
 const char *config_set(Config *cfg, const char *name, const char *value, char *errbuf_out, size_t errlen) {
-    return set_pairs(cfg, NULL, &name, &value, 1, errbuf_out, errlen);
+    /* the setters take Sds values (binary safe); a C string caller gets a copy */
+    Sds v = sds_new(value);
+    const char *cv = v;
+    const char *r = set_pairs(cfg, NULL, &name, &cv, 1, errbuf_out, errlen);
+    sds_free(v);
+    return r;
 }
 
 /* ---------------------------------------------------------------------------
@@ -1788,6 +1823,16 @@ static void rw_entry(const Config *cfg, const ConfigEntry *e, RewriteState *st) 
     case CT_STRING: rw_string(st, e->name, str_read(cfg, e), e->defstr); break;
     default: e->srewrite(cfg, e->name, st); break;
     }
+}
+
+static void requirepass_rewrite(const Config *cfg, const char *name, RewriteState *st) {
+    if (!cfg->requirepass) {
+        rw_mark_done(st, name);
+        return;
+    }
+    Sds line = sds_catprintf(sds_empty(), "%s ", name);
+    line = sds_catrepr(line, cfg->requirepass, cfg->requirepass_len);
+    rw_line(st, name, line, 1);
 }
 
 static void dir_rewrite(const Config *cfg, const char *name, RewriteState *st) {

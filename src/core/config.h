@@ -83,7 +83,8 @@ typedef struct Config {
     int maxidletime;             /* "timeout" */
     int maxclients;
     int protected_mode;
-    char *requirepass;           /* NULL when none */
+    char *requirepass;           /* NULL when none; binary safe, see requirepass_len */
+    size_t requirepass_len;
     /* process */
     int daemonize;
     char *pidfile;

@@ -47,7 +47,7 @@ int conn_authenticate(Client *c, const char *user, size_t ulen, const char *pass
     if (ulen != 7 || memcmp(user, "default", 7) != 0) return 0;
     if (requirepass_set()) {
         const char *rp = server.cfg.requirepass;
-        if (!secret_equal(pass, plen, rp, strlen(rp))) return 0;
+        if (!secret_equal(pass, plen, rp, server.cfg.requirepass_len)) return 0;
     }
     c->authenticated = 1;
     c->user = "default";

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "../base/ht.h"
 #include "obj.h"
+#include "config.h"
 
 struct Client;
 
@@ -72,24 +73,7 @@ size_t db_volatile_count(Db *db);
 
 /* Signals a key was modified (WATCH, client-side caching hooks later). */
 void db_signal_modified(Db *db, const Obj *key);
-/* Keyspace notification classes (Redis's bit values), for db_notify's type_class. */
-#ifndef NOTIFY_KEYSPACE
-#define NOTIFY_KEYSPACE (1 << 0)    /* K */
-#define NOTIFY_KEYEVENT (1 << 1)    /* E */
-#define NOTIFY_GENERIC (1 << 2)     /* g */
-#define NOTIFY_STRING (1 << 3)      /* $ */
-#define NOTIFY_LIST (1 << 4)        /* l */
-#define NOTIFY_SET (1 << 5)         /* s */
-#define NOTIFY_HASH (1 << 6)        /* h */
-#define NOTIFY_ZSET (1 << 7)        /* z */
-#define NOTIFY_EXPIRED (1 << 8)     /* x */
-#define NOTIFY_EVICTED (1 << 9)     /* e */
-#define NOTIFY_STREAM (1 << 10)     /* t */
-#define NOTIFY_KEY_MISS (1 << 11)   /* m */
-#define NOTIFY_LOADED (1 << 12)     /* module only */
-#define NOTIFY_MODULE (1 << 13)     /* d */
-#define NOTIFY_NEW (1 << 14)        /* n */
-#endif
+/* type_class for db_notify: the NOTIFY_* classes in config.h. */
 void db_notify(int type_class, const char *event, const Obj *key, int dbid);
 
 /* Incremental rehash from cron. */

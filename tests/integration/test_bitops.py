@@ -7,6 +7,8 @@ import random
 import pytest
 import redis
 
+from helpers import make_other_type
+
 ERR_NOT_INT = b"ERR value is not an integer or out of range"
 ERR_SYNTAX = b"ERR syntax error"
 ERR_WRONGTYPE = b"WRONGTYPE Operation against a key holding the wrong kind of value"
@@ -19,18 +21,6 @@ ERR_BFTYPE = (b"ERR Invalid bitfield type. Use something like i16 u8. "
 @pytest.fixture
 def c(raw):
     return raw()
-
-
-def make_other_type(r, key):
-    for args in (("RPUSH", key, "x"), ("SADD", key, "x"), ("HSET", key, "f", "v"),
-                 ("ZADD", key, "1", "x"), ("XADD", key, "*", "f", "v")):
-        try:
-            r.execute_command(*args)
-            return
-        except redis.ResponseError as e:
-            if "unknown command" not in str(e):
-                raise
-    pytest.skip("no non-string type available yet")
 
 
 def bits_of(data):

@@ -7,6 +7,8 @@ import time
 import pytest
 import redis
 
+from helpers import make_other_type
+
 LLONG_MAX = 9223372036854775807
 LLONG_MIN = -9223372036854775808
 
@@ -25,19 +27,6 @@ def c(raw):
 
 def expire_err(cmd):
     return b"ERR invalid expire time in '%s' command" % cmd.encode()
-
-
-def make_other_type(r, key):
-    """Creates key holding some non-string type (whichever type module exists)."""
-    for args in (("RPUSH", key, "x"), ("SADD", key, "x"), ("HSET", key, "f", "v"),
-                 ("ZADD", key, "1", "x"), ("XADD", key, "*", "f", "v")):
-        try:
-            r.execute_command(*args)
-            return
-        except redis.ResponseError as e:
-            if "unknown command" not in str(e):
-                raise
-    pytest.skip("no non-string type available yet")
 
 
 def encoding(r, key):

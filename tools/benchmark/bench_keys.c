@@ -1,7 +1,7 @@
 /* bench_keys.c - random numbers and key samplers for the load generator.
  *
- * BenchRng is xoshiro256** seeded through splitmix64: fast, good enough for load
- * generation, and reproducible per thread from --seed.
+ * BenchRng is the shared xoshiro256** generator (src/base/util.h): fast, good enough
+ * for load generation, and reproducible per thread from --seed.
  *
  * The zipfian sampler draws rank k in 1..n with probability proportional to k^-s
  * by rejection-inversion (Hoermann and Derflinger): invert the integral H of the
@@ -14,31 +14,8 @@
 #include "bench_keys.h"
 #include <math.h>
 
-static uint64_t splitmix64(uint64_t *x) {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-void brng_seed(BenchRng *r, uint64_t seed) {
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t brng_next(BenchRng *r) {
-    uint64_t *s = r->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return out;
-}
+void brng_seed(BenchRng *r, uint64_t seed) { rng_seed(r, seed); }
+uint64_t brng_next(BenchRng *r) { return rng_next(r); }
 
 uint64_t brng_below(BenchRng *r, uint64_t n) {
     /* multiply-high: bias below 2^-64 * n, irrelevant for key choice */

@@ -2,9 +2,10 @@
 #ifndef VESPER_BENCH_KEYS_H
 #define VESPER_BENCH_KEYS_H
 #include <stdint.h>
+#include "base/util.h"
 
-/* xoshiro256** state; one per load thread, never shared. */
-typedef struct BenchRng { uint64_t s[4]; } BenchRng;
+/* One generator per load thread, never shared (src/base/util.h's Rng). */
+typedef Rng BenchRng;
 
 void brng_seed(BenchRng *r, uint64_t seed);
 uint64_t brng_next(BenchRng *r);
