@@ -131,18 +131,87 @@ static int listen_on(const char *addr, int port) {
     return 0;
 }
 
-static int listen_all(void) {
-    if (server.cfg.port != 0) {
-        const char *defaults[] = {"*", "-::*"};
-        int n = server.cfg.bind_count;
-        for (int i = 0; i < (n ? n : 2); i++) {
-            const char *a = n ? server.cfg.bind[i] : defaults[i];
-            if (listen_on(a, server.cfg.port) == -1) {
-                server_log(LL_WARNING, "Failed listening on port %d (TCP), aborting.", server.cfg.port);
-                return -1;
-            }
-        }
+/* Opens the TCP listeners the configuration asks for into server.listen_fds. */
+static int listen_tcp(void) {
+    if (server.cfg.port == 0) return 0;
+    const char *defaults[] = {"*", "-::*"};
+    int n = server.cfg.bind_count;
+    for (int i = 0; i < (n ? n : 2); i++) {
+        const char *a = n ? server.cfg.bind[i] : defaults[i];
+        if (listen_on(a, server.cfg.port) == -1) return -1;
     }
+    return 0;
+}
+
+static int register_tcp(void) {
+    for (int i = 0; i < server.nlisten; i++)
+        if (ev_add_file(server.el, server.listen_fds[i], EV_READABLE, accept_tcp_handler, NULL) == -1) return -1;
+    return 0;
+}
+
+static void close_fds(const int *fds, int n) {
+    for (int i = 0; i < n; i++) {
+        ev_del_file(server.el, fds[i], EV_READABLE);
+        close(fds[i]);
+    }
+}
+
+/* What the TCP listeners were opened for, so a CONFIG SET that changes nothing
+ * (or a rollback to the current values) does not reopen them. */
+static int bound_port;
+static Sds bound_addrs;
+
+static Sds bind_signature(void) {
+    Sds s = sds_empty();
+    for (int i = 0; i < server.cfg.bind_count; i++) s = sds_catprintf(s, "%s ", server.cfg.bind[i]);
+    return s;
+}
+
+static void remember_bound(void) {
+    bound_port = server.cfg.port;
+    sds_free(bound_addrs);
+    bound_addrs = bind_signature();
+}
+
+/* CONFIG SET port/bind. A new port is opened before the old listeners close, so
+ * a port in use leaves the server where it was. New bind addresses may overlap
+ * the old ones (0.0.0.0 vs 127.0.0.1 on the same port), so those close first;
+ * on failure the config module restores the old values and calls the hook
+ * again, which reopens them. */
+static int rebind(const char **err, const char *msg, int close_first) {
+    Sds sig = bind_signature();
+    int same = bound_port == server.cfg.port && bound_addrs && sds_cmp(sig, bound_addrs) == 0;
+    sds_free(sig);
+    if (same) return 1;
+    int old[MAX_LISTENERS], nold = server.nlisten;
+    memcpy(old, server.listen_fds, sizeof(old));
+    if (close_first) {
+        close_fds(old, nold);
+        nold = 0;
+        bound_port = -1;
+    }
+    server.nlisten = 0;
+    if (listen_tcp() == -1 || register_tcp() == -1) {
+        close_fds(server.listen_fds, server.nlisten);
+        memcpy(server.listen_fds, old, sizeof(old));
+        server.nlisten = nold;
+        *err = msg;
+        return 0;
+    }
+    close_fds(old, nold);
+    remember_bound();
+    return 1;
+}
+
+static int port_hook(const char **err) { return rebind(err, "Unable to listen on this port. Check server logs.", 0); }
+static int bind_hook(const char **err) { return rebind(err, "Failed to bind to specified addresses.", 1); }
+
+static int listen_all(void) {
+    if (listen_tcp() == -1) {
+        server_log(LL_WARNING, "Failed listening on port %d (TCP), aborting.", server.cfg.port);
+        return -1;
+    }
+    remember_bound();
     if (server.cfg.unixsocket && server.cfg.unixsocket[0]) {
         unlink(server.cfg.unixsocket);
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -161,9 +230,10 @@ static int listen_all(void) {
         server_log(LL_WARNING, "Configured to not listen anywhere, exiting.");
         return -1;
     }
-    for (int i = 0; i < server.nlisten; i++)
-        if (ev_add_file(server.el, server.listen_fds[i], EV_READABLE, accept_tcp_handler, NULL) == -1) return -1;
+    if (register_tcp() == -1) return -1;
     if (server.unix_fd != -1 && ev_add_file(server.el, server.unix_fd, EV_READABLE, accept_unix_handler, NULL) == -1) return -1;
+    config_register_apply("port", port_hook);
+    config_register_apply("bind", bind_hook);
     return 0;
 }
 

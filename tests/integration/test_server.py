@@ -915,3 +915,34 @@ def test_syntax_error_texts(raw):
     assert c.cmd("SET", "k", "v", "EX", "0") == RespError(b"ERR invalid expire time in 'set' command")
     assert c.cmd("SET", "k", "v", "FOO") == RespError(b"ERR syntax error")
     assert c.cmd("SET", "k", "v", "EX", "abc") == RespError(b"ERR value is not an integer or out of range")
+
+
+def test_config_set_port_and_bind_relisten(spawn):
+    srv = spawn()
+    c = redis.Redis(port=int(srv.port))
+    new_port = int(free_port())
+    assert c.config_set("port", new_port)
+    moved = redis.Redis(port=new_port)
+    assert moved.ping()
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis(port=int(srv.port), socket_connect_timeout=1).ping()
+    # a port somebody else holds: error, and the server stays where it was
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen(1)
+    busy = holder.getsockname()[1]
+    with pytest.raises(redis.ResponseError) as e:
+        moved.config_set("port", busy)
+    assert str(e.value) == ("CONFIG SET failed (possibly related to argument 'port') - "
+                            "Unable to listen on this port. Check server logs.")
+    holder.close()
+    assert moved.config_get("port") == {"port": str(new_port)}
+    assert moved.ping()
+    # bind: an address that cannot be bound is refused and the old one kept
+    with pytest.raises(redis.ResponseError) as e:
+        moved.config_set("bind", "127.0.0.1 192.0.2.123")
+    assert "Failed to bind to specified addresses." in str(e.value)
+    assert moved.ping()
+    assert moved.config_set("bind", "127.0.0.1 -::1")
+    assert moved.config_get("bind") == {"bind": "127.0.0.1 -::1"}
+    assert moved.ping()
