@@ -279,7 +279,8 @@ static Obj *build_keyed(const Obj *val, const char *key, size_t klen, int with_e
 
 Obj *obj_keyed(Obj *val, const char *key, size_t klen, int with_expire) {
     Obj *o;
-    if (val->type == OBJ_STRING && val->encoding != ENC_INT && sds_len(val->ptr) <= OBJ_EMBSTR_LIMIT) {
+    /* embstr values are embedded; raw ones stay raw (as after APPEND, even when short) */
+    if (val->type == OBJ_STRING && val->encoding == ENC_EMBSTR) {
         o = build_keyed(val, key, klen, with_expire, (int)sds_len(val->ptr), val->ptr);
         obj_decr(val);
         return o;
