@@ -329,7 +329,6 @@ static void process_input(Client *c) {
         req.multibulklen = c->multibulklen;
         req.bulklen = c->bulklen;
         req.argc_expected = c->multibulklen ? c->argc + c->multibulklen : 0;
-        if (req.argc_expected == 0 && c->reqtype == REQ_MULTIBULK && c->argc == 0) req.argc_expected = 0;
         const char *err = NULL;
         int r = resp_parse_request(&req, c->querybuf, sds_len(c->querybuf), &c->qb_pos, &lim, push_arg, c, &err);
         c->reqtype = req.type;

@@ -215,8 +215,6 @@ void command_call(Client *c, Command *cmd) {
     server.mstime = start / 1000;
     current_client = c;
     current_failed = 0;
-    long long dirty = server.stat.dirty;
-    (void)dirty;
     c->flags |= CLIENT_EXECUTING;
     cmd->proc(c);
     c->flags &= ~CLIENT_EXECUTING;

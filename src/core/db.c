@@ -294,9 +294,6 @@ Obj *db_random_key(Db *db) {
         Obj *o = ht_random(db->keys);
         if (!o) return NULL;
         if (!db_key_is_expired(o)) return o;
-        if (db->nvolatile == ht_size(db->keys) && tries > 50) {
-            /* every key is volatile and we keep hitting expired ones: clean one and go on */
-        }
         delete_expired(db, o);
     }
     return NULL;
