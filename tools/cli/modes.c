@@ -160,16 +160,33 @@ void mode_latency_dist(void) {
     }
 }
 
+/* Sends a command whose failure ends the program (as redis-cli's modes do): an
+ * I/O error, an error reply (printed through errfmt) or a reply of another type
+ * than want (printed as nontype) exits with status 1. want 0 accepts any type. */
+static RespValue *call_or_exit(int argc, const char **argv, const size_t *lens, const char *errfmt,
+                               RespType want, const char *nontype) {
+    RespValue *r = cli_call(argc, argv, lens);
+    if (!r) {
+        fprintf(stderr, "\nI/O error\n");
+        exit(1);
+    }
+    if (errfmt && r->type == RESP_ERROR) {
+        fprintf(stderr, errfmt, r->str);
+        exit(1);
+    }
+    if (want && r->type != want) {
+        fprintf(stderr, "%s\n", nontype);
+        exit(1);
+    }
+    return r;
+}
+
 /* ---------------- replication: --rdb and replica mode ---------------- */
 
 static int replconf(const char *a, const char *b) {
     fprintf(stderr, "sending REPLCONF %s %s\n", a, b);
     const char *argv[3] = {"REPLCONF", a, b};
-    RespValue *r = cli_call(3, argv, NULL);
-    if (!r) {
-        fprintf(stderr, "\nI/O error\n");
-        exit(1);
-    }
+    RespValue *r = call_or_exit(3, argv, NULL, NULL, 0, NULL);
     int ok = 1;
     if (r->type == RESP_ERROR) {
         fprintf(stderr, "REPLCONF %s error: %s\n", a, r->str);
@@ -430,17 +447,8 @@ static RespValue *send_scan(unsigned long long *cursor) {
         argv[argc] = "COUNT"; lens[argc++] = 5;
         argv[argc] = count; lens[argc++] = strlen(count);
     }
-    RespValue *r = cli_call(argc, argv, lens);
-    if (!r) {
-        fprintf(stderr, "\nI/O error\n");
-        exit(1);
-    } else if (r->type == RESP_ERROR) {
-        fprintf(stderr, "SCAN error: %s\n", r->str);
-        exit(1);
-    } else if (r->type != RESP_ARRAY) {
-        fprintf(stderr, "Non ARRAY response from SCAN!\n");
-        exit(1);
-    } else if (r->elements != 2 || r->element[0]->type != RESP_STRING || r->element[1]->type != RESP_ARRAY) {
+    RespValue *r = call_or_exit(argc, argv, lens, "SCAN error: %s\n", RESP_ARRAY, "Non ARRAY response from SCAN!");
+    if (r->elements != 2 || r->element[0]->type != RESP_STRING || r->element[1]->type != RESP_ARRAY) {
         fprintf(stderr, "Invalid element count from SCAN!\n");
         exit(1);
     }
@@ -473,17 +481,8 @@ void mode_scan(void) {
 
 static long long get_dbsize(void) {
     const char *argv[1] = {"DBSIZE"};
-    RespValue *r = cli_call(1, argv, NULL);
-    if (!r) {
-        fprintf(stderr, "\nI/O error\n");
-        exit(1);
-    } else if (r->type == RESP_ERROR) {
-        fprintf(stderr, "Couldn't determine DBSIZE: %s\n", r->str);
-        exit(1);
-    } else if (r->type != RESP_INTEGER) {
-        fprintf(stderr, "Non INTEGER response from DBSIZE!\n");
-        exit(1);
-    }
+    RespValue *r = call_or_exit(1, argv, NULL, "Couldn't determine DBSIZE: %s\n", RESP_INTEGER,
+                                "Non INTEGER response from DBSIZE!");
     long long n = r->integer;
     resp_value_free(r);
     return n;
