@@ -7,11 +7,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
+#include "../base/version.h"
 #include "../net/evloop.h"
 #include "config.h"
 
-#define VESPER_VERSION "7.0.15"       /* the Redis version we are compatible with */
-#define VESPER_OWN_VERSION "0.1.0"
 #define MAX_LISTENERS 16
 
 typedef struct ServerStats {

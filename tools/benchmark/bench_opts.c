@@ -5,7 +5,7 @@
  * checked: a malformed number is reported like a missing argument instead of
  * silently becoming 0. Runs once at start-up; nothing here is on a hot path. */
 #include "bench_opts.h"
-#include "core/server.h"
+#include "base/version.h"
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
