@@ -97,6 +97,13 @@ const char *vmalloc_lib(void) {
 #endif
 }
 
+void *vmalloc_pages_try(size_t size) {
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    atomic_fetch_add_explicit(&used_memory, size, memory_order_relaxed);
+    return p;
+}
+
 void *vmalloc_pages(size_t size) {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {

@@ -16,6 +16,8 @@ void vmalloc_set_oom_handler(void (*handler)(size_t));
 /* Big zeroed blocks straight from the kernel (mmap), returned to it on free, so a
  * resized hash table gives its old memory back at once. Counted in vmalloc_used. */
 void *vmalloc_pages(size_t size);
+/* The same, but returns NULL instead of calling the OOM handler. */
+void *vmalloc_pages_try(size_t size);
 void vfree_pages(void *ptr, size_t size);
 
 #endif

@@ -103,9 +103,12 @@ size_t ht_mem_usage(const Ht *ht) {
     return sizeof(*ht) + (ht_buckets(ht) + ht->overflow_buckets) * sizeof(HtBucket);
 }
 
+/* The largest bucket array a table may have: 2^HT_MAX_EXP buckets (64 GB). */
+#define HT_MAX_EXP 30
+
 static int8_t exp_for(size_t entries) {
     int8_t e = 2;
-    while (((size_t)HT_MAX_FILL << e) < entries && e < 62) e++;
+    while (e < HT_MAX_EXP && ((size_t)HT_MAX_FILL << e) < entries) e++;
     return e;
 }
 
@@ -128,6 +131,25 @@ int ht_expand(Ht *ht, size_t size) {
     if (e == ht->exp[0]) return 0;
     if (ht->exp[0] >= 0 && size < ht->used[0]) return 0;
     start_resize(ht, e);
+    return 1;
+}
+
+int ht_try_expand(Ht *ht, size_t size) {
+    if (size / HT_MAX_FILL > ((size_t)1 << HT_MAX_EXP)) return -1;
+    if (ht_is_rehashing(ht)) return 0;
+    int8_t e = exp_for(size);
+    if (e == ht->exp[0] || (ht->exp[0] >= 0 && size < ht->used[0])) return 0;
+    size_t bytes = sizeof(HtBucket) * nbuckets(e);
+    HtBucket *t = bytes >= HT_PAGES_THRESHOLD ? vmalloc_pages_try(bytes) : vcalloc(bytes);
+    if (!t) return -1;
+    if (ht->exp[0] < 0) {
+        ht->tables[0] = t;
+        ht->exp[0] = e;
+    } else {
+        ht->tables[1] = t;
+        ht->exp[1] = e;
+        ht->rehash_idx = 0;
+    }
     return 1;
 }
 

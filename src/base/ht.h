@@ -75,6 +75,10 @@ size_t ht_mem_usage(const Ht *ht);
 /* Shrink if mostly empty. */
 void ht_shrink_if_needed(Ht *ht);
 int ht_expand(Ht *ht, size_t size);
+/* Like ht_expand, but a size beyond the largest table (2^30 buckets) or a failed
+ * allocation returns -1 and leaves the table as it was (DEBUG POPULATE's
+ * "OOM in dictTryExpand"). 1 when a resize started, 0 when none was needed. */
+int ht_try_expand(Ht *ht, size_t size);
 
 /* Iterator. A safe iterator pauses rehashing so the table may be modified
  * (deleting the current entry is allowed). */

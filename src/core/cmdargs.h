@@ -59,7 +59,7 @@
 #ifndef VESPER_CMDARGS_H
 #define VESPER_CMDARGS_H
 #include <stddef.h>
-#include "client.h"
+#include "reply.h"
 
 enum {
     CMDARG_STRING, CMDARG_INTEGER, CMDARG_DOUBLE, CMDARG_KEY, CMDARG_PATTERN,

@@ -1,16 +1,14 @@
-/* command.c - the command table and dispatch.
- *
- * Each data-type or subsystem module exports a table of Command entries; at start-up
- * they are gathered into one hash table keyed by lower-case name (subcommands into
- * their parent's), and the legacy first/last/step triple is derived from the key
- * specs. command_process() is the single path every request takes: lookup, arity,
- * authentication, then the call with its timing and statistics.
+/* command.c - the command table: every module's commands gathered into one hash
+ * table keyed by case-insensitive name (subcommands stay in their parent's array),
+ * lookup, the legacy first/last/step triple derived from the key specs, and key
+ * extraction from argv through the key specs (COMMAND GETKEYS, later ACL and
+ * cluster). Dispatch is in dispatch.c.
+ * Invariants: names are unique; a command's fullname is "parent|sub" for a
+ * subcommand; ids are assigned in registration order.
  * Costs: one case-insensitive hash per lookup (two for subcommands). */
 #include "command.h"
-#include "db.h"
-#include "multi.h"
-#include "server.h"
 #include "../base/alloc.h"
+#include "../base/panic.h"
 #include "../base/ht.h"
 #include "../base/util.h"
 #include <ctype.h>
@@ -18,19 +16,10 @@
 #include <string.h>
 #include <strings.h>
 
-extern Command config_commands[];
-extern Command multi_commands[];
-extern Command function_commands[];
-
-static Command *all_tables[16];
-static int ntables;
-
 static Ht *commands;          /* top-level commands by name */
 static Command **flat;        /* top-level commands in table order */
 static long nflat;
 static uint64_t next_cmd_id;
-static int current_failed;    /* set by reply_error while a command runs */
-static Client *current_client;
 
 static const void *cmd_key(const void *entry, size_t *len) {
     const Command *c = entry;
@@ -85,19 +74,18 @@ static void init_command(Command *cmd, Command *parent) {
         for (Command *s = cmd->subcommands; s->name; s++) init_command(s, cmd);
 }
 
-void commands_init(void) {
-    Command *tables[] = {string_commands, bitops_commands, keyspace_commands, server_commands, connection_commands, config_commands, multi_commands, function_commands};
-    ntables = (int)(sizeof(tables) / sizeof(tables[0]));
-    commands = ht_create(&command_ht_type);
-    for (int t = 0; t < ntables; t++) {
-        all_tables[t] = tables[t];
-        for (Command *c = tables[t]; c->name; c++) {
-            init_command(c, NULL);
-            if (!ht_add(commands, c)) continue;
-            flat = vrealloc(flat, sizeof(Command *) * (size_t)(nflat + 1));
-            flat[nflat++] = c;
-        }
+void commands_register_table(Command *table) {
+    if (!commands) commands = ht_create(&command_ht_type);
+    for (Command *c = table; c->name; c++) {
+        init_command(c, NULL);
+        if (!ht_add(commands, c)) panic("command '%s' registered twice", c->name);
+        flat = vrealloc(flat, sizeof(Command *) * (size_t)(nflat + 1));
+        flat[nflat++] = c;
     }
+}
+
+void commands_init(void) {
+    if (!commands) commands = ht_create(&command_ht_type);
 }
 
 Command *command_table_next(long *cursor) {
@@ -109,7 +97,7 @@ Command *command_lookup_name(const char *name, size_t len) {
     return ht_find(commands, name, len);
 }
 
-static Command *find_sub(Command *parent, const char *name, size_t len) {
+Command *command_find_subcommand(Command *parent, const char *name, size_t len) {
     if (!parent->subcommands) return NULL;
     for (Command *s = parent->subcommands; s->name; s++)
         if (strlen(s->name) == len && strncasecmp(s->name, name, len) == 0) return s;
@@ -119,7 +107,7 @@ static Command *find_sub(Command *parent, const char *name, size_t len) {
 Command *command_lookup(Obj **argv, int argc) {
     Command *c = command_lookup_name(argv[0]->ptr, sds_len(argv[0]->ptr));
     if (!c || !c->subcommands || argc < 2) return c;
-    return find_sub(c, argv[1]->ptr, sds_len(argv[1]->ptr));
+    return command_find_subcommand(c, argv[1]->ptr, sds_len(argv[1]->ptr));
 }
 
 Command *command_lookup_by_fullname(const char *fullname) {
@@ -127,7 +115,7 @@ Command *command_lookup_by_fullname(const char *fullname) {
     if (!bar) return command_lookup_name(fullname, strlen(fullname));
     Command *p = command_lookup_name(fullname, (size_t)(bar - fullname));
     if (!p) return NULL;
-    return find_sub(p, bar + 1, strlen(bar + 1));
+    return command_find_subcommand(p, bar + 1, strlen(bar + 1));
 }
 
 int command_check_arity(const Command *cmd, int argc) {
@@ -187,84 +175,4 @@ void commands_reset_stats(void) {
         if (c->subcommands)
             for (Command *s = c->subcommands; s->name; s++) s->calls = s->usec = s->rejected_calls = s->failed_calls = 0;
     }
-}
-
-void command_note_failure(Client *c) {
-    if (c == current_client) current_failed = 1;
-}
-
-/* Error for a command that does not exist (or a subcommand that does not). */
-static void reject_unknown(Client *c, Command *parent) {
-    if (parent) {
-        Sds up = sds_new(parent->name);
-        sds_toupper(up);
-        reply_errorf(c, "unknown subcommand '%.128s'. Try %s HELP.", (char *)c->argv[1]->ptr, up);
-        sds_free(up);
-        return;
-    }
-    Sds args = sds_empty();
-    for (int i = 1; i < c->argc && sds_len(args) < 128; i++)
-        args = sds_catprintf(args, "'%.*s' ", 128 - (int)sds_len(args), (char *)c->argv[i]->ptr);
-    reply_errorf(c, "unknown command '%.128s', with args beginning with: %s", (char *)c->argv[0]->ptr, args);
-    sds_free(args);
-}
-
-void command_call(Client *c, Command *cmd) {
-    long long start = ustime();
-    server.ustime = start;
-    server.mstime = start / 1000;
-    current_client = c;
-    current_failed = 0;
-    c->flags |= CLIENT_EXECUTING;
-    cmd->proc(c);
-    c->flags &= ~CLIENT_EXECUTING;
-    long long duration = ustime() - start;
-    current_client = NULL;
-    cmd->calls++;
-    cmd->usec += duration;
-    if (current_failed) cmd->failed_calls++;
-    c->lastcmd = cmd;
-    c->commands_processed++;
-    server.stat.numcommands++;
-    if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_push(c, duration);
-}
-
-void command_process(Client *c) {
-    c->last_cmd_ms = server.mstime;
-    Command *top = command_lookup_name(c->argv[0]->ptr, sds_len(c->argv[0]->ptr));
-    Command *cmd = top;
-    if (top && top->subcommands && c->argc >= 2) {
-        cmd = find_sub(top, c->argv[1]->ptr, sds_len(c->argv[1]->ptr));
-        if (!cmd) {
-            current_client = NULL;
-            reject_unknown(c, top);
-            multi_flag_error(c);
-            top->rejected_calls++;
-            return;
-        }
-    }
-    c->cmd = c->realcmd = cmd;
-    if (!cmd) {
-        reject_unknown(c, NULL);
-        multi_flag_error(c);
-        return;
-    }
-    if (command_check_arity(cmd, c->argc)) {
-        reply_error_arity(c);
-        multi_flag_error(c);
-        cmd->rejected_calls++;
-        return;
-    }
-    if (!c->authenticated && !(cmd->flags & CMD_NO_AUTH)) {
-        reply_error(c, "-NOAUTH Authentication required.");
-        multi_flag_error(c);
-        cmd->rejected_calls++;
-        return;
-    }
-    if (multi_should_queue(c, cmd)) {
-        multi_queue_command(c, cmd);
-        return;
-    }
-    if (client_pause_blocks(c, cmd)) return;
-    command_call(c, cmd);
 }

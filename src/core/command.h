@@ -3,7 +3,9 @@
 #ifndef VESPER_COMMAND_H
 #define VESPER_COMMAND_H
 #include <stdint.h>
+#include "args.h"
 #include "client.h"
+#include "reply.h"
 
 #define CMD_WRITE (1ULL << 0)
 #define CMD_READONLY (1ULL << 1)
@@ -117,28 +119,36 @@ typedef struct Command {
 #define KS1(fl, idx, last, step) { .flags = (fl), .bs_index = (idx), .fk_type = 0, .fk_lastkey = (last), .fk_step = (step) }
 #define KSN(fl, idx, numidx, first, step) { .flags = (fl), .bs_index = (idx), .fk_type = 1, .fk_keynumidx = (numidx), .fk_firstkey = (first), .fk_keystep = (step) }
 
+/* Builds the command table from every module's commands (module.h). */
+void commands_register_table(Command *table);
 void commands_init(void);
 Command *command_lookup(Obj **argv, int argc);          /* resolves subcommands */
 Command *command_lookup_name(const char *name, size_t len);
 Command *command_lookup_by_fullname(const char *fullname);
+Command *command_find_subcommand(Command *parent, const char *name, size_t len);
 int command_get_keys(Command *cmd, Obj **argv, int argc, int *keys, int max);
 int command_check_arity(const Command *cmd, int argc);
 /* Iteration over top-level commands. */
 Command *command_table_next(long *cursor);
 void commands_reset_stats(void);
-/* Runs one parsed command for c: lookup, checks, call, stats. */
+
+/* ---- dispatch (dispatch.c) ---- */
+/* Where a command comes from, for the checks: a client's request, a command queued
+ * in MULTI run by EXEC, a script's redis.call(), a blocked client re-running. */
+enum { CHECK_CTX_CLIENT, CHECK_CTX_EXEC, CHECK_CTX_SCRIPT, CHECK_CTX_RERUN };
+/* Runs one parsed command for c: lookup, arity, checks, MULTI queueing, call. */
 void command_process(Client *c);
-/* Runs cmd for c with timing and statistics (no checks). */
+/* The same for a blocked client whose key became ready (blocking.c). */
+void command_reprocess(Client *c);
+/* The checks that apply in ctx; NULL, or the error to reply (a new sds, "-CODE ..."
+ * or a message that gets "ERR "). */
+Sds command_run_checks(Client *c, Command *cmd, int ctx);
+/* Runs cmd for c with timing, statistics and its propagation scope (no checks). */
 void command_call(Client *c, Command *cmd);
 /* Marks the running command as failed (called by reply_error). */
 void command_note_failure(Client *c);
-
-/* The per-module command tables, each terminated by an entry with name == NULL. */
-extern Command string_commands[];
-extern Command bitops_commands[];
-extern Command keyspace_commands[];
-extern Command server_commands[];
-extern Command connection_commands[];
-extern Command config_commands[];
+/* The client whose command is running (innermost), or NULL; the call nesting. */
+Client *command_current_client(void);
+int command_call_depth(void);
 
 #endif

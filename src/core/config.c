@@ -19,6 +19,7 @@
 #include "config.h"
 #include "client.h"
 #include "command.h"
+#include "module.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/sds.h"
@@ -2130,7 +2131,7 @@ static Command config_subcommands[] = {
      .complexity = "O(1)"},
     {0}};
 
-Command config_commands[] = {
+static Command config_commands[] = {
     {.name = "config", .proc = config_command, .arity = -2, .acl = ACL_SLOW, .group = "server",
      .summary = "A container for server configuration commands", .since = "2.0.0",
      .complexity = "Depends on subcommand.", .subcommands = config_subcommands},
@@ -2151,3 +2152,8 @@ void config_command(Client *c) {
     }
     reply_errorf(c, "unknown subcommand '%.128s'. Try CONFIG HELP.", sub);
 }
+
+const Module config_module = {
+    .name = "config",
+    .commands = config_commands,
+};

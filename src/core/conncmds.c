@@ -2,14 +2,16 @@
  * CLIENT with its subcommands, plus client_info_string() (one CLIENT LIST line).
  *
  * Authentication knows the "default" user only: it is passwordless when
- * requirepass is unset, else its password is requirepass. State owned by other
- * modules (transactions, pub/sub, blocking) is reached through the hooks in
- * conncmds.h, so this module depends on none of them.
+ * requirepass is unset, else its password is requirepass. RESET drops the state
+ * every subsystem keeps for the client through the modules' client_reset hooks;
+ * CLIENT LIST asks the transaction and blocking modules for theirs.
  * Costs: CLIENT LIST and CLIENT KILL walk the client list, O(clients); the other
  * commands are O(1) besides their reply. */
 #include "conncmds.h"
 #include "command.h"
 #include "db.h"
+#include "blocking.h"
+#include "module.h"
 #include "multi.h"
 #include "server.h"
 #include "../base/alloc.h"
@@ -19,18 +21,6 @@
 #include <strings.h>
 
 #define CLIENT_TYPE_MASTER_FILTER 100   /* no client is a master yet */
-#define MAX_RESET_HOOKS 8
-
-void (*conn_pubsub_counts)(const Client *c, int *sub, int *psub, int *ssub);
-int (*conn_multi_state)(const Client *c, size_t *mem);
-void (*conn_unblock_client)(Client *target, int with_error);
-
-static ConnResetFn *reset_hooks[MAX_RESET_HOOKS];
-static int nreset_hooks;
-
-void conn_register_reset(ConnResetFn *fn) {
-    if (nreset_hooks < MAX_RESET_HOOKS) reset_hooks[nreset_hooks++] = fn;
-}
 
 /* ---------------- authentication ---------------- */
 
@@ -86,8 +76,7 @@ static void conncmd_quit(Client *c) {
 }
 
 static void conncmd_reset(Client *c) {
-    multi_client_reset(c);
-    for (int i = 0; i < nreset_hooks; i++) reset_hooks[i](c);
+    modules_client_reset(c);
     c->flags &= ~(CLIENT_MONITOR | CLIENT_PUBSUB | CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP_NEXT |
                   CLIENT_NO_TOUCH | CLIENT_NO_EVICT);
     client_select_db(c, 0);
@@ -220,8 +209,8 @@ static void client_flags_string(const Client *c, char *out) {
 
 static void client_events_string(const Client *c, char *out) {
     char *p = out;
-    if (c->fd != -1 && server.el) {
-        int mask = ev_get_file_mask(server.el, c->fd);
+    if (c->conn && server.el) {
+        int mask = ev_get_file_mask(server.el, client_fd(c));
         if (mask & EV_READABLE) *p++ = 'r';
         if (mask & EV_WRITABLE) *p++ = 'w';
     }
@@ -234,35 +223,23 @@ static size_t reply_block_count(const Client *c) {
     return n;
 }
 
-/* Approximate memory the client holds: struct, query buffer, argv, reply buffers. */
-static size_t client_total_memory(const Client *c, size_t multi_mem) {
-    size_t m = sizeof(Client) + c->buf_size + c->reply_bytes + multi_mem;
-    if (c->querybuf) m += sds_alloc_size(c->querybuf);
-    m += (size_t)c->argv_cap * sizeof(Obj *) + c->argv_len_sum;
-    if (c->name) m += sds_alloc_size(c->name);
-    return m;
-}
-
 Sds client_info_string(Client *c) {
     char flags[24], events[3];
     int sub = 0, psub = 0, ssub = 0;
-    size_t multi_mem = 0;
-    int multi = -1;
+    size_t multi_mem;
     client_flags_string(c, flags);
     client_events_string(c, events);
-    if (conn_pubsub_counts) conn_pubsub_counts(c, &sub, &psub, &ssub);
-    if (conn_multi_state) multi = conn_multi_state(c, &multi_mem);
-    else if (c->flags & CLIENT_MULTI) multi = 0;
-    const struct Command *cmd = (c->flags & CLIENT_EXECUTING) && c->cmd ? c->cmd : c->lastcmd;
+    int multi = multi_client_state(c, &multi_mem);
+    const struct Command *cmd = c->lastcmd;
     size_t qlen = c->querybuf ? sds_len(c->querybuf) : 0, qfree = c->querybuf ? sds_avail(c->querybuf) : 0;
     return sds_catprintf(sds_empty(),
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d psub=%d ssub=%d "
         "multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu obl=%zu oll=%zu "
         "omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%d resp=%d",
-        (unsigned long long)c->id, c->peer, c->sock, c->fd, c->name ? c->name : "",
+        (unsigned long long)c->id, c->peer, c->sock, client_fd(c), c->name ? c->name : "",
         (long long)(server.unixtime - c->ctime), (long long)(server.unixtime - c->last_interaction), flags,
         c->db ? c->db->id : 0, sub, psub, ssub, multi, qlen, qfree, c->argv_len_sum, multi_mem, c->buf_size,
-        c->buf_size, c->bufpos, reply_block_count(c), c->reply_bytes, client_total_memory(c, multi_mem), events,
+        c->buf_peak, c->bufpos, reply_block_count(c), c->reply_bytes, client_total_memory(c), events,
         cmd && cmd->fullname ? cmd->fullname : "NULL", c->user ? c->user : "(superuser)", -1, c->resp);
 }
 
@@ -493,20 +470,13 @@ static void conncmd_client_pause(Client *c) {
         reply_error(c, "timeout is negative");
         return;
     }
-    long long end = ms > 0 ? mstime() + ms : 0;
-    if (server.client_pause_type && server.client_pause_end_ms > mstime()) {
-        if (type > server.client_pause_type) server.client_pause_type = type;
-        if (end > server.client_pause_end_ms) server.client_pause_end_ms = end;
-    } else {
-        server.client_pause_type = type;
-        server.client_pause_end_ms = end;
-    }
+    long long now = mstime();
+    block_pause(type, ms > LLONG_MAX - now ? LLONG_MAX : now + ms);
     reply_ok(c);
 }
 
 static void conncmd_client_unpause(Client *c) {
-    server.client_pause_type = 0;
-    server.client_pause_end_ms = 0;
+    block_unpause();
     reply_ok(c);
 }
 
@@ -535,8 +505,7 @@ static void conncmd_client_unblock(Client *c) {
     }
     if (!arg_ll(c, c->argv[2], &id, NULL)) return;
     Client *target = client_by_id((uint64_t)id);
-    if (target && (target->flags & CLIENT_BLOCKED) && conn_unblock_client) {
-        conn_unblock_client(target, with_error);
+    if (target && block_unblock(target, with_error)) {
         reply_long(c, 1);
     } else {
         reply_long(c, 0);
@@ -689,7 +658,7 @@ static Command client_subcommands[] = {
              "tip response_policy:all_succeeded"},
     {0}};
 
-Command connection_commands[] = {
+static Command connection_commands[] = {
     {.name = "auth", .proc = conncmd_auth, .arity = -2,
      .flags = CMD_NOSCRIPT|CMD_LOADING|CMD_STALE|CMD_FAST|CMD_NO_AUTH|CMD_SENTINEL|CMD_ALLOW_BUSY,
      .acl = ACL_CONNECTION, .group = "connection", .summary = "Authenticate to the server",
@@ -723,3 +692,8 @@ Command connection_commands[] = {
      .acl = ACL_CONNECTION, .group = "connection", .summary = "Reset the connection", .since = "6.2.0",
      .complexity = "O(1)"},
     {0}};
+
+const Module connection_module = {
+    .name = "connection",
+    .commands = connection_commands,
+};

@@ -9,10 +9,15 @@
  * Costs: lookups and writes are O(1) expected; setting or removing a TTL reallocates
  * the key's object once (it grows or shrinks by 12 bytes). */
 #include "db.h"
+#include "bio.h"
+#include "blocking.h"
 #include "client.h"
+#include "evict.h"
 #include "config.h"
 #include "multi.h"
-#include "bio.h"
+#include "notify.h"
+#include "propagate.h"
+#include "reply.h"
 #include "servercmds.h"
 #include "server.h"
 #include "../base/alloc.h"
@@ -72,34 +77,8 @@ static void volatile_remove(Db *db, Obj *o) {
     }
 }
 
-/* ---- LRU / LFU ---- */
-
-static int policy_is_lfu(void) {
-    return server.cfg.maxmemory_policy == MAXMEMORY_ALLKEYS_LFU || server.cfg.maxmemory_policy == MAXMEMORY_VOLATILE_LFU;
-}
-
-static void lfu_touch(Obj *o) {
-    unsigned long minutes = (unsigned long)(server.unixtime / 60) & 0xffff;
-    unsigned long last = o->lru >> 8;
-    unsigned long counter = o->lru & 0xff;
-    unsigned long elapsed = minutes >= last ? minutes - last : 65535 - last + minutes;
-    if (server.cfg.lfu_decay_time > 0) {
-        unsigned long periods = elapsed / (unsigned long)server.cfg.lfu_decay_time;
-        counter = periods > counter ? 0 : counter - periods;
-    }
-    if (counter < 255) {
-        double r = (double)(rand_u64() >> 11) / 9007199254740992.0;
-        double base = counter > 5 ? (double)(counter - 5) : 0;
-        double p = 1.0 / (base * server.cfg.lfu_log_factor + 1);
-        if (r < p) counter++;
-    }
-    o->lru = (uint32_t)((minutes << 8) | counter);
-}
-
 static inline void touch(Obj *o, int flags) {
-    if (flags & LOOKUP_NOTOUCH) return;
-    if (policy_is_lfu()) lfu_touch(o);
-    else o->lru = obj_lru_clock;
+    if (!(flags & LOOKUP_NOTOUCH)) evict_touch(o);
 }
 
 /* ---- expiry ---- */
@@ -113,15 +92,18 @@ int db_key_is_expired(const Obj *o) {
     return when >= 0 && when < server.mstime;
 }
 
+/* Removes an expired key: it propagates as DEL (UNLINK with lazyfree-lazy-expire),
+ * notifies "expired" and touches watchers, but counts no change (dirty). */
 static void delete_expired(Db *db, Obj *o) {
     size_t klen;
     const char *k = obj_key(o, &klen);
-    Obj *keyobj = obj_string(k, klen);
-    multi_touch_key(db->id, k, klen);
-    db_delete(db, k, klen);
+    Sds key = sds_newlen(k, klen);
+    db_delete(db, key, klen);
     db_stats.expired_keys++;
-    db_notify(0, "expired", keyobj, db->id);
-    obj_decr(keyobj);
+    propagate_deletion(db, key, klen, server.cfg.lazyfree_lazy_expire);
+    notify_keyspace_event_raw(NOTIFY_EXPIRED, "expired", key, klen, db->id);
+    db_key_touched(db, key, klen);
+    sds_free(key);
 }
 
 int db_expire_if_needed(Db *db, Obj *o) {
@@ -129,6 +111,8 @@ int db_expire_if_needed(Db *db, Obj *o) {
     delete_expired(db, o);
     return 1;
 }
+
+Obj *db_find(Db *db, const char *key, size_t klen) { return ht_find(db->keys, key, klen); }
 
 Obj *db_lookup(Db *db, const char *key, size_t klen, int flags) {
     Obj *o = ht_find(db->keys, key, klen);
@@ -175,8 +159,7 @@ Obj *db_lookup_read_or_reply(Client *c, const Obj *key, int type) {
 
 Obj *db_add(Db *db, const char *key, size_t klen, Obj *val) {
     Obj *o = obj_keyed(val, key, klen, 0);
-    o->lru = obj_lru_clock;
-    if (policy_is_lfu()) o->lru = (uint32_t)((((unsigned long)(server.unixtime / 60) & 0xffff) << 8) | 5);
+    o->lru = evict_lru_init();
     ht_add(db->keys, o);
     return o;
 }
@@ -206,7 +189,6 @@ Obj *db_set(Client *c, Db *db, const Obj *key, Obj *val, int flags) {
     if (flags & SETKEY_DOESNT_EXIST) o = db_add(db, key_ptr(key), key_len(key), val);
     else o = db_overwrite(db, key_ptr(key), key_len(key), val, flags & SETKEY_KEEPTTL);
     (void)c;
-    if (!(flags & SETKEY_NO_SIGNAL)) db_signal_modified(db, key);
     return o;
 }
 
@@ -261,7 +243,8 @@ long long db_empty(int dbnum, int async) {
     for (int i = 0; i < ndbs; i++) {
         if (dbnum != -1 && dbnum != i) continue;
         removed += (long long)ht_size(dbs[i].keys);
-        multi_touch_db(i);
+        multi_touch_db(i, -1);
+        block_signal_db(i);
         if (async && ht_size(dbs[i].keys) > 64) {
             Ht *old = dbs[i].keys;
             dbs[i].keys = ht_create(&keyspace_type);
@@ -279,13 +262,15 @@ long long db_empty(int dbnum, int async) {
 
 int db_swap(int a, int b) {
     if (a < 0 || b < 0 || a >= ndbs || b >= ndbs) return 0;
-    multi_touch_db(a);
-    multi_touch_db(b);
+    multi_touch_db(a, b);
+    multi_touch_db(b, a);
     Db tmp = dbs[a];
     dbs[a] = dbs[b];
     dbs[b] = tmp;
     dbs[a].id = a;
     dbs[b].id = b;
+    block_signal_db(a);
+    block_signal_db(b);
     return 1;
 }
 
@@ -299,15 +284,19 @@ Obj *db_random_key(Db *db) {
     return NULL;
 }
 
-void db_signal_modified(Db *db, const Obj *key) {
-    multi_touch_key(db->id, key_ptr(key), key_len(key));
+void db_key_touched(Db *db, const char *key, size_t klen) {
+    multi_touch_key(db->id, key, klen);
+    block_signal_key(db, key, klen);
 }
 
-void db_notify(int type_class, const char *event, const Obj *key, int dbid) {
-    (void)type_class;
-    (void)event;
-    (void)key;
-    (void)dbid;
+void db_changed_raw(Db *db, const char *key, size_t klen, int type_class, const char *event) {
+    db_key_touched(db, key, klen);
+    if (event) notify_keyspace_event_raw(type_class, event, key, klen, db->id);
+    server.stat.dirty++;
+}
+
+void db_changed(Db *db, const Obj *key, int type_class, const char *event) {
+    db_changed_raw(db, key_ptr(key), key_len(key), type_class, event);
 }
 
 /* ---- active expiry ----
@@ -322,7 +311,7 @@ void db_notify(int type_class, const char *event, const Obj *key, int dbid) {
 void db_active_expire_cycle(int fast) {
     static int next_db;
     static long long last_fast_us;
-    if (!server.active_expire_enabled || server_pause_active()) return;
+    if (!server.active_expire_enabled || block_pause_active()) return;
     long long start = ustime();
     int effort = server.cfg.active_expire_effort > 0 ? server.cfg.active_expire_effort - 1 : 0;
     long long budget;

@@ -1,5 +1,7 @@
-/* db.h - the keyspace: numbered databases of keyed objects, expiry (lazy and
- * active), and the primitives every data type's commands use. */
+/* db.h - the keyspace data layer: numbered databases of keyed objects, expiry (lazy
+ * and active), the primitives every data type's commands use, and db_changed(), the
+ * one call that carries the effects of a write. The generic key commands (DEL,
+ * EXPIRE, SCAN, ...) are in keycmds.c. */
 #ifndef VESPER_DB_H
 #define VESPER_DB_H
 #include <stddef.h>
@@ -31,6 +33,8 @@ void db_init_all(int count);
 Db *db_get(int id);
 int db_count(void);
 
+/* The entry for key as stored, expired or not (no side effects). */
+Obj *db_find(Db *db, const char *key, size_t klen);
 /* Lookups return the keyed object (borrowed; valid until the keyspace changes) or
  * NULL; expired keys are removed (or hidden) first. */
 Obj *db_lookup(Db *db, const char *key, size_t klen, int flags);
@@ -46,7 +50,6 @@ int db_check_type(struct Client *c, const Obj *o, int type);    /* replies WRONG
 Obj *db_add(Db *db, const char *key, size_t klen, Obj *val);                  /* key must not exist */
 Obj *db_overwrite(Db *db, const char *key, size_t klen, Obj *val, int keepttl); /* key must exist */
 #define SETKEY_KEEPTTL 1
-#define SETKEY_NO_SIGNAL 2
 #define SETKEY_ALREADY_EXIST 4
 #define SETKEY_DOESNT_EXIST 8
 Obj *db_set(struct Client *c, Db *db, const Obj *key, Obj *val, int flags);
@@ -57,7 +60,9 @@ Obj *db_unlink(Db *db, const char *key, size_t klen);
 void db_free_entry(Obj *o);
 int db_exists(Db *db, const char *key, size_t klen);
 size_t db_size(Db *db);
-long long db_empty(int dbnum, int async);   /* dbnum -1: all; returns removed keys */
+/* Empties database dbnum (-1: all), touching WATCHed keys and blocked clients first;
+ * returns the number of keys removed. async frees big tables on the background thread. */
+long long db_empty(int dbnum, int async);
 int db_swap(int a, int b);
 Obj *db_random_key(Db *db);                  /* a non-expired key object or NULL */
 
@@ -71,10 +76,18 @@ int db_expire_if_needed(Db *db, Obj *o);
 void db_active_expire_cycle(int fast);
 size_t db_volatile_count(Db *db);
 
-/* Signals a key was modified (WATCH, client-side caching hooks later). */
-void db_signal_modified(Db *db, const Obj *key);
-/* type_class for db_notify: the NOTIFY_* classes in config.h. */
-void db_notify(int type_class, const char *event, const Obj *key, int dbid);
+/* The effects of one write to key in db, called once per changed key after the
+ * change: invalidates WATCH (and client tracking), emits the keyspace notification
+ * (type_class is a NOTIFY_* class of config.h; event NULL emits none), counts the
+ * change (server.stat.dirty, which also decides that the command propagates), and
+ * makes the key ready for clients blocked on it. Further events for the same write
+ * (SET ... EX also emits "expire") go through notify_keyspace_event(). */
+void db_changed(Db *db, const Obj *key, int type_class, const char *event);
+void db_changed_raw(Db *db, const char *key, size_t klen, int type_class, const char *event);
+/* The part of db_changed that is not a change of data: WATCH, tracking and blocked
+ * clients see the key as modified (Redis's signalModifiedKey), without an event or
+ * dirty count. Expiry deletions and DEBUG POPULATE use it. */
+void db_key_touched(Db *db, const char *key, size_t klen);
 
 /* Incremental rehash from cron. */
 void db_rehash_cron(long long budget_us);

@@ -2,22 +2,25 @@
  *
  * DEBUG is gated by enable-debug-command (no / yes / local). Its subcommands
  * that belong to other subsystems (RELOAD with persistence, LISTPACK for the
- * list type, ...) can be taken over with debug_register_subcommand(); until
- * then they answer as a server without that subsystem would.
+ * list type, ...) are answered by the module that declares them (Module.debug);
+ * until then they answer as a server without that subsystem would.
  * Digest: the dataset digest XORs one SHA-1 per key (so key order does not
  * matter) into a value that is mixed with each non-empty database's id; a key's
  * SHA-1 covers its name, its value's logical content (never its encoding; other
- * types supply it through introspect_register_type) and its expire time. An empty
+ * types supply it through their descriptor, objtype.h) and its expire time. An empty
  * dataset digests to 40 zeros. Costs: DIGEST is O(dataset); the rest O(1) or
  * O(arguments). */
 #include "servercmds_priv.h"
 #include "command.h"
 #include "db.h"
+#include "module.h"
+#include "objtype.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/ht.h"
 #include "../base/sha1.h"
 #include "../base/util.h"
+#include <arpa/inet.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -27,35 +30,11 @@
 #include <strings.h>
 #include <time.h>
 
-#define MAX_DEBUG_EXTENSIONS 16
-
 size_t debug_quicklist_packed_threshold = 1u << 30;
 
-static TypeIntrospect introspect[8];
-static struct {
-    const char *name;
-    DebugSubcommandFn *fn;
-} extensions[MAX_DEBUG_EXTENSIONS];
-static int nextensions;
-
-void introspect_register_type(int type, const TypeIntrospect *ti) {
-    if (type >= 0 && type < 8) introspect[type] = *ti;
-}
-
-void debug_register_subcommand(const char *name, DebugSubcommandFn *fn) {
-    if (nextensions == MAX_DEBUG_EXTENSIONS) return;
-    extensions[nextensions].name = name;
-    extensions[nextensions].fn = fn;
-    nextensions++;
-}
-
 size_t introspect_value_size(const Obj *o, long long samples) {
-    if (o->type == OBJ_STRING) {
-        if (o->encoding == ENC_RAW && !o->embedded) return sds_alloc_size(o->ptr);
-        return 0;
-    }
-    if (o->type < 8 && introspect[o->type].mem_usage) return introspect[o->type].mem_usage(o, samples);
-    return 0;
+    const ObjType *t = objtype_get(o->type);
+    return t && t->mem_usage ? t->mem_usage(o, samples) : 0;
 }
 
 /* ---------------- digest ---------------- */
@@ -71,35 +50,15 @@ void debug_digest_mix(uint8_t out[20], const void *p, size_t len) {
     sha1(out, 20, out);
 }
 
+/* Mixes one value into d as Redis's DEBUG DIGEST does: the type number (network
+ * order), the content through the type's descriptor, and a marker when the key
+ * has a TTL (the time itself is not part of the digest). */
 static void digest_value(uint8_t d[20], const Obj *o) {
-    if (o->type == OBJ_STRING) {
-        char buf[LONG_STR_SIZE];
-        size_t len;
-        const char *p = obj_strbuf(o, buf, &len);
-        debug_digest_mix(d, p, len);
-    } else if (o->type < 8 && introspect[o->type].digest) {
-        uint8_t v[20];
-        introspect[o->type].digest(o, v);
-        debug_digest_mix(d, v, 20);
-    } else {
-        const char *t = obj_type_name(o->type);
-        debug_digest_mix(d, t, strlen(t));
-    }
-    long long when = obj_get_expire(o);
-    if (when != -1) {
-        char buf[64];
-        int n = snprintf(buf, sizeof(buf), "!!expire!!%lld", when);
-        debug_digest_mix(d, buf, (size_t)n);
-    }
-}
-
-/* SHA-1 of one keyspace entry: name, value, expire. */
-static void digest_entry(uint8_t d[20], const Obj *o) {
-    size_t klen;
-    const char *key = obj_key(o, &klen);
-    memset(d, 0, 20);
-    debug_digest_mix(d, key, klen);
-    digest_value(d, o);
+    uint32_t type = htonl((uint32_t)o->type);
+    debug_digest_mix(d, &type, sizeof(type));
+    const ObjType *t = objtype_get(o->type);
+    if (t && t->digest) t->digest(o, d);
+    if (obj_get_expire(o) != -1) debug_digest_add(d, "!!expire!!", 10);
 }
 
 static void dataset_digest(uint8_t final[20]) {
@@ -107,15 +66,17 @@ static void dataset_digest(uint8_t final[20]) {
     for (int j = 0; j < db_count(); j++) {
         Db *db = db_get(j);
         if (db_size(db) == 0) continue;
-        char id[16];
-        int n = snprintf(id, sizeof(id), "db%d", j);
-        debug_digest_mix(final, id, (size_t)n);
+        uint32_t id = htonl((uint32_t)j);
+        debug_digest_mix(final, &id, sizeof(id));
         HtIter it;
         ht_iter_init(&it, db->keys, 0);
         Obj *o;
         while ((o = ht_iter_next(&it))) {
-            uint8_t d[20];
-            digest_entry(d, o);
+            uint8_t d[20] = {0};
+            size_t klen;
+            const char *key = obj_key(o, &klen);
+            debug_digest_mix(d, key, klen);
+            digest_value(d, o);
             for (int i = 0; i < 20; i++) final[i] ^= d[i];
         }
         ht_iter_done(&it);
@@ -219,7 +180,10 @@ static void debug_populate(Client *c) {
     if (!arg_ll_range(c, c->argv[2], 0, LONG_MAX, &count, err)) return;
     if (c->argc == 5 && !arg_ll_range(c, c->argv[4], 0, LONG_MAX, &valsize, err)) return;
     const char *prefix = c->argc >= 4 ? arg_str(c, 3) : "key";
-    ht_expand(c->db->keys, db_size(c->db) + (size_t)count);
+    if ((size_t)count > SIZE_MAX - db_size(c->db) || ht_try_expand(c->db->keys, db_size(c->db) + (size_t)count) < 0) {
+        reply_error(c, "OOM in dictTryExpand");
+        return;
+    }
     for (long long j = 0; j < count; j++) {
         char kbuf[128], vbuf[128];
         int klen = snprintf(kbuf, sizeof(kbuf), "%s:%lld", prefix, j);
@@ -234,9 +198,7 @@ static void debug_populate(Client *c) {
             memcpy(val->ptr, vbuf, valsize <= vlen ? (size_t)valsize : (size_t)vlen);
         }
         db_add(c->db, kbuf, (size_t)klen, val);
-        Obj *key = obj_string(kbuf, (size_t)klen);
-        db_signal_modified(c->db, key);
-        obj_decr(key);
+        db_key_touched(c->db, kbuf, (size_t)klen);
     }
     reply_ok(c);
 }
@@ -531,13 +493,10 @@ static int debug_crash(Client *c, const char *sub) {
 }
 
 static int debug_extension(Client *c, const char *sub) {
-    for (int i = 0; i < nextensions; i++) {
-        if (!strcasecmp(extensions[i].name, sub)) {
-            extensions[i].fn(c);
-            return 1;
-        }
-    }
-    return 0;
+    void (*ext)(Client *) = modules_debug_handler(sub);
+    if (!ext) return 0;
+    ext(c);
+    return 1;
 }
 
 static int debug_with_key(Client *c, const char *sub) {

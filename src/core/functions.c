@@ -4,6 +4,7 @@
  * loaded, and the subcommands that need an engine (LOAD, DELETE, DUMP, RESTORE,
  * KILL) are absent, so they get Redis's unknown-subcommand error. */
 #include "command.h"
+#include "module.h"
 #include "client.h"
 
 static void function_flush(Client *c) {
@@ -78,7 +79,12 @@ static Command function_subcommands[] = {
      .since = "7.0.0", .complexity = "O(1)"},
     {0}};
 
-Command function_commands[] = {
+static Command function_commands[] = {
     {.name = "function", .arity = -2, .group = "scripting", .summary = "A container for function commands.",
      .since = "7.0.0", .complexity = "Depends on subcommand.", .subcommands = function_subcommands},
     {0}};
+
+const Module function_module = {
+    .name = "functions",
+    .commands = function_commands,
+};

@@ -1,22 +1,29 @@
 /* multi.c - MULTI/EXEC/DISCARD/WATCH/UNWATCH.
  *
  * A client inside MULTI has its commands queued (argv references kept) and run
- * back to back by EXEC, so the block is atomic like any single command. WATCH
- * registers the client on (db, key) in a table of watched keys; any change to the
- * key, a flush of its database, or a SWAPDB marks the watching clients dirty, and
- * their EXEC then returns a null array. Costs: O(1) to queue, O(watchers of a key)
- * per modification of a watched key, nothing for keys nobody watches. */
+ * back to back by EXEC through the dispatch checks that apply inside a transaction,
+ * so the block is atomic like any single command; the commands' writes propagate
+ * as one MULTI/EXEC (propagate.c). WATCH registers the client on (db, key) in a
+ * table of watched keys, remembering whether the key was already logically expired
+ * then. A change to the key, a flush of its database or a SWAPDB marks the watching
+ * clients dirty and their EXEC returns a null array, with Redis 7.0's rules: a key
+ * that was already expired when watched and is then deleted (by DEL, a flush or
+ * lazy expiry) is no change; a watched key that expires after WATCH fails EXEC.
+ * Invariants: each of a client's watched items is registered in the table entry
+ * of its (db, key); CLIENT_DIRTY_CAS is only set on clients with watched keys.
+ * Costs: O(1) to queue; O(watchers of a key x keys they watch) per modification of
+ * a watched key, nothing for keys nobody watches; a flush is O(watched keys). */
 #include "multi.h"
 #include "command.h"
 #include "db.h"
+#include "module.h"
+#include "propagate.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/ht.h"
 #include "../base/util.h"
+#include <stdlib.h>
 #include <string.h>
-
-#define CLIENT_DIRTY_CAS (1ULL << 40)
-#define CLIENT_DIRTY_EXEC (1ULL << 41)
 
 typedef struct Queued {
     Command *cmd;
@@ -24,14 +31,22 @@ typedef struct Queued {
     int argc;
 } Queued;
 
+typedef struct WatchItem {
+    Sds id;                /* "<dbid>\0<key>", the table key */
+    int dbid;
+    int expired;           /* the key was logically expired when watched */
+} WatchItem;
+
 typedef struct MultiState {
     Queued *cmds;
     int count, cap;
-    Sds *watched;          /* "dbid:key" of each watched key */
+    size_t argv_bytes;     /* bytes of the queued arguments */
+    uint64_t cmd_flags;    /* union of the queued commands' flags */
+    WatchItem *watched;
     int nwatched, capwatched;
 } MultiState;
 
-/* One watched (db, key): entry key is "dbid:key", bytes. */
+/* One watched (db, key) and the clients watching it. */
 typedef struct WatchEntry {
     Sds id;
     Client **clients;
@@ -52,10 +67,19 @@ static MultiState *state(Client *c) {
 }
 
 static Sds watch_id(int dbid, const char *key, size_t len) {
-    Sds s = sds_fromll(dbid);
-    s = sds_catlen(s, ":", 1);
+    char num[16];
+    int n = ll2string(num, sizeof(num), dbid);
+    Sds s = sds_newlen(num, (size_t)n + 1);
     return sds_catlen(s, key, len);
 }
+
+static const char *id_key(const Sds id, size_t *len) {
+    size_t skip = strlen(id) + 1;
+    *len = sds_len(id) - skip;
+    return id + skip;
+}
+
+/* ---------------- queueing ---------------- */
 
 int multi_should_queue(const Client *c, const Command *cmd) {
     if (!(c->flags & CLIENT_MULTI)) return 0;
@@ -82,7 +106,14 @@ void multi_queue_command(Client *c, Command *cmd) {
         q->argv[i] = c->argv[i];
         obj_incr(c->argv[i]);
     }
+    ms->argv_bytes += c->argv_len_sum;
+    ms->cmd_flags |= cmd->flags;
     reply_status(c, "QUEUED");
+}
+
+uint64_t multi_queued_flags(const Client *c) {
+    const MultiState *ms = c->mstate;
+    return ms ? ms->cmd_flags : 0;
 }
 
 static void discard_queue(Client *c) {
@@ -95,15 +126,20 @@ static void discard_queue(Client *c) {
         vfree(ms->cmds);
         ms->cmds = NULL;
         ms->count = ms->cap = 0;
+        ms->argv_bytes = 0;
+        ms->cmd_flags = 0;
     }
     c->flags &= ~(CLIENT_MULTI | CLIENT_DIRTY_EXEC | CLIENT_DIRTY_CAS);
 }
+
+/* ---------------- watching ---------------- */
 
 static void unwatch_all(Client *c) {
     MultiState *ms = c->mstate;
     if (!ms) return;
     for (int i = 0; i < ms->nwatched; i++) {
-        WatchEntry *w = ht_find(watched, ms->watched[i], sds_len(ms->watched[i]));
+        Sds id = ms->watched[i].id;
+        WatchEntry *w = ht_find(watched, id, sds_len(id));
         if (w) {
             for (int k = 0; k < w->n; k++)
                 if (w->clients[k] == c) { w->clients[k] = w->clients[--w->n]; break; }
@@ -114,7 +150,7 @@ static void unwatch_all(Client *c) {
                 vfree(w);
             }
         }
-        sds_free(ms->watched[i]);
+        sds_free(id);
     }
     vfree(ms->watched);
     ms->watched = NULL;
@@ -129,45 +165,112 @@ void multi_client_reset(Client *c) {
     c->mstate = NULL;
 }
 
+int multi_client_state(const Client *c, size_t *mem) {
+    *mem = multi_client_memory(c);
+    if (!(c->flags & CLIENT_MULTI)) return -1;
+    const MultiState *ms = c->mstate;
+    return ms ? ms->count : 0;
+}
+
+size_t multi_client_memory(const Client *c) {
+    const MultiState *ms = c->mstate;
+    if (!ms) return 0;
+    size_t m = ms->argv_bytes + (size_t)ms->cap * sizeof(Queued);
+    for (int i = 0; i < ms->count; i++) m += sizeof(Obj *) * (size_t)ms->cmds[i].argc;
+    m += (size_t)ms->capwatched * sizeof(WatchItem);
+    return m;
+}
+
 size_t multi_watched_count(void) { return watched ? ht_size(watched) : 0; }
 size_t multi_client_watched(const Client *c) {
     const MultiState *ms = c->mstate;
     return ms ? (size_t)ms->nwatched : 0;
 }
 
-static void touch_entry(WatchEntry *w) {
-    for (int k = 0; k < w->n; k++) w->clients[k]->flags |= CLIENT_DIRTY_CAS;
+static WatchItem *client_item(Client *c, const Sds id) {
+    MultiState *ms = c->mstate;
+    for (int i = 0; ms && i < ms->nwatched; i++)
+        if (sds_cmp(ms->watched[i].id, id) == 0) return &ms->watched[i];
+    return NULL;
+}
+
+/* The key of id exists in its database's table (expired or not). */
+static int id_in_table(const Sds id, int dbid) {
+    size_t klen;
+    const char *k = id_key(id, &klen);
+    Db *db = db_get(dbid);
+    return db && db_find(db, k, klen) != NULL;
+}
+
+static int id_expired(const Sds id, int dbid) {
+    size_t klen;
+    const char *k = id_key(id, &klen);
+    Db *db = db_get(dbid);
+    Obj *o = db ? db_find(db, k, klen) : NULL;
+    return o && db_key_is_expired(o);
 }
 
 void multi_touch_key(int dbid, const char *key, size_t len) {
     if (!watched || ht_size(watched) == 0) return;
     Sds id = watch_id(dbid, key, len);
     WatchEntry *w = ht_find(watched, id, sds_len(id));
+    if (w) {
+        int gone = !id_in_table(id, dbid);
+        for (int k = 0; k < w->n; k++) {
+            WatchItem *it = client_item(w->clients[k], id);
+            if (it && it->expired && gone) {
+                it->expired = 0; /* an already expired key was deleted: no change */
+                continue;
+            }
+            w->clients[k]->flags |= CLIENT_DIRTY_CAS;
+        }
+    }
     sds_free(id);
-    if (w) touch_entry(w);
 }
 
-void multi_touch_db(int dbid) {
+/* Redis 7.0's rule for one watcher of a key in an emptied or swapped database. */
+static void touch_for_db(Client *c, WatchItem *it, int in_emptied, int in_replacement, int replacement_expired) {
+    if (it->expired) {
+        if (!in_replacement) {
+            it->expired = 0; /* expired key now deleted: no logical change */
+            return;
+        }
+        if (replacement_expired) return; /* expired key stays expired */
+    } else if (!in_emptied && replacement_expired) {
+        it->expired = 1; /* a missing key replaced by an expired one */
+        return;
+    }
+    c->flags |= CLIENT_DIRTY_CAS;
+}
+
+void multi_touch_db(int dbid, int replaced_with) {
     if (!watched || ht_size(watched) == 0) return;
-    char prefix[24];
-    int n = ll2string(prefix, sizeof(prefix), dbid);
-    prefix[n++] = ':';
-    HtIter it;
-    ht_iter_init(&it, watched, 0);
+    HtIter iter;
+    ht_iter_init(&iter, watched, 0);
     WatchEntry *w;
-    while ((w = ht_iter_next(&it)))
-        if (sds_len(w->id) >= (size_t)n && memcmp(w->id, prefix, (size_t)n) == 0) touch_entry(w);
-    ht_iter_done(&it);
+    while ((w = ht_iter_next(&iter))) {
+        if (atoi(w->id) != dbid) continue;
+        int in_emptied = id_in_table(w->id, dbid);
+        int in_repl = replaced_with >= 0 && id_in_table(w->id, replaced_with);
+        if (!in_emptied && !in_repl) continue;
+        int repl_expired = in_repl && id_expired(w->id, replaced_with);
+        for (int k = 0; k < w->n; k++) {
+            WatchItem *it = client_item(w->clients[k], w->id);
+            if (it) touch_for_db(w->clients[k], it, in_emptied, in_repl, repl_expired);
+        }
+    }
+    ht_iter_done(&iter);
 }
 
-void multi_touch_all_watched(void) {
-    if (!watched) return;
-    HtIter it;
-    ht_iter_init(&it, watched, 0);
-    WatchEntry *w;
-    while ((w = ht_iter_next(&it))) touch_entry(w);
-    ht_iter_done(&it);
+/* A watched key that was live at WATCH time and is now logically expired. */
+static int watched_key_expired(Client *c) {
+    MultiState *ms = c->mstate;
+    for (int i = 0; ms && i < ms->nwatched; i++)
+        if (!ms->watched[i].expired && id_expired(ms->watched[i].id, ms->watched[i].dbid)) return 1;
+    return 0;
 }
+
+/* ---------------- commands ---------------- */
 
 static void multi_cmd(Client *c) {
     if (c->flags & CLIENT_MULTI) {
@@ -188,7 +291,31 @@ static void discard_cmd(Client *c) {
     reply_ok(c);
 }
 
-static void exec_cmd(Client *c) {
+void multi_exec_abort(Client *c, const char *err) {
+    discard_queue(c);
+    unwatch_all(c);
+    if (err[0] == '-') err++;
+    reply_errorf(c, "-EXECABORT Transaction discarded because of: %s", err);
+}
+
+/* Runs one queued command after the checks that apply inside EXEC. */
+static void exec_one(Client *c, Queued *q) {
+    c->argv = q->argv;
+    c->argc = q->argc;
+    c->argv_cap = q->argc;
+    c->cmd = c->realcmd = q->cmd;
+    Sds err = command_run_checks(c, q->cmd, CHECK_CTX_EXEC);
+    if (err) {
+        reply_error_len(c, err, sds_len(err));
+        sds_free(err);
+    } else {
+        command_call(c, q->cmd);
+    }
+    q->argv = c->argv; /* a command may have rewritten its argv */
+    q->argc = c->argc;
+}
+
+void multi_exec_proc(Client *c) {
     if (!(c->flags & CLIENT_MULTI)) {
         reply_error(c, "EXEC without MULTI");
         return;
@@ -199,7 +326,7 @@ static void exec_cmd(Client *c) {
         unwatch_all(c);
         return;
     }
-    if (c->flags & CLIENT_DIRTY_CAS) {
+    if ((c->flags & CLIENT_DIRTY_CAS) || watched_key_expired(c)) {
         reply_null_array(c);
         discard_queue(c);
         unwatch_all(c);
@@ -211,21 +338,18 @@ static void exec_cmd(Client *c) {
     int count = ms->count;
     ms->cmds = NULL;
     ms->count = ms->cap = 0;
+    ms->argv_bytes = 0;
+    ms->cmd_flags = 0;
     c->flags &= ~CLIENT_MULTI;
+    propagate_prevent(c); /* the queued commands propagate, wrapped, not EXEC */
     Obj **orig_argv = c->argv;
     int orig_argc = c->argc, orig_cap = c->argv_cap;
     Command *orig_cmd = c->cmd;
     reply_array_len(c, count);
     server.in_exec = 1;
-    for (int i = 0; i < count; i++) {
-        c->argv = cmds[i].argv;
-        c->argc = cmds[i].argc;
-        c->argv_cap = cmds[i].argc;
-        c->cmd = cmds[i].cmd;
-        command_call(c, cmds[i].cmd);
-        cmds[i].argv = c->argv;
-        cmds[i].argc = c->argc;
-    }
+    c->flags |= CLIENT_DENY_BLOCKING;
+    for (int i = 0; i < count; i++) exec_one(c, &cmds[i]);
+    c->flags &= ~CLIENT_DENY_BLOCKING;
     server.in_exec = 0;
     for (int i = 0; i < count; i++) {
         for (int j = 0; j < cmds[i].argc; j++) obj_decr(cmds[i].argv[j]);
@@ -235,7 +359,7 @@ static void exec_cmd(Client *c) {
     c->argv = orig_argv;
     c->argc = orig_argc;
     c->argv_cap = orig_cap;
-    c->cmd = orig_cmd;
+    c->cmd = c->realcmd = orig_cmd;
 }
 
 static void watch_cmd(Client *c) {
@@ -247,9 +371,7 @@ static void watch_cmd(Client *c) {
     MultiState *ms = state(c);
     for (int i = 1; i < c->argc; i++) {
         Sds id = watch_id(c->db->id, arg_str(c, i), arg_len(c, i));
-        int dup = 0;
-        for (int k = 0; k < ms->nwatched && !dup; k++) dup = sds_cmp(ms->watched[k], id) == 0;
-        if (dup) {
+        if (client_item(c, id)) {
             sds_free(id);
             continue;
         }
@@ -266,9 +388,9 @@ static void watch_cmd(Client *c) {
         w->clients[w->n++] = c;
         if (ms->nwatched == ms->capwatched) {
             ms->capwatched = ms->capwatched ? ms->capwatched * 2 : 4;
-            ms->watched = vrealloc(ms->watched, sizeof(Sds) * (size_t)ms->capwatched);
+            ms->watched = vrealloc(ms->watched, sizeof(WatchItem) * (size_t)ms->capwatched);
         }
-        ms->watched[ms->nwatched++] = id;
+        ms->watched[ms->nwatched++] = (WatchItem){id, c->db->id, id_expired(id, c->db->id)};
     }
     reply_ok(c);
 }
@@ -278,10 +400,10 @@ static void unwatch_cmd(Client *c) {
     reply_ok(c);
 }
 
-Command multi_commands[] = {
+static Command multi_commands[] = {
     {.name = "multi", .proc = multi_cmd, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
      .acl = ACL_FAST | ACL_TRANSACTION, .group = "transactions", .summary = "Starts a transaction.", .since = "1.2.0", .complexity = "O(1)"},
-    {.name = "exec", .proc = exec_cmd, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SKIP_SLOWLOG,
+    {.name = "exec", .proc = multi_exec_proc, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SKIP_SLOWLOG,
      .acl = ACL_SLOW | ACL_TRANSACTION, .group = "transactions", .summary = "Executes all commands in a transaction.", .since = "1.2.0",
      .complexity = "Depends on commands in the transaction"},
     {.name = "discard", .proc = discard_cmd, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
@@ -295,3 +417,9 @@ Command multi_commands[] = {
      .acl = ACL_FAST | ACL_TRANSACTION, .group = "transactions",
      .summary = "Forgets about watched keys of a transaction.", .since = "2.2.0", .complexity = "O(1)"},
     {0}};
+
+const Module multi_module = {
+    .name = "transactions",
+    .commands = multi_commands,
+    .client_reset = multi_client_reset,
+};

@@ -8,6 +8,8 @@
  * short strings) and is used for arguments and collection elements.
  * Invariant: a keyed object has refcount 1 and is owned by its database. */
 #include "obj.h"
+#include "objtype.h"
+#include "../base/panic.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
 #include <limits.h>
@@ -17,8 +19,36 @@
 
 uint32_t obj_lru_clock;
 
-static ObjFreeFn free_fns[8];
-void obj_register_free(int type, ObjFreeFn fn) { free_fns[type] = fn; }
+static const char *const word_text[WORD__COUNT] = {
+    "SET", "PXAT", "KEEPTTL", "PEXPIREAT", "DEL", "UNLINK", "PERSIST",
+    "MULTI", "EXEC", "SELECT", "SREM", "LPOP", "RPOP", "LMOVE", "RPOPLPUSH",
+    "LEFT", "RIGHT", "HSET", "ZPOPMIN", "ZPOPMAX", "COUNT", "ZADD", "XCLAIM",
+    "XGROUP", "SETID", "ENTRIESREAD", "LASTID", "TIME", "RETRYCOUNT", "FORCE",
+    "JUSTID", "XDEL", "XTRIM", "MAXLEN", "MINID", "=", "~",
+    "ABSTTL", "REPLACE", "RESTORE", "PING"};
+static Obj *words[WORD__COUNT];
+
+Obj *obj_word(int word) {
+    if (!words[word]) {
+        words[word] = obj_string(word_text[word], strlen(word_text[word]));
+        words[word]->refcount = OBJ_SHARED_REFCOUNT;
+    }
+    return words[word];
+}
+
+/* ---- the type registry (objtype.h) ---- */
+
+#define MAX_TYPES 16
+static const ObjType *types[MAX_TYPES];
+
+void objtype_register(const ObjType *t) {
+    if (t->type < 0 || t->type >= MAX_TYPES) panic("type id %d out of range", t->type);
+    if (types[t->type]) panic("type %s registered twice", t->name);
+    if (strcmp(t->name, obj_type_name(t->type)) != 0) panic("type %d named %s, not %s", t->type, t->name, obj_type_name(t->type));
+    types[t->type] = t;
+}
+
+const ObjType *objtype_get(int type) { return type >= 0 && type < MAX_TYPES ? types[type] : NULL; }
 
 static inline size_t expire_block(const Obj *o) { return o->has_expire ? 12 : 0; }
 
@@ -90,7 +120,9 @@ void obj_free_value(Obj *o) {
         if (o->encoding == ENC_RAW) sds_free(o->ptr);
         return;
     }
-    if (free_fns[o->type]) free_fns[o->type](o);
+    /* strings are freed inline above: they are the hot path */
+    const ObjType *t = objtype_get(o->type);
+    if (t && t->free_value) t->free_value(o);
 }
 
 void obj_decr(Obj *o) {

@@ -41,10 +41,7 @@ Obj *obj_from_double(long double v, int humanfriendly); /* string */
 Obj *obj_dup_string(const Obj *o);              /* unshared copy, raw/embstr/int kept */
 void obj_incr(Obj *o);
 void obj_decr(Obj *o);                          /* frees at zero */
-void obj_free_value(Obj *o);                    /* frees what ptr owns (type specific) */
-/* Hook for other types to free their values: set by the type modules. */
-typedef void (*ObjFreeFn)(Obj *o);
-void obj_register_free(int type, ObjFreeFn fn);
+void obj_free_value(Obj *o);                    /* frees what ptr owns (the type's descriptor) */
 
 /* String helpers (work for raw, embstr and int). */
 int obj_is_string(const Obj *o);
@@ -78,17 +75,26 @@ void obj_set_vindex(Obj *o, uint32_t idx);
 void obj_unshare_string(Obj *o);
 size_t obj_alloc_size(const Obj *o);            /* bytes of the object's own allocation */
 
-/* Per-type value copies (COPY) and value detaching (RENAME, MOVE); see objdup.c.
- * A type module registers its deep-copy function; strings are handled directly. */
-typedef Obj *(*ObjDupFn)(const Obj *o);
-void obj_register_dup(int type, ObjDupFn fn);
-/* New unkeyed object holding a deep copy of o's value (o may be keyed);
- * NULL when the type has no registered copy function. */
+/* Value copies (COPY) and value detaching (RENAME, MOVE); see objdup.c.
+ * New unkeyed object holding a deep copy of o's value (o may be keyed), through
+ * the type's descriptor; NULL when the type cannot be copied. */
 Obj *obj_dup_value(const Obj *o);
 /* Takes a keyed object already removed from the keyspace and returns an unkeyed
  * object holding the same value (collections are moved, not copied); the keyed
  * allocation is freed. */
 Obj *obj_detach_value(Obj *keyed);
+
+/* Shared, never-freed objects for the command words that writes propagate
+ * (SET key value PXAT ms, DEL key, ...): obj_word(WORD_SET). */
+enum {
+    WORD_SET, WORD_PXAT, WORD_KEEPTTL, WORD_PEXPIREAT, WORD_DEL, WORD_UNLINK, WORD_PERSIST,
+    WORD_MULTI, WORD_EXEC, WORD_SELECT, WORD_SREM, WORD_LPOP, WORD_RPOP, WORD_LMOVE, WORD_RPOPLPUSH,
+    WORD_LEFT, WORD_RIGHT, WORD_HSET, WORD_ZPOPMIN, WORD_ZPOPMAX, WORD_COUNT, WORD_ZADD, WORD_XCLAIM,
+    WORD_XGROUP, WORD_SETID, WORD_ENTRIESREAD, WORD_LASTID, WORD_TIME, WORD_RETRYCOUNT, WORD_FORCE,
+    WORD_JUSTID, WORD_XDEL, WORD_XTRIM, WORD_MAXLEN, WORD_MINID, WORD_EQUALS, WORD_APPROX,
+    WORD_ABSTTL, WORD_REPLACE, WORD_RESTORE, WORD_PING, WORD__COUNT
+};
+Obj *obj_word(int word);
 
 /* LRU clock in seconds resolution, maintained by the server. */
 extern uint32_t obj_lru_clock;

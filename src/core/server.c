@@ -12,6 +12,10 @@
 #include "obj.h"
 #include "servercmds.h"
 #include "bio.h"
+#include "blocking.h"
+#include "module.h"
+#include "../base/panic.h"
+#include "../net/conn.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
 #include <arpa/inet.h>
@@ -80,50 +84,23 @@ void server_update_time(void) {
 
 static void accept_tcp_handler(EvLoop *el, int fd, void *data, int mask) {
     (void)el; (void)data; (void)mask;
-    net_accept_tcp(fd);
+    net_accept(fd, 0);
 }
 
 static void accept_unix_handler(EvLoop *el, int fd, void *data, int mask) {
     (void)el; (void)data; (void)mask;
-    net_accept_unix(fd);
+    net_accept(fd, 1);
 }
 
 /* Binds one address; an address prefixed with '-' is optional (failure is not fatal). */
 static int listen_on(const char *addr, int port) {
     int optional = addr[0] == '-';
     if (optional) addr++;
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_family = strchr(addr, ':') ? AF_INET6 : AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    char portstr[16];
-    snprintf(portstr, sizeof(portstr), "%d", port);
-    const char *host = addr;
-    if (!strcmp(addr, "*")) { host = NULL; hints.ai_family = AF_INET; }
-    if (!strcmp(addr, "::*")) { host = NULL; hints.ai_family = AF_INET6; }
-    int rv = getaddrinfo(host, portstr, &hints, &res);
-    if (rv != 0) {
-        if (optional) return 0;
-        server_log(LL_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", addr, port, gai_strerror(rv));
-        return -1;
-    }
-    int fd = -1;
-    for (struct addrinfo *p = res; p; p = p->ai_next) {
-        fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, p->ai_protocol);
-        if (fd == -1) continue;
-        int yes = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-        if (p->ai_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &yes, sizeof(yes));
-        if (bind(fd, p->ai_addr, p->ai_addrlen) == 0 && listen(fd, server.cfg.tcp_backlog) == 0) break;
-        int err = errno;
-        close(fd);
-        fd = -1;
-        errno = err;
-    }
-    freeaddrinfo(res);
+    char err[128];
+    int fd = conn_listen_tcp(addr, port, server.cfg.tcp_backlog, err, sizeof(err));
     if (fd == -1) {
-        if (optional && (errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) return 0;
-        server_log(LL_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", addr, port, strerror(errno));
+        if (optional && (errno == 0 || errno == EADDRNOTAVAIL || errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) return 0;
+        server_log(LL_WARNING, "Warning: Could not create server TCP listening socket %s:%d: %s", addr, port, err);
         return -1;
     }
     if (server.nlisten >= MAX_LISTENERS) { close(fd); return -1; }
@@ -213,17 +190,12 @@ static int listen_all(void) {
     }
     remember_bound();
     if (server.cfg.unixsocket && server.cfg.unixsocket[0]) {
-        unlink(server.cfg.unixsocket);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        struct sockaddr_un sa = {0};
-        sa.sun_family = AF_UNIX;
-        strncpy(sa.sun_path, server.cfg.unixsocket, sizeof(sa.sun_path) - 1);
-        if (fd == -1 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 || listen(fd, server.cfg.tcp_backlog) == -1) {
-            server_log(LL_WARNING, "Failed opening Unix socket: %s", strerror(errno));
-            if (fd != -1) close(fd);
+        char err[128];
+        int fd = conn_listen_unix(server.cfg.unixsocket, server.cfg.unixsocketperm, server.cfg.tcp_backlog, err, sizeof(err));
+        if (fd == -1) {
+            server_log(LL_WARNING, "Failed opening Unix socket: %s", err);
             return -1;
         }
-        if (server.cfg.unixsocketperm) chmod(server.cfg.unixsocket, (mode_t)server.cfg.unixsocketperm);
         server.unix_fd = fd;
     }
     if (server.nlisten == 0 && server.unix_fd == -1) {
@@ -303,7 +275,7 @@ static long long server_cron(EvLoop *el, long long id, void *data) {
     }
     size_t used = vmalloc_used();
     if ((long long)used > server.stat_peak_memory) server.stat_peak_memory = (long long)used;
-    servercmds_cron();
+    modules_cron();
     net_clients_cron();
     db_active_expire_cycle(0);
     if (server.cfg.activerehashing) db_rehash_cron(1000);
@@ -311,10 +283,15 @@ static long long server_cron(EvLoop *el, long long id, void *data) {
     return 1000 / (server.hz ? server.hz : 10);
 }
 
+/* Before waiting: serve clients whose keys became ready or whose wait ended, expire
+ * keys (fast cycle), let the modules run (AOF flush later), write the replies, and
+ * only then free the clients that are closing (nothing above may free one). */
 static void before_sleep(EvLoop *el) {
     (void)el;
-    net_resume_paused_clients();
+    block_before_sleep();
     db_active_expire_cycle(1);
+    block_handle_ready();
+    modules_before_sleep();
     net_handle_pending_writes();
     net_free_closed_clients();
 }
@@ -333,7 +310,7 @@ void server_reset_stats(void) {
     memset(&db_stats, 0, sizeof(db_stats));
     server.stat_peak_memory = (long long)vmalloc_used();
     commands_reset_stats();
-    servercmds_reset_stats();
+    modules_reset_stats();
 }
 
 int server_set_maxclients(int n) {
@@ -376,6 +353,12 @@ static void daemonize(void) {
 
 int server_main(int argc, char **argv, const char *configfile, const char *options);
 
+static void log_panic(const char *msg) {
+    server_log(LL_WARNING, "------------------------------------------------");
+    server_log(LL_WARNING, "!!! Software Failure. Press left mouse button to continue");
+    server_log(LL_WARNING, "Guru Meditation: %s", msg);
+}
+
 int server_main(int argc, char **argv, const char *configfile, const char *options) {
     server.exec_argc = argc;
     server.exec_argv = argv;
@@ -400,6 +383,8 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     rand_hex(server.runid, 40);
     server.runid[40] = '\0';
 
+    panic_set_hook(log_panic);
+    modules_register(NULL);
     config_init_defaults(&server.cfg);
     config_load(&server.cfg, configfile, options);
     if (server.cfg.daemonize) daemonize();
@@ -424,7 +409,7 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     server.hz = server.cfg.hz;
     db_init_all(server.cfg.databases);
     bio_init();
-    commands_init();
+    modules_init();
     setup_signals();
     if (listen_all() == -1) return 1;
     if (server.cfg.daemonize || (server.cfg.pidfile && server.cfg.pidfile[0])) create_pidfile();

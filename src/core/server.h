@@ -60,9 +60,6 @@ typedef struct Server {
     int in_script;
     long long stat_peak_memory;
     int sentinel_mode;
-    int client_pause_type;
-    long long client_pause_end_ms;
-    char *requirepass_dummy;
 } Server;
 
 extern Server server;

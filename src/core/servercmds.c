@@ -4,15 +4,16 @@
  * debugcmd.c, memory.c, slowlog.c and latency.c).
  *
  * INFO builds its text section by section in Redis 7.0's order and field names.
- * Subsystems that are not part of the core (persistence, replication, ...) may
- * replace a section's body with info_register_section(); figures kept by other
- * modules (blocked clients, pub/sub channels, ...) come through named gauges
- * registered with info_register_int(), and read 0 until someone provides them.
+ * A subsystem (persistence, replication, ...) provides a section's body through
+ * its Module entry (info_section/info), replacing the placeholder of a built-in
+ * section; figures kept by other modules (blocked clients, pub/sub channels, ...)
+ * come through the modules' named gauges and read 0 until someone provides them.
  * Error prefixes are counted in a small sorted array (at most 128 prefixes).
  * Costs: INFO is O(sections + commands + databases); the rest is O(1). */
 #include "servercmds_priv.h"
 #include "command.h"
 #include "db.h"
+#include "module.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
@@ -25,60 +26,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-/* ---------------- registries ---------------- */
-
-#define MAX_INFO_SECTIONS 32
-#define MAX_INFO_INTS 64
-
-static struct {
-    const char *name;
-    InfoSectionFn *fn;
-} info_sections[MAX_INFO_SECTIONS];
-static int ninfo_sections;
-
-static struct {
-    const char *name;
-    InfoIntFn *fn;
-} info_ints[MAX_INFO_INTS];
-static int ninfo_ints;
-
-void info_register_section(const char *name, InfoSectionFn *fn) {
-    for (int i = 0; i < ninfo_sections; i++) {
-        if (!strcasecmp(info_sections[i].name, name)) {
-            info_sections[i].fn = fn;
-            return;
-        }
-    }
-    if (ninfo_sections == MAX_INFO_SECTIONS) return;
-    info_sections[ninfo_sections].name = name;
-    info_sections[ninfo_sections].fn = fn;
-    ninfo_sections++;
-}
-
-void info_register_int(const char *name, InfoIntFn *fn) {
-    for (int i = 0; i < ninfo_ints; i++) {
-        if (!strcmp(info_ints[i].name, name)) {
-            info_ints[i].fn = fn;
-            return;
-        }
-    }
-    if (ninfo_ints == MAX_INFO_INTS) return;
-    info_ints[ninfo_ints].name = name;
-    info_ints[ninfo_ints].fn = fn;
-    ninfo_ints++;
-}
-
-static long long info_int(const char *name) {
-    for (int i = 0; i < ninfo_ints; i++)
-        if (!strcmp(info_ints[i].name, name)) return info_ints[i].fn();
-    return 0;
-}
-
-static InfoSectionFn *registered_section(const char *name) {
-    for (int i = 0; i < ninfo_sections; i++)
-        if (!strcasecmp(info_sections[i].name, name)) return info_sections[i].fn;
-    return NULL;
-}
+static long long info_int(const char *name) { return modules_gauge(name); }
 
 /* ---------------- error statistics ---------------- */
 
@@ -573,10 +521,10 @@ static int is_builtin(const char *name) {
 }
 
 static Sds info_section(Sds info, int *count, const char *name, const char *title, InfoSectionFn *fn) {
-    InfoSectionFn *over = registered_section(name);
+    const Module *m = modules_info_provider(name);
     if ((*count)++) info = sds_cat(info, "\r\n");
     info = sds_catprintf(info, "# %s\r\n", title);
-    return (over ? over : fn)(info);
+    return m ? m->info(info) : fn(info);
 }
 
 Sds info_generate(int argc, const char **sections) {
@@ -590,13 +538,14 @@ Sds info_generate(int argc, const char **sections) {
     for (const InfoSection *b = builtin_sections; b->name; b++)
         if (rq.all || (rq.defaults && b->in_default) || info_named(&rq, b->name))
             info = info_section(info, &count, b->name, b->title, b->fn);
-    for (int i = 0; i < ninfo_sections; i++) {
-        const char *name = info_sections[i].name;
+    int cursor = 0;
+    for (const Module *m; (m = modules_next_info(&cursor));) {
+        const char *name = m->info_section;
         if (is_builtin(name) || !(rq.all || info_named(&rq, name))) continue;
         char title[64];
         snprintf(title, sizeof(title), "%s", name);
         if (title[0] >= 'a' && title[0] <= 'z') title[0] = (char)(title[0] - 'a' + 'A');
-        info = info_section(info, &count, name, title, info_sections[i].fn);
+        info = info_section(info, &count, name, title, m->info);
     }
     return info;
 }
@@ -800,7 +749,7 @@ static Command slowlog_subcommands[] = {
              "tip response_policy:all_succeeded"},
     {0}};
 
-Command server_commands[] = {
+static Command server_commands[] = {
     {.name = "command", .proc = cmdinfo_command, .arity = -1, .flags = CMD_LOADING|CMD_STALE|CMD_SENTINEL,
      .acl = ACL_CONNECTION, .group = "server", .summary = "Get array of Redis command details",
      .since = "2.8.13", .complexity = "O(N) where N is the total number of Redis commands",
@@ -846,3 +795,10 @@ Command server_commands[] = {
      .summary = "A container for slow log commands", .since = "2.2.12",
      .complexity = "Depends on subcommand.", .subcommands = slowlog_subcommands},
     {0}};
+
+const Module server_module = {
+    .name = "server",
+    .commands = server_commands,
+    .cron = servercmds_cron,
+    .reset_stats = servercmds_reset_stats,
+};

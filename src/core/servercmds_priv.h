@@ -3,6 +3,7 @@
  * points to, and the helpers they share. Nothing else should include it. */
 #ifndef VESPER_SERVERCMDS_PRIV_H
 #define VESPER_SERVERCMDS_PRIV_H
+#include "command.h"
 #include "servercmds.h"
 
 void cmdinfo_command(Client *c);

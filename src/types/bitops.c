@@ -20,6 +20,7 @@
 #include "../base/alloc.h"
 #include "../base/util.h"
 #include "../core/command.h"
+#include "../core/module.h"
 #include "../core/db.h"
 #include "../core/server.h"
 
@@ -71,7 +72,7 @@ static Obj *bit_lookup_for_write(Client *c, uint64_t maxbit, int *grown) {
     if (!bit_check_type(c, o)) return NULL;
     if (!o) {
         o = db_set(c, c->db, c->argv[1], obj_from_sds(sds_newlen(NULL, need)),
-                   SETKEY_DOESNT_EXIST | SETKEY_NO_SIGNAL);
+                   SETKEY_DOESNT_EXIST);
         obj_unshare_string(o);
         *grown = 1;
         return o;
@@ -209,9 +210,7 @@ static void bit_setbit_cmd(Client *c) {
     if (grown || old != on) {
         if (on) *byte |= mask;
         else *byte &= (unsigned char)~mask;
-        db_signal_modified(c->db, c->argv[1]);
-        db_notify(NOTIFY_STRING, "setbit", c->argv[1], c->db->id);
-        server.stat.dirty++;
+        db_changed(c->db, c->argv[1], NOTIFY_STRING, "setbit");
     }
     reply_long(c, old);
 }
@@ -355,15 +354,10 @@ static void bitop_store(Client *c, Sds res, size_t maxlen) {
     if (maxlen) {
         Obj *o = db_set(c, c->db, dest, obj_from_sds(res), 0);
         obj_unshare_string(o);
-        db_notify(NOTIFY_STRING, "set", dest, c->db->id);
-        server.stat.dirty++;
+        db_changed(c->db, dest, NOTIFY_STRING, "set");
     } else {
         if (res) sds_free(res);
-        if (db_delete(c->db, key_ptr(dest), key_len(dest))) {
-            db_signal_modified(c->db, dest);
-            db_notify(NOTIFY_GENERIC, "del", dest, c->db->id);
-            server.stat.dirty++;
-        }
+        if (db_delete(c->db, key_ptr(dest), key_len(dest))) db_changed(c->db, dest, NOTIFY_GENERIC, "del");
     }
     reply_long(c, (long long)maxlen);
 }
@@ -596,9 +590,8 @@ static void bf_generic(Client *c, int ro_command) {
         else changes += bf_exec_write(c, (unsigned char *)o->ptr, sds_len(o->ptr), &ops[k], grown);
     }
     if (changes) {
-        db_signal_modified(c->db, c->argv[1]);
-        db_notify(NOTIFY_STRING, "setbit", c->argv[1], c->db->id);
-        server.stat.dirty += changes;
+        db_changed(c->db, c->argv[1], NOTIFY_STRING, "setbit");
+        server.stat.dirty += changes - 1; /* Redis counts each SET/INCRBY */
     }
 done:
     vfree(ops);
@@ -609,7 +602,7 @@ static void bit_bitfield_ro_cmd(Client *c) { bf_generic(c, 1); }
 
 /* ---- command table ---- */
 
-Command bitops_commands[] = {
+static Command bitops_commands[] = {
     {.name = "setbit", .proc = bit_setbit_cmd,
      .args = "key:key offset:integer value:integer",
      .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM,
@@ -657,4 +650,9 @@ Command bitops_commands[] = {
      .since = "6.0.0", .complexity = "O(1) for each subcommand specified",
      .keyspecs = {KS1(KS_RO | KS_ACCESS, 1, 0, 1)}, .nkeyspecs = 1},
     {0},
+};
+
+const Module bitops_module = {
+    .name = "bitmaps",
+    .commands = bitops_commands,
 };

@@ -24,7 +24,12 @@
 #include "../base/util.h"
 #include "../core/command.h"
 #include "../core/db.h"
+#include "../core/module.h"
+#include "../core/notify.h"
+#include "../core/objtype.h"
+#include "../core/propagate.h"
 #include "../core/server.h"
+#include "../core/servercmds.h"
 
 /* ---- shared helpers ---- */
 
@@ -172,6 +177,16 @@ static int str_get_generic(Client *c) {
     return 1;
 }
 
+/* SET ... GET propagates without its GET arguments. */
+static void str_propagate_without_get(Client *c) {
+    Obj **argv = vmalloc(sizeof(Obj *) * (size_t)c->argc);
+    int n = 0;
+    for (int j = 0; j < c->argc; j++)
+        if (j < 3 || !arg_is(c->argv[j], "get")) argv[n++] = c->argv[j];
+    propagate_replace(c, argv, n);
+    vfree(argv);
+}
+
 /* The SET family's engine. val_idx/expire_idx are argv indexes (expire_idx 0: no
  * expire). Replies +OK / nil, or :1 / :0 with int_replies (SETNX); nothing more
  * with GET, whose reply (the old value) is already given. */
@@ -191,11 +206,16 @@ static void str_set_generic(Client *c, int flags, int val_idx, int expire_idx, c
     int setflags = (flags & SO_KEEPTTL) ? SETKEY_KEEPTTL : 0;
     setflags |= found ? SETKEY_ALREADY_EXIST : SETKEY_DOESNT_EXIST;
     Obj *o = db_set(c, c->db, c->argv[1], str_value_from_arg(c, val_idx), setflags);
-    server.stat.dirty++;
-    db_notify(NOTIFY_STRING, "set", c->argv[1], c->db->id);
+    db_changed(c->db, c->argv[1], NOTIFY_STRING, "set");
     if (expire_idx) {
         db_set_expire(c->db, o, when);
-        db_notify(NOTIFY_GENERIC, "expire", c->argv[1], c->db->id);
+        notify_keyspace_event(NOTIFY_GENERIC, "expire", c->argv[1], c->db->id);
+        /* replicas and the AOF get the absolute time: SET key value PXAT ms */
+        Obj *ms = obj_from_ll(when);
+        propagate_replace_objs(c, obj_word(WORD_SET), c->argv[1], c->argv[val_idx], obj_word(WORD_PXAT), ms, NULL);
+        obj_decr(ms);
+    } else if (flags & SO_GET) {
+        str_propagate_without_get(c);
     }
     if (flags & SO_GET) return;
     if (int_replies) reply_long(c, 1);
@@ -217,8 +237,8 @@ static void str_psetex_cmd(Client *c) { str_set_generic(c, SO_PX, 3, 2, "psetex"
 static void str_getset_cmd(Client *c) {
     if (!str_get_generic(c)) return;
     db_set(c, c->db, c->argv[1], str_value_from_arg(c, 2), 0);
-    db_notify(NOTIFY_STRING, "set", c->argv[1], c->db->id);
-    server.stat.dirty++;
+    db_changed(c->db, c->argv[1], NOTIFY_STRING, "set");
+    propagate_replace_objs(c, obj_word(WORD_SET), c->argv[1], c->argv[2], NULL);
 }
 
 static void str_mset_generic(Client *c, int nx) {
@@ -236,9 +256,8 @@ static void str_mset_generic(Client *c, int nx) {
     }
     for (int j = 1; j < c->argc; j += 2) {
         db_set(c, c->db, c->argv[j], str_value_from_arg(c, j + 1), 0);
-        db_notify(NOTIFY_STRING, "set", c->argv[j], c->db->id);
+        db_changed(c->db, c->argv[j], NOTIFY_STRING, "set");
     }
-    server.stat.dirty += (c->argc - 1) / 2;
     if (nx) reply_long(c, 1);
     else reply_ok(c);
 }
@@ -263,30 +282,29 @@ static void str_getex_cmd(Client *c) {
     if (expire_idx && !str_expire_ms(c, expire_idx, flags, "getex", &when)) return;
     reply_bulk_obj(c, o);
 
+    /* GETEX never propagates as is: PEXPIREAT, DEL/UNLINK or PERSIST */
     if ((flags & (SO_EXAT | SO_PXAT)) && when <= server.mstime && !server.loading) {
         db_delete(c->db, key_ptr(c->argv[1]), key_len(c->argv[1]));
-        db_signal_modified(c->db, c->argv[1]);
-        db_notify(NOTIFY_GENERIC, "del", c->argv[1], c->db->id);
-        server.stat.dirty++;
+        db_changed(c->db, c->argv[1], NOTIFY_GENERIC, "del");
+        propagate_replace_objs(c, obj_word(server.cfg.lazyfree_lazy_expire ? WORD_UNLINK : WORD_DEL), c->argv[1], NULL);
     } else if (expire_idx) {
         db_set_expire(c->db, o, when);
-        db_signal_modified(c->db, c->argv[1]);
-        db_notify(NOTIFY_GENERIC, "expire", c->argv[1], c->db->id);
-        server.stat.dirty++;
+        db_changed(c->db, c->argv[1], NOTIFY_GENERIC, "expire");
+        Obj *ms = obj_from_ll(when);
+        propagate_replace_objs(c, obj_word(WORD_PEXPIREAT), c->argv[1], ms, NULL);
+        obj_decr(ms);
     } else if ((flags & SO_PERSIST) && db_get_expire(o) != -1) {
         db_remove_expire(c->db, o);
-        db_signal_modified(c->db, c->argv[1]);
-        db_notify(NOTIFY_GENERIC, "persist", c->argv[1], c->db->id);
-        server.stat.dirty++;
+        db_changed(c->db, c->argv[1], NOTIFY_GENERIC, "persist");
+        propagate_replace_objs(c, obj_word(WORD_PERSIST), c->argv[1], NULL);
     }
 }
 
 static void str_getdel_cmd(Client *c) {
     if (!str_get_generic(c)) return;
     if (db_delete(c->db, key_ptr(c->argv[1]), key_len(c->argv[1]))) {
-        db_signal_modified(c->db, c->argv[1]);
-        db_notify(NOTIFY_GENERIC, "del", c->argv[1], c->db->id);
-        server.stat.dirty++;
+        db_changed(c->db, c->argv[1], NOTIFY_GENERIC, "del");
+        propagate_replace_objs(c, obj_word(server.cfg.lazyfree_lazy_user_del ? WORD_UNLINK : WORD_DEL), c->argv[1], NULL);
     }
 }
 
@@ -338,7 +356,7 @@ static void str_append_cmd(Client *c) {
     Obj *o = db_lookup_write(c, c->argv[1]);
     size_t total;
     if (!o) {
-        o = db_set(c, c->db, c->argv[1], str_value_from_arg(c, 2), SETKEY_DOESNT_EXIST | SETKEY_NO_SIGNAL);
+        o = db_set(c, c->db, c->argv[1], str_value_from_arg(c, 2), SETKEY_DOESNT_EXIST);
         total = obj_strlen(o);
     } else {
         if (!str_check_type(c, o)) return;
@@ -347,17 +365,14 @@ static void str_append_cmd(Client *c) {
         o->ptr = sds_catlen(o->ptr, arg_str(c, 2), arg_len(c, 2));
         total = sds_len(o->ptr);
     }
-    db_signal_modified(c->db, c->argv[1]);
-    db_notify(NOTIFY_STRING, "append", c->argv[1], c->db->id);
-    server.stat.dirty++;
+    db_changed(c->db, c->argv[1], NOTIFY_STRING, "append");
     reply_long(c, (long long)total);
 }
 
 /* Stores a fresh raw string of len zero bytes at key (which does not exist) and
  * returns the keyed object, raw-encoded as Redis reports for SETRANGE/SETBIT. */
 static Obj *str_create_raw(Client *c, size_t len) {
-    Obj *o = db_set(c, c->db, c->argv[1], obj_from_sds(sds_newlen(NULL, len)),
-                    SETKEY_DOESNT_EXIST | SETKEY_NO_SIGNAL);
+    Obj *o = db_set(c, c->db, c->argv[1], obj_from_sds(sds_newlen(NULL, len)), SETKEY_DOESNT_EXIST);
     obj_unshare_string(o);
     return o;
 }
@@ -389,9 +404,7 @@ static void str_setrange_cmd(Client *c) {
         o->ptr = sds_growzero(o->ptr, (size_t)offset + vlen);
     }
     memcpy((char *)o->ptr + offset, arg_str(c, 3), vlen);
-    db_signal_modified(c->db, c->argv[1]);
-    db_notify(NOTIFY_STRING, "setrange", c->argv[1], c->db->id);
-    server.stat.dirty++;
+    db_changed(c->db, c->argv[1], NOTIFY_STRING, "setrange");
     reply_long(c, (long long)sds_len(o->ptr));
 }
 
@@ -413,13 +426,11 @@ static void str_incr_generic(Client *c, long long incr) {
     value += incr;
     if (o && o->encoding == ENC_INT) {
         o->ptr = (void *)(intptr_t)value;
-        db_signal_modified(c->db, c->argv[1]);
     } else {
         db_set(c, c->db, c->argv[1], obj_from_ll_for_value(value),
                SETKEY_KEEPTTL | (o ? SETKEY_ALREADY_EXIST : SETKEY_DOESNT_EXIST));
     }
-    db_notify(NOTIFY_STRING, "incrby", c->argv[1], c->db->id);
-    server.stat.dirty++;
+    db_changed(c->db, c->argv[1], NOTIFY_STRING, "incrby");
     reply_long(c, value);
 }
 
@@ -456,8 +467,11 @@ static void str_incrbyfloat_cmd(Client *c) {
     }
     Obj *stored = db_set(c, c->db, c->argv[1], obj_from_double(value, 1),
                          SETKEY_KEEPTTL | (o ? SETKEY_ALREADY_EXIST : SETKEY_DOESNT_EXIST));
-    db_notify(NOTIFY_STRING, "incrbyfloat", c->argv[1], c->db->id);
-    server.stat.dirty++;
+    db_changed(c->db, c->argv[1], NOTIFY_STRING, "incrbyfloat");
+    /* the float's text is what replicas must store: SET key value KEEPTTL */
+    Obj *text = obj_dup_string(stored);
+    propagate_replace_objs(c, obj_word(WORD_SET), c->argv[1], text, obj_word(WORD_KEEPTTL), NULL);
+    obj_decr(text);
     reply_bulk_obj(c, stored);
 }
 
@@ -631,7 +645,7 @@ static void str_lcs_cmd(Client *c) {
     "by the returned length, but because creating a substring from an existing string is very "  \
     "cheap, it can be considered O(1) for small strings."
 
-Command string_commands[] = {
+static Command string_commands[] = {
     {.name = "set", .proc = str_set_cmd,
      .args = "key:key value:string [NX|XX]{condition @2.6.12} [GET]{@6.2.0} [EX seconds:integer{@2.6.12}|PX milliseconds:integer{@2.6.12}|EXAT unix-time-seconds:unix-time{@6.2.0}|PXAT unix-time-milliseconds:unix-time{@6.2.0}|KEEPTTL{@6.0.0}]{expiration}\n"
      "history 2.6.12 Added the `EX`, `PX`, `NX` and `XX` options.\n"
@@ -789,4 +803,38 @@ Command string_commands[] = {
      .complexity = "O(N*M) where N and M are the lengths of s1 and s2, respectively",
      .keyspecs = {KS1(KS_RO | KS_ACCESS, 1, 1, 1)}, .nkeyspecs = 1},
     {0},
+};
+
+/* ---- the string type's descriptor ---- */
+
+static void str_free_value(Obj *o) {
+    if (o->encoding == ENC_RAW && !o->embedded) sds_free(o->ptr);
+}
+
+/* The bytes mixed in (an int-encoded value as its text), as Redis digests strings. */
+static void str_digest(const Obj *o, uint8_t d[20]) {
+    char buf[LONG_STR_SIZE];
+    size_t len;
+    const char *p = obj_strbuf(o, buf, &len);
+    debug_digest_mix(d, p, len);
+}
+
+static size_t str_mem_usage(const Obj *o, long long samples) {
+    (void)samples;
+    return o->encoding == ENC_RAW && !o->embedded ? sds_alloc_size(o->ptr) : 0;
+}
+
+static const ObjType string_type = {
+    .type = OBJ_STRING,
+    .name = "string",
+    .free_value = str_free_value,
+    .dup = obj_dup_string,
+    .digest = str_digest,
+    .mem_usage = str_mem_usage,
+};
+
+const Module string_module = {
+    .name = "strings",
+    .commands = string_commands,
+    .type = &string_type,
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "core/cmdargs.h"
 #include "core/command.h"
+#include "core/module.h"
 
 static CmdDoc *parse_ok(const char *spec) {
     char err[128] = "";
@@ -151,7 +152,7 @@ static void check_table_entry(const Command *c) {
 
 static void test_all_command_tables_parse(void **state) {
     (void)state;
-    commands_init();
+    modules_register(NULL);
     long cursor = 0, n = 0;
     Command *c;
     while ((c = command_table_next(&cursor))) {

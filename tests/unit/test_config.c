@@ -113,7 +113,7 @@ static Sds read_file(const char *path) {
 
 /* Runs a CONFIG command on a fake client against server.cfg; returns the reply bytes. */
 static Sds run_config(int argc, ...) {
-    Client *c = client_create(-1, 0);
+    Client *c = client_create(NULL, 0);
     va_list ap;
     va_start(ap, argc);
     c->argv = vmalloc(sizeof(Obj *) * (size_t)argc);

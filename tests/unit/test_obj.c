@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/obj.h"
+#include "core/objtype.h"
 #include "base/alloc.h"
 #include "base/sds.h"
 #include "base/util.h"
@@ -184,6 +185,12 @@ static void test_numeric_access_on_strings(void **state) {
 static int list_freed;
 static void free_list(Obj *o) { list_freed++; vfree(o->ptr); }
 
+/* A list type descriptor whose free_value counts calls, registered once. */
+static const ObjType test_list_type = {.type = OBJ_LIST, .name = "list", .free_value = free_list};
+static void register_test_list_type(void) {
+    if (!objtype_get(OBJ_LIST)) objtype_register(&test_list_type);
+}
+
 static void test_refcount_and_free_hook(void **state) {
     (void)state;
     Obj *o = obj_string("abc", 3);
@@ -201,8 +208,8 @@ static void test_refcount_and_free_hook(void **state) {
     assert_int_equal(sh->refcount, OBJ_SHARED_REFCOUNT);
     sh->refcount = 1;
     obj_decr(sh);
-    /* type modules free their values through the registered hook */
-    obj_register_free(OBJ_LIST, free_list);
+    /* values are freed through their type's descriptor */
+    register_test_list_type();
     Obj *l = obj_new(OBJ_LIST, vmalloc(100));
     assert_int_equal(l->type, OBJ_LIST);
     obj_incr(l);
@@ -400,7 +407,7 @@ static void test_keyed_string_values(void **state) {
 static void test_keyed_other_types(void **state) {
     (void)state;
     list_freed = 0;
-    obj_register_free(OBJ_LIST, free_list);
+    register_test_list_type();
     void *payload = vmalloc(64);
     Obj *l = obj_new(OBJ_LIST, payload);
     l->encoding = ENC_QUICKLIST;

@@ -1,7 +1,7 @@
 /* main.c - command-line entry point of vesper-server: --version, --help, and the
  * redis-server argument convention ([config-file] [--directive value ...]). */
-#include "server.h"
-#include "config.h"
+#include "../core/config.h"
+#include "../core/server.h"
 #include "../base/sds.h"
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* keyspace.c - the generic keyspace commands: DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN,
+/* keycmds.c - the generic keyspace commands: DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN,
  * RANDOMKEY, RENAME(NX), TOUCH, OBJECT, MOVE, SWAPDB, COPY, FLUSHDB, FLUSHALL, DBSIZE,
  * SELECT, the EXPIRE family, TTL family and PERSIST (private functions use ks_).
  *
@@ -22,27 +22,19 @@
 #include "../base/util.h"
 #include "client.h"
 #include "command.h"
+#include "module.h"
 #include "db.h"
+#include "evict.h"
+#include "notify.h"
+#include "propagate.h"
 #include "obj.h"
 #include "server.h"
 
-#define KS_SHARED_INTEGERS 10000
-#define KS_LFU_MINUTES_MASK 65535
 
 static const char *const ks_err_same = "source and destination objects are the same";
 static const char *const ks_err_dbrange = "DB index is out of range";
 
 /* ---------------------------------------------------------------- helpers */
-
-static int ks_policy_is_lfu(void) {
-    int p = server.cfg.maxmemory_policy;
-    return p == MAXMEMORY_ALLKEYS_LFU || p == MAXMEMORY_VOLATILE_LFU;
-}
-
-static int ks_policy_is_lru(void) {
-    int p = server.cfg.maxmemory_policy;
-    return p == MAXMEMORY_ALLKEYS_LRU || p == MAXMEMORY_VOLATILE_LRU;
-}
 
 /* Looks a key up by its argument object. */
 static Obj *ks_lookup(Db *db, const Obj *key, int flags) {
@@ -59,7 +51,7 @@ static Obj *ks_lookup_read(Db *db, const Obj *key, int flags) {
         if (o) db_stats.keyspace_hits++;
         else db_stats.keyspace_misses++;
     }
-    if (!o && !(flags & LOOKUP_NONOTIFY)) db_notify(NOTIFY_KEY_MISS, "keymiss", key, db->id);
+    if (!o && !(flags & LOOKUP_NONOTIFY)) notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", key, db->id);
     return o;
 }
 
@@ -88,12 +80,8 @@ static Db *ks_arg_db(Client *c, const Obj *o) {
     return db_get(id);
 }
 
-/* Bookkeeping after a real change of key: WATCH/tracking signal, event, dirty. */
-static void ks_modified(Db *db, const Obj *key, const char *event) {
-    db_signal_modified(db, key);
-    db_notify(NOTIFY_GENERIC, event, key, db->id);
-    server.stat.dirty++;
-}
+/* Bookkeeping after a real change of key: the one keyspace-changed call. */
+static void ks_modified(Db *db, const Obj *key, const char *event) { db_changed(db, key, NOTIFY_GENERIC, event); }
 
 /* Moves the value stored at key in src under newkey in dst (newkey must be free
  * in dst), keeping the TTL. Returns the new keyed object. */
@@ -312,11 +300,9 @@ static void ks_rename_generic(Client *c, int nx) {
         db_delete(c->db, key_ptr(dst), key_len(dst));
     }
     ks_move_value(c->db, src, c->db, dst);
-    db_signal_modified(c->db, src);
-    db_signal_modified(c->db, dst);
-    db_notify(NOTIFY_GENERIC, "rename_from", src, c->db->id);
-    db_notify(NOTIFY_GENERIC, "rename_to", dst, c->db->id);
-    server.stat.dirty++;
+    db_key_touched(c->db, key_ptr(src), key_len(src)); /* one change (dirty) for two keys */
+    notify_keyspace_event(NOTIFY_GENERIC, "rename_from", src, c->db->id);
+    ks_modified(c->db, dst, "rename_to");
     if (nx) reply_long(c, 1);
     else reply_ok(c);
 }
@@ -337,11 +323,9 @@ static void ks_move(Client *c) {
         return;
     }
     ks_move_value(src, key, dst, key);
-    db_signal_modified(src, key);
-    db_signal_modified(dst, key);
-    db_notify(NOTIFY_GENERIC, "move_from", key, src->id);
-    db_notify(NOTIFY_GENERIC, "move_to", key, dst->id);
-    server.stat.dirty++;
+    db_key_touched(src, key_ptr(key), key_len(key)); /* one change (dirty) for two keys */
+    notify_keyspace_event(NOTIFY_GENERIC, "move_from", key, src->id);
+    ks_modified(dst, key, "move_to");
     reply_long(c, 1);
 }
 
@@ -420,6 +404,7 @@ static void ks_flushdb(Client *c) {
     int async = ks_flush_mode(c);
     if (async < 0) return;
     server.stat.dirty += db_empty(c->db->id, async);
+    propagate_force(c); /* even when the database was already empty */
     reply_ok(c);
 }
 
@@ -427,6 +412,8 @@ static void ks_flushall(Client *c) {
     int async = ks_flush_mode(c);
     if (async < 0) return;
     server.stat.dirty += db_empty(-1, async);
+    server.stat.dirty++;
+    propagate_force(c);
     reply_ok(c);
 }
 
@@ -497,12 +484,17 @@ static void ks_expire_generic(Client *c, const char *name, long long basetime, i
         reply_long(c, 0);
         return;
     }
+    /* propagated with an absolute time, or as the delete it amounts to */
     if (when <= mstime() && !server.loading) {
         db_delete(c->db, key_ptr(key), key_len(key));
         ks_modified(c->db, key, "del");
+        propagate_replace_objs(c, obj_word(server.cfg.lazyfree_lazy_expire ? WORD_UNLINK : WORD_DEL), key, NULL);
     } else {
         db_set_expire(c->db, o, when);
         ks_modified(c->db, key, "expire");
+        Obj *ms = obj_from_ll(when);
+        propagate_replace_objs(c, obj_word(WORD_PEXPIREAT), key, ms, NULL);
+        obj_decr(ms);
     }
     reply_long(c, 1);
 }
@@ -546,39 +538,6 @@ static void ks_persist(Client *c) {
 
 /* ---------------------------------------------------------------- OBJECT */
 
-/* LFU field layout in o->lru: minutes of last decrement (16 bits) << 8 | counter. */
-static unsigned long ks_lfu_minutes_now(void) {
-    return (unsigned long)(server.unixtime / 60) & KS_LFU_MINUTES_MASK;
-}
-
-static unsigned long ks_lfu_minutes_since(unsigned long then) {
-    unsigned long now = ks_lfu_minutes_now();
-    return now >= then ? now - then : KS_LFU_MINUTES_MASK - then + now;
-}
-
-/* The counter decayed by one per lfu-decay-time minutes elapsed (not stored). */
-static unsigned long ks_lfu_counter(const Obj *o) {
-    unsigned long counter = o->lru & 255;
-    int decay = server.cfg.lfu_decay_time;
-    unsigned long periods = decay > 0 ? ks_lfu_minutes_since(o->lru >> 8) / (unsigned long)decay : 0;
-    return periods > counter ? 0 : counter - periods;
-}
-
-/* Seconds since the last access on the wrapping 24-bit seconds clock. */
-static unsigned long long ks_idle_seconds(const Obj *o) {
-    unsigned long long now = obj_lru_clock & LRU_CLOCK_MAX, then = o->lru;
-    unsigned long long ticks = now >= then ? now - then : now + (LRU_CLOCK_MAX - then);
-    return ticks * LRU_CLOCK_RESOLUTION / 1000;
-}
-
-/* Redis shares the integers 0..9999 unless an LRU/LFU policy needs per-key fields. */
-static int ks_is_shared_integer(const Obj *o) {
-    if (o->type != OBJ_STRING || o->encoding != ENC_INT) return 0;
-    long long v = (long long)(intptr_t)o->ptr;
-    if (v < 0 || v >= KS_SHARED_INTEGERS) return 0;
-    return server.cfg.maxmemory == 0 || !(ks_policy_is_lru() || ks_policy_is_lfu());
-}
-
 static Obj *ks_object_lookup(Client *c) {
     Obj *o = ks_lookup_read(c->db, c->argv[2], LOOKUP_NOTOUCH | LOOKUP_NONOTIFY);
     if (!o) reply_null(c);
@@ -587,7 +546,7 @@ static Obj *ks_object_lookup(Client *c) {
 
 static void ks_object_refcount(Client *c) {
     Obj *o = ks_object_lookup(c);
-    if (o) reply_long(c, ks_is_shared_integer(o) ? INT_MAX : (long long)o->refcount);
+    if (o) reply_long(c, evict_is_shared_integer(o) ? INT_MAX : (long long)o->refcount);
 }
 
 static void ks_object_encoding(Client *c) {
@@ -598,24 +557,24 @@ static void ks_object_encoding(Client *c) {
 static void ks_object_idletime(Client *c) {
     Obj *o = ks_object_lookup(c);
     if (!o) return;
-    if (ks_policy_is_lfu()) {
+    if (evict_policy_is_lfu()) {
         reply_error(c, "An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
                        "switching between policies at runtime LRU and LFU data will take some time to adjust.");
         return;
     }
-    reply_long(c, (long long)ks_idle_seconds(o));
+    reply_long(c, (long long)evict_idle_seconds(o));
 }
 
 static void ks_object_freq(Client *c) {
     Obj *o = ks_object_lookup(c);
     if (!o) return;
-    if (!ks_policy_is_lfu()) {
+    if (!evict_policy_is_lfu()) {
         reply_error(c, "An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
                        "that when switching between policies at runtime LRU and LFU data will take some "
                        "time to adjust.");
         return;
     }
-    reply_long(c, (long long)ks_lfu_counter(o));
+    reply_long(c, (long long)evict_lfu_counter(o));
 }
 
 static void ks_object_help(Client *c) {
@@ -682,7 +641,7 @@ static Command object_subcommands[] = {
       .group = "generic", .summary = sum, .since = ver, .complexity = "O(1)", .args = "key:key" extra, \
       .keyspecs = KS_KEY1(KS_RO | KS_ACCESS), .nkeyspecs = 1, KS_LEGACY(1, 1, 1) }
 
-Command keyspace_commands[] = {
+static Command keyspace_commands[] = {
     { .name = "del", .proc = ks_del, .arity = -2, .flags = CMD_WRITE, .acl = ACL_KEYSPACE | ACL_WRITE | ACL_SLOW,
       .group = "generic", .summary = "Delete a key", .since = "1.0.0",
       .complexity = "O(N) where N is the number of keys that will be removed. When a key to remove holds a value "
@@ -794,4 +753,9 @@ Command keyspace_commands[] = {
       .group = "generic", .summary = "Remove the expiration from a key", .since = "2.2.0", .complexity = "O(1)",
       .args = "key:key", .keyspecs = KS_KEY1(KS_RW | KS_UPDATE), .nkeyspecs = 1, KS_LEGACY(1, 1, 1) },
     { 0 },
+};
+
+const Module keyspace_module = {
+    .name = "keyspace",
+    .commands = keyspace_commands,
 };

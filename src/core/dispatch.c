@@ -1,0 +1,174 @@
+/* dispatch.c - the path of every command: lookup, arity, the list of checks, MULTI
+ * queueing, then the call with its timing, statistics, propagation scope and the
+ * serving of clients blocked on keys it made ready.
+ *
+ * The checks are one table of small functions, each returning NULL or the error to
+ * reply with; command_process() runs all of them for a client's request, EXEC runs
+ * the ones that apply inside a transaction for each queued command, scripts run the
+ * ones that apply to redis.call(), and clients re-running a blocked command come
+ * back through command_process() itself, so no path can skip a check.
+ * Invariants: a rejected command changes nothing, counts as rejected_calls and, in
+ * MULTI, dooms the transaction (EXEC then aborts, or EXEC itself aborts with the
+ * reason); c->lastcmd is set at lookup, as Redis does (CLIENT LIST's cmd field).
+ * Costs: one hash lookup (two for subcommands) and a handful of flag tests. */
+#include "command.h"
+#include "blocking.h"
+#include "db.h"
+#include "multi.h"
+#include "propagate.h"
+#include "reply.h"
+#include "server.h"
+#include "../base/alloc.h"
+#include "../base/util.h"
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static Client *current_client;
+static int current_failed;      /* set by reply_error while the current call runs */
+static int call_depth;
+
+void command_note_failure(Client *c) {
+    if (c == current_client) current_failed = 1;
+}
+
+Client *command_current_client(void) { return current_client; }
+int command_call_depth(void) { return call_depth; }
+
+/* ---------------- the checks ---------------- */
+
+static Sds check_auth(Client *c, Command *cmd, int ctx) {
+    (void)ctx;
+    if (c->authenticated || (cmd->flags & CMD_NO_AUTH)) return NULL;
+    return sds_new("-NOAUTH Authentication required.");
+}
+
+static Sds check_no_multi(Client *c, Command *cmd, int ctx) {
+    (void)ctx;
+    if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_NO_MULTI)) return sds_new("Command not allowed inside a transaction");
+    return NULL;
+}
+
+/* maxmemory: commands that may grow the dataset are refused once memory is over
+ * the limit (eviction, when a policy allows it, comes first in its own issue). */
+static Sds check_oom(Client *c, Command *cmd, int ctx) {
+    (void)c;
+    if (!server.cfg.maxmemory || ctx == CHECK_CTX_RERUN) return NULL;
+    int denyoom = (cmd->flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM);
+    if (!denyoom || vmalloc_used() <= server.cfg.maxmemory) return NULL;
+    return sds_new("-OOM command not allowed when used memory > 'maxmemory'.");
+}
+
+static Sds check_loading(Client *c, Command *cmd, int ctx) {
+    (void)c; (void)ctx;
+    if (!server.loading || (cmd->flags & CMD_LOADING)) return NULL;
+    return sds_new("-LOADING Redis is loading the dataset in memory");
+}
+
+typedef Sds DispatchCheck(Client *c, Command *cmd, int ctx);
+
+/* Redis's order: authentication, MULTI restrictions, then (as they arrive) ACL,
+ * cluster redirection, OOM, disk errors, read-only replica, pub/sub context,
+ * loading, busy script. */
+static DispatchCheck *const checks[] = {check_auth, check_no_multi, check_oom, check_loading, NULL};
+
+Sds command_run_checks(Client *c, Command *cmd, int ctx) {
+    for (int i = 0; checks[i]; i++) {
+        if (ctx == CHECK_CTX_EXEC && checks[i] != check_oom) continue; /* queue time checked the rest */
+        Sds err = checks[i](c, cmd, ctx);
+        if (err) return err;
+    }
+    return NULL;
+}
+
+/* ---------------- rejecting ---------------- */
+
+/* Replies err (consumed) for a command that will not run; inside MULTI the
+ * transaction is doomed, and EXEC itself aborts it with the reason. */
+static void reject(Client *c, Command *cmd, Sds err) {
+    multi_flag_error(c);
+    if (cmd) cmd->rejected_calls++;
+    if (cmd && cmd->proc == multi_exec_proc && (c->flags & CLIENT_MULTI)) multi_exec_abort(c, err);
+    else reply_error_len(c, err, sds_len(err));
+    sds_free(err);
+}
+
+static Sds unknown_error(Client *c, Command *parent) {
+    if (parent) {
+        Sds up = sds_new(parent->name);
+        sds_toupper(up);
+        Sds e = sds_catprintf(sds_empty(), "unknown subcommand '%.128s'. Try %s HELP.", (char *)c->argv[1]->ptr, up);
+        sds_free(up);
+        return e;
+    }
+    Sds args = sds_empty();
+    for (int i = 1; i < c->argc && sds_len(args) < 128; i++)
+        args = sds_catprintf(args, "'%.*s' ", 128 - (int)sds_len(args), (char *)c->argv[i]->ptr);
+    Sds e = sds_catprintf(sds_empty(), "unknown command '%.128s', with args beginning with: %s", (char *)c->argv[0]->ptr, args);
+    sds_free(args);
+    return e;
+}
+
+/* ---------------- calling ---------------- */
+
+void command_call(Client *c, Command *cmd) {
+    Client *prev_client = current_client;
+    int prev_failed = current_failed;
+    long long dirty = server.stat.dirty;
+    long long start = ustime();
+    server.ustime = start;
+    server.mstime = start / 1000;
+    current_client = c;
+    current_failed = 0;
+    call_depth++;
+    propagate_call_begin(c);
+    c->flags |= CLIENT_EXECUTING;
+    cmd->proc(c);
+    c->flags &= ~CLIENT_EXECUTING;
+    long long duration = ustime() - start;
+    propagate_call_end(c, server.stat.dirty != dirty);
+    call_depth--;
+    if (!(c->flags & CLIENT_BLOCKED) || c->bstate.type != BLOCKED_KEYS) {
+        cmd->calls++;
+        cmd->usec += duration;
+        if (current_failed) cmd->failed_calls++;
+        if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_push(c, duration);
+    }
+    c->commands_processed++;
+    server.stat.numcommands++;
+    current_client = prev_client;
+    current_failed = prev_failed;
+    if (call_depth == 0) block_handle_ready();
+}
+
+static void process(Client *c, int ctx) {
+    c->last_cmd_ms = server.mstime;
+    Command *top = command_lookup_name(c->argv[0]->ptr, sds_len(c->argv[0]->ptr));
+    Command *cmd = top;
+    if (top && top->subcommands && c->argc >= 2)
+        cmd = command_find_subcommand(top, c->argv[1]->ptr, sds_len(c->argv[1]->ptr));
+    c->cmd = c->lastcmd = c->realcmd = cmd;
+    if (!cmd) {
+        if (top) top->rejected_calls++;
+        reject(c, NULL, unknown_error(c, top));
+        return;
+    }
+    if (command_check_arity(cmd, c->argc)) {
+        reject(c, cmd, sds_catprintf(sds_empty(), "wrong number of arguments for '%s' command", cmd->fullname));
+        return;
+    }
+    Sds err = command_run_checks(c, cmd, ctx);
+    if (err) {
+        reject(c, cmd, err);
+        return;
+    }
+    if (multi_should_queue(c, cmd)) {
+        multi_queue_command(c, cmd);
+        return;
+    }
+    if (block_if_paused(c, cmd)) return;
+    command_call(c, cmd);
+}
+
+void command_process(Client *c) { process(c, CHECK_CTX_CLIENT); }
+void command_reprocess(Client *c) { process(c, CHECK_CTX_RERUN); }

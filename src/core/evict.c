@@ -1,0 +1,65 @@
+/* evict.c - the access data eviction will rank keys by (see evict.h): LRU clock and
+ * LFU counter upkeep, the policy predicates, and the shared-integer test.
+ * Costs: O(1); one random number per LFU touch. */
+#include "evict.h"
+#include "server.h"
+#include "../base/util.h"
+
+#define LFU_MINUTES_MASK 65535
+
+int evict_policy_is_lfu(void) {
+    int p = server.cfg.maxmemory_policy;
+    return p == MAXMEMORY_ALLKEYS_LFU || p == MAXMEMORY_VOLATILE_LFU;
+}
+
+int evict_policy_is_lru(void) {
+    int p = server.cfg.maxmemory_policy;
+    return p == MAXMEMORY_ALLKEYS_LRU || p == MAXMEMORY_VOLATILE_LRU;
+}
+
+static unsigned long lfu_minutes_now(void) { return (unsigned long)(server.unixtime / 60) & LFU_MINUTES_MASK; }
+
+uint32_t evict_lru_init(void) {
+    if (evict_policy_is_lfu()) return (uint32_t)((lfu_minutes_now() << 8) | LFU_INIT_VAL);
+    return obj_lru_clock;
+}
+
+unsigned long evict_lfu_counter(const Obj *o) {
+    if (evict_is_shared_integer(o)) return 0;
+    unsigned long counter = o->lru & 255, then = o->lru >> 8, now = lfu_minutes_now();
+    unsigned long elapsed = now >= then ? now - then : LFU_MINUTES_MASK - then + now;
+    int decay = server.cfg.lfu_decay_time;
+    unsigned long periods = decay > 0 ? elapsed / (unsigned long)decay : 0;
+    return periods > counter ? 0 : counter - periods;
+}
+
+/* Logarithmic increment: the higher the counter, the less likely a hit bumps it. */
+static unsigned long lfu_log_incr(unsigned long counter) {
+    if (counter == 255) return 255;
+    double r = (double)(rand_u64() >> 11) / 9007199254740992.0;
+    double base = counter > LFU_INIT_VAL ? (double)(counter - LFU_INIT_VAL) : 0;
+    double p = 1.0 / (base * server.cfg.lfu_log_factor + 1);
+    return r < p ? counter + 1 : counter;
+}
+
+void evict_touch(Obj *o) {
+    if (evict_policy_is_lfu()) {
+        unsigned long counter = lfu_log_incr(evict_lfu_counter(o));
+        o->lru = (uint32_t)((lfu_minutes_now() << 8) | counter);
+    } else {
+        o->lru = obj_lru_clock;
+    }
+}
+
+unsigned long long evict_idle_seconds(const Obj *o) {
+    unsigned long long now = obj_lru_clock & LRU_CLOCK_MAX, then = o->lru;
+    unsigned long long ticks = now >= then ? now - then : now + (LRU_CLOCK_MAX - then);
+    return ticks * LRU_CLOCK_RESOLUTION / 1000;
+}
+
+int evict_is_shared_integer(const Obj *o) {
+    if (o->type != OBJ_STRING || o->encoding != ENC_INT) return 0;
+    long long v = (long long)(intptr_t)o->ptr;
+    if (v < 0 || v >= SHARED_INTEGERS) return 0;
+    return server.cfg.maxmemory == 0 || !(evict_policy_is_lru() || evict_policy_is_lfu());
+}

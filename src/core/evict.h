@@ -1,0 +1,31 @@
+/* evict.h - what maxmemory eviction knows about keys: the LRU clock and LFU counter
+ * kept in each object's 24-bit lru field, the policy in force, and which values
+ * Redis would store as shared integers (they carry no access data).
+ *
+ * LRU: the field holds the LRU clock (seconds, wrapping at 2^24) of the last access.
+ * LFU: the field holds (minutes of the last decrement, 16 bits) << 8 | counter (8
+ * bits); the counter grows logarithmically (lfu-log-factor) and decays by one per
+ * lfu-decay-time minutes, as in Redis. */
+#ifndef VESPER_EVICT_H
+#define VESPER_EVICT_H
+#include "obj.h"
+
+#define LFU_INIT_VAL 5
+#define SHARED_INTEGERS 10000
+
+int evict_policy_is_lfu(void);
+int evict_policy_is_lru(void);
+/* The value the lru field of a new key starts with under the current policy. */
+uint32_t evict_lru_init(void);
+/* Records an access to o (LRU clock or LFU increment with decay). */
+void evict_touch(Obj *o);
+/* The LFU counter after decay (not stored), for OBJECT FREQ and eviction. */
+unsigned long evict_lfu_counter(const Obj *o);
+/* Seconds since the last access, for OBJECT IDLETIME and eviction. */
+unsigned long long evict_idle_seconds(const Obj *o);
+/* True for a value Redis would keep as one of its shared integers 0..9999 (used
+ * unless maxmemory is set with an LRU/LFU policy): OBJECT REFCOUNT shows INT_MAX
+ * and OBJECT FREQ 0 for it, as in Redis. */
+int evict_is_shared_integer(const Obj *o);
+
+#endif

@@ -1,0 +1,88 @@
+/* module.c - the subsystem registry: walks the list of modules (module.h) at
+ * start-up to register their types, commands and directives, and calls their hooks
+ * at the server's fixed points.
+ * Invariants: modules are registered once, before the config file is read; the
+ * order of hooks is the order of the list. Costs: each hook point is O(modules). */
+#include "module.h"
+#include "command.h"
+#include "objtype.h"
+#include "../base/panic.h"
+#include <strings.h>
+
+#define MAX_MODULES 64
+
+static const Module *mods[MAX_MODULES];
+static int nmods;
+
+static void register_one(const Module *m) {
+    if (nmods == MAX_MODULES) panic("too many modules (%d)", MAX_MODULES);
+    mods[nmods++] = m;
+    if (m->type) objtype_register(m->type);
+    if (m->commands) commands_register_table(m->commands);
+}
+
+void modules_register(const Module *const *extra) {
+    if (nmods) panic("modules registered twice");
+    commands_init();
+    for (int i = 0; server_modules[i]; i++) register_one(server_modules[i]);
+    for (int i = 0; extra && extra[i]; i++) register_one(extra[i]);
+}
+
+void modules_init(void) {
+    for (int i = 0; i < nmods; i++)
+        if (mods[i]->init) mods[i]->init();
+}
+
+void modules_cron(void) {
+    for (int i = 0; i < nmods; i++)
+        if (mods[i]->cron) mods[i]->cron();
+}
+
+void modules_before_sleep(void) {
+    for (int i = 0; i < nmods; i++)
+        if (mods[i]->before_sleep) mods[i]->before_sleep();
+}
+
+void modules_client_reset(Client *c) {
+    for (int i = 0; i < nmods; i++)
+        if (mods[i]->client_reset) mods[i]->client_reset(c);
+}
+
+void modules_reset_stats(void) {
+    for (int i = 0; i < nmods; i++)
+        if (mods[i]->reset_stats) mods[i]->reset_stats();
+}
+
+const Module *modules_info_provider(const char *name) {
+    for (int i = 0; i < nmods; i++)
+        if (mods[i]->info_section && mods[i]->info && !strcasecmp(mods[i]->info_section, name)) return mods[i];
+    return NULL;
+}
+
+const Module *modules_next_info(int *cursor) {
+    while (*cursor < nmods) {
+        const Module *m = mods[(*cursor)++];
+        if (m->info_section && m->info) return m;
+    }
+    return NULL;
+}
+
+long long modules_gauge(const char *name) {
+    for (int i = 0; i < nmods; i++) {
+        if (!mods[i]->gauges) continue;
+        for (const InfoGauge *g = mods[i]->gauges; g->name; g++)
+            if (!strcasecmp(g->name, name)) return g->get();
+    }
+    return 0;
+}
+
+void (*modules_debug_handler(const char *name))(Client *c) {
+    for (int i = 0; i < nmods; i++) {
+        if (!mods[i]->debug) continue;
+        for (const DebugExt *d = mods[i]->debug; d->name; d++)
+            if (!strcasecmp(d->name, name)) return d->fn;
+    }
+    return NULL;
+}
+
+const Module *modules_at(int i) { return i >= 0 && i < nmods ? mods[i] : NULL; }

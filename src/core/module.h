@@ -1,0 +1,72 @@
+/* module.h - the subsystem descriptor: the one place where a subsystem (a data type,
+ * transactions, pub/sub, persistence, scripting, replication, ...) attaches to the
+ * server.
+ *
+ * Each subsystem defines one const Module with what it brings: its command table,
+ * its configuration directives (declared next to its own state), its data type's
+ * descriptor, and the hooks the server calls at fixed points. The list of every
+ * subsystem is server_modules[], defined once at the top of the tree
+ * (src/app/modules.c); modules_init() walks it, so adding a subsystem is one line
+ * there and nothing else is threaded by hand. All hooks are optional (NULL). */
+#ifndef VESPER_MODULE_H
+#define VESPER_MODULE_H
+#include "../base/sds.h"
+#include "client.h"
+
+struct Command;
+struct ConfigDef;
+struct ObjType;
+
+/* A named integer figure that a built-in INFO section reports ("blocked_clients",
+ * "pubsub_channels", ...); 0 while no module provides it. */
+typedef struct InfoGauge {
+    const char *name;
+    long long (*get)(void);
+} InfoGauge;
+
+/* A DEBUG subcommand the module answers; fn gets the whole DEBUG command. */
+typedef struct DebugExt {
+    const char *name;
+    void (*fn)(Client *c);
+} DebugExt;
+
+typedef struct Module {
+    const char *name;
+    struct Command *commands;          /* table ending with {0}, or NULL */
+    struct ConfigDef *configs;         /* directives ending with {0}, or NULL */
+    const struct ObjType *type;        /* the data type it implements, or NULL */
+    void (*init)(void);                /* once, after the config is loaded */
+    void (*cron)(void);                /* every server cron tick (hz times a second) */
+    void (*before_sleep)(void);        /* every event loop turn, before waiting */
+    void (*client_reset)(Client *c);   /* RESET, and before a client is freed */
+    void (*reset_stats)(void);         /* CONFIG RESETSTAT */
+    const char *info_section;          /* INFO section it provides (a built-in name replaces */
+    Sds (*info)(Sds info);             /*   the placeholder), and its body's fields */
+    const InfoGauge *gauges;           /* ending with {0}, or NULL */
+    const DebugExt *debug;             /* ending with {0}, or NULL */
+} Module;
+
+/* Every subsystem, in initialization order; NULL-terminated. */
+extern const Module *const server_modules[];
+
+/* Registers every module's types, commands and directives (before the config is
+ * loaded); then modules_init() runs their init hooks. extra (may be NULL) adds
+ * modules after the built-in ones: unit tests use it. */
+void modules_register(const Module *const *extra);
+void modules_init(void);
+/* The hook points: each calls the hook of every module that has one, in order. */
+void modules_cron(void);
+void modules_before_sleep(void);
+void modules_client_reset(Client *c);
+void modules_reset_stats(void);
+/* INFO: the module providing section name (case-insensitive), or NULL. */
+const Module *modules_info_provider(const char *name);
+/* Modules with sections that are not built-in, one per call: *cursor starts at 0. */
+const Module *modules_next_info(int *cursor);
+long long modules_gauge(const char *name);
+/* DEBUG: the handler of a module's subcommand name (case-insensitive), or NULL. */
+void (*modules_debug_handler(const char *name))(Client *c);
+/* Iteration over registered modules (for tests and COMMAND): NULL at the end. */
+const Module *modules_at(int i);
+
+#endif

@@ -1,0 +1,48 @@
+/* objtype.h - the data type descriptor: everything the keyspace, COPY, DEBUG,
+ * MEMORY, lazy freeing, persistence and defragmentation need to know about a type's
+ * values, so none of them knows any type's internals.
+ *
+ * A type module defines one const ObjType and names it in its Module (module.h);
+ * modules_register() registers it. The persistence and defragmentation slots are
+ * filled when those subsystems arrive; NULL means "not supported" and callers say
+ * so with an error instead of guessing. */
+#ifndef VESPER_OBJTYPE_H
+#define VESPER_OBJTYPE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "obj.h"
+
+typedef struct ObjType {
+    int type;                                       /* OBJ_STRING, OBJ_LIST, ... */
+    const char *name;                               /* TYPE's reply: "string", "list", ... */
+    /* Frees what the value owns (o->ptr's structure), not the Obj itself. */
+    void (*free_value)(Obj *o);
+    /* A new unkeyed object holding a deep copy of o's value (o may be keyed). */
+    Obj *(*dup)(const Obj *o);
+    /* Mixes the value's logical content (never its encoding) into d exactly as
+     * Redis's DEBUG DIGEST does for this type (debug_digest_mix / _add), so digests
+     * compare between Redis and Vesper. */
+    void (*digest)(const Obj *o, uint8_t d[20]);
+    /* Bytes the value owns beyond the Obj header, sampling at most samples elements
+     * of nested structures (0: all) for MEMORY USAGE. */
+    size_t (*mem_usage)(const Obj *o, long long samples);
+    /* Work to free the value (elements, allocations): lazy freeing hands values
+     * above a threshold to the background thread. NULL: 1. */
+    size_t (*free_effort)(const Obj *o);
+    /* Persistence: write the value in RDB form / read it back from the RDB type
+     * byte, and emit commands that rebuild it (AOF rewrite). The stream types are
+     * the persistence module's. */
+    int (*rdb_save)(void *rio, const Obj *o);
+    int (*rdb_type)(const Obj *o);                   /* RDB type byte for o's encoding */
+    Obj *(*rdb_load)(void *rio, int rdbtype, int *error);
+    int (*aof_rewrite)(void *rio, const char *key, size_t klen, const Obj *o);
+    /* Active defragmentation: moves the value's allocations; returns o's new ptr. */
+    void *(*defrag)(Obj *o);
+} ObjType;
+
+/* Registers t for values of type t->type (one descriptor per type). */
+void objtype_register(const ObjType *t);
+/* The descriptor for a type, or NULL when no module provides that type. */
+const ObjType *objtype_get(int type);
+
+#endif

@@ -1,0 +1,68 @@
+/* propagate.h - the one propagation point: what the AOF and the replication stream
+ * receive for the writes the server performs.
+ *
+ * Dispatch wraps every call in a scope (propagate_call_begin/end). A call that
+ * changed the dataset (server.stat.dirty moved) propagates its own argv unless the
+ * command replaced it (SET EX -> SET PXAT, INCRBYFLOAT -> SET KEEPTTL, GETDEL -> DEL)
+ * or prevented it (EXEC, scripts: their inner commands propagate instead); a
+ * command may also add commands (propagate_also). When the outermost call ends,
+ * the accumulated commands go to every sink, wrapped in MULTI/EXEC when there are
+ * several (a transaction, a script, a command plus a lazy-expiry DEL), with a
+ * SELECT in front whenever the database differs from the sink's last one.
+ * Expiry and eviction propagate their deletes outside any wrapping. */
+#ifndef VESPER_PROPAGATE_H
+#define VESPER_PROPAGATE_H
+#include "client.h"
+
+struct Db;
+
+/* A consumer of the propagated stream: the AOF, the replication backlog, a test. */
+typedef struct PropSink {
+    const char *name;
+    /* One command: argv objects are borrowed for the duration of the call. */
+    void (*feed)(struct PropSink *sink, Obj **argv, int argc);
+    void *ctx;
+    int seldb;                 /* database of the last command fed; -1: unknown */
+} PropSink;
+
+/* Adds / removes a sink. A new sink starts with seldb -1, so its first command is
+ * preceded by a SELECT. */
+void propagate_add_sink(PropSink *sink);
+void propagate_remove_sink(PropSink *sink);
+/* The next command fed to sink is preceded by a SELECT (after an AOF rewrite, or a
+ * replica's new stream). */
+void propagate_sink_reset_db(PropSink *sink);
+int propagate_has_sinks(void);
+
+/* ---- dispatch ---- */
+/* Opens the scope of one call of c's command. */
+void propagate_call_begin(Client *c);
+/* Closes it: dirty tells whether the call changed the dataset. When the outermost
+ * call ends, the pending commands are emitted. */
+void propagate_call_end(Client *c, int dirty);
+
+/* ---- for commands ---- */
+/* Propagate argv (argc objects; references are taken) instead of the running
+ * command's own argv. */
+void propagate_replace(Client *c, Obj **argv, int argc);
+/* The same with C strings / objects: each argument is an Obj* (NULL-terminated). */
+void propagate_replace_objs(Client *c, ...);
+/* Propagate argv in database dbid after what is pending (references are taken). */
+void propagate_also(int dbid, Obj **argv, int argc);
+/* The running command propagates even if it changed nothing (FLUSHALL, FLUSHDB). */
+void propagate_force(Client *c);
+/* The running command's own argv is not propagated (its effects are, separately). */
+void propagate_prevent(Client *c);
+/* Commands that may touch arbitrary keys (SCAN, RANDOMKEY: lazy expiry) never wrap
+ * what they propagate in MULTI/EXEC. */
+void propagate_no_multi(void);
+
+/* ---- expiry and eviction ---- */
+/* A key removed by expiry or eviction: DEL (UNLINK when lazy) in db, propagated at
+ * once when no command runs, else with the running command's. */
+void propagate_deletion(struct Db *db, const char *key, size_t klen, int lazy);
+
+/* The number of commands emitted so far (tests). */
+long long propagate_emitted(void);
+
+#endif

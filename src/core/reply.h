@@ -1,0 +1,59 @@
+/* reply.h - the reply encoders: RESP2/RESP3 values appended to a client's output.
+ *
+ * They write into the client's reply buffer and blocks whether or not it has a
+ * connection, so a fake client (a script's redis.call, AOF loading, a unit test)
+ * collects its replies the same way; reply_take() hands them back as bytes. For a
+ * real client they also schedule the write. Nothing is sent while CLIENT REPLY
+ * OFF/SKIP is in force or the client is closing. */
+#ifndef VESPER_REPLY_H
+#define VESPER_REPLY_H
+#include <stddef.h>
+#include "client.h"
+
+void reply_raw(Client *c, const char *p, size_t len);      /* protocol bytes as is */
+void reply_ok(Client *c);
+void reply_status(Client *c, const char *s);               /* +s\r\n */
+void reply_status_len(Client *c, const char *s, size_t len);
+/* Errors: "ERR " is prefixed unless msg starts with '-' (then the code is its first
+ * word). CR and LF become spaces. Counted in INFO errorstats and the command's
+ * failed_calls. */
+void reply_error(Client *c, const char *msg);
+void reply_error_len(Client *c, const char *msg, size_t len);
+void reply_errorf(Client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void reply_error_arity(Client *c);
+void reply_error_syntax(Client *c);                        /* -ERR syntax error */
+void reply_error_wrongtype(Client *c);
+void reply_error_not_int(Client *c);                       /* value is not an integer or out of range */
+void reply_error_not_float(Client *c);
+void reply_bulk(Client *c, const void *p, size_t len);
+void reply_bulk_cstr(Client *c, const char *s);            /* NULL -> null */
+void reply_bulk_sds(Client *c, Sds s);                     /* frees s */
+void reply_bulk_obj(Client *c, const Obj *o);
+void reply_bulk_ll(Client *c, long long v);                /* integer as bulk string */
+void reply_null(Client *c);                                /* $-1 / _ */
+void reply_null_array(Client *c);                          /* *-1 / _ */
+void reply_long(Client *c, long long v);
+void reply_double(Client *c, double d);                    /* bulk in RESP2, ',' in RESP3 */
+void reply_human_double(Client *c, long double d);         /* bulk, INCRBYFLOAT style */
+void reply_bool(Client *c, int v);                         /* :1/:0 in RESP2, #t/#f RESP3 */
+void reply_bignum(Client *c, const char *digits, size_t len);
+void reply_verbatim(Client *c, const char *p, size_t len, const char *ext); /* ext: 3 chars like "txt" */
+void reply_array_len(Client *c, long n);
+void reply_map_len(Client *c, long n);                     /* RESP2: array of 2n */
+void reply_set_len(Client *c, long n);                     /* RESP2: array */
+void reply_push_len(Client *c, long n);                    /* RESP2: array */
+void reply_attribute_len(Client *c, long n);
+void reply_help(Client *c, const char **lines);            /* "<CMD> <subcommand> ..." help array */
+void reply_subcommand_syntax_error(Client *c);
+/* Deferred aggregate length: reserve now, set later (NULL when replies are off). */
+void *reply_deferred_len(Client *c);
+void reply_set_deferred_array_len(Client *c, void *node, long n);
+void reply_set_deferred_map_len(Client *c, void *node, long n);
+void reply_set_deferred_set_len(Client *c, void *node, long n);
+/* Takes all output not yet written (a fake client's replies) as one sds and
+ * empties the client's buffers. */
+Sds reply_take(Client *c);
+/* Frees the reply blocks (not the buffer). */
+void reply_free_blocks(Client *c);
+
+#endif
