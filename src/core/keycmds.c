@@ -517,7 +517,8 @@ static void ks_ttl_generic(Client *c, int in_ms, int absolute) {
     }
     long long ttl = absolute ? when : when - mstime();
     if (ttl < 0) ttl = 0;
-    reply_long(c, in_ms ? ttl : (ttl + 500) / 1000);
+    /* seconds rounded to nearest; written so that a TTL near LLONG_MAX cannot overflow */
+    reply_long(c, in_ms ? ttl : ttl / 1000 + (ttl % 1000 >= 500));
 }
 
 static void ks_ttl(Client *c) { ks_ttl_generic(c, 0, 0); }
