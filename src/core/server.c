@@ -258,6 +258,11 @@ static void setup_signals(void) {
 
 static long long server_cron(EvLoop *el, long long id, void *data) {
     (void)el; (void)id; (void)data;
+    server_cron_tick();
+    return 1000 / (server.hz ? server.hz : 10);
+}
+
+void server_cron_tick(void) {
     server_update_time();
     server.cronloops++;
     if (server.cfg.dynamic_hz) {
@@ -280,7 +285,6 @@ static long long server_cron(EvLoop *el, long long id, void *data) {
     db_active_expire_cycle(0);
     if (server.cfg.activerehashing) db_rehash_cron(1000);
     if (server.cronloops % 10 == 0) db_resize_cron();
-    return 1000 / (server.hz ? server.hz : 10);
 }
 
 /* Before waiting: serve clients whose keys became ready or whose wait ended, expire
@@ -288,6 +292,10 @@ static long long server_cron(EvLoop *el, long long id, void *data) {
  * only then free the clients that are closing (nothing above may free one). */
 static void before_sleep(EvLoop *el) {
     (void)el;
+    server_before_sleep();
+}
+
+void server_before_sleep(void) {
     block_before_sleep();
     db_active_expire_cycle(1);
     block_handle_ready();

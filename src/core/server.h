@@ -68,6 +68,10 @@ extern Server server;
 void server_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void server_log_raw(int level, const char *msg);
 void server_update_time(void);
+/* One run of the server cron (hz times a second) and of the before-sleep work;
+ * the event loop calls them, tests may too. */
+void server_cron_tick(void);
+void server_before_sleep(void);
 /* Shuts the server down: flags from SHUTDOWN. Returns -1 if it refused (reply given). */
 #define SHUTDOWN_NOFLAGS 0
 #define SHUTDOWN_SAVE 1
