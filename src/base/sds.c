@@ -138,6 +138,11 @@ Sds sds_make_room_exact(Sds s, size_t addlen) {
     return resize(s, len + addlen);
 }
 
+Sds sds_resize(Sds s, size_t cap) {
+    if (cap < sds_len(s)) cap = sds_len(s);
+    return resize(s, cap);
+}
+
 Sds sds_remove_free(Sds s) {
     if (sds_avail(s) == 0) return s;
     Sds n = sds_newlen(s, sds_len(s));

@@ -50,6 +50,7 @@ Sds sds_catrepr(Sds s, const char *p, size_t len); /* quoted, escaped form */
 Sds sds_growzero(Sds s, size_t len);            /* grow to len, zero-filling */
 Sds sds_fromll(long long v);
 Sds sds_remove_free(Sds s);                     /* shrink capacity to length */
+Sds sds_resize(Sds s, size_t cap);              /* capacity cap (at least the length) */
 void sds_range(Sds s, long start, long end);    /* inclusive, negative from end */
 void sds_trim(Sds s, const char *cset);
 void sds_tolower(Sds s);

@@ -383,19 +383,26 @@ static int has_key_args(const Command *cmd) {
     return 0;
 }
 
-/* Key-spec flags for the key at position pos: those of the first spec that finds it. */
+/* Key-spec flags for the key at position pos: those of the first spec that finds
+ * it, with variable flags resolved by the command for these arguments. */
 static int key_flags_at(Command *cmd, Obj **argv, int argc, int pos) {
     static int keys[GETKEYS_MAX];
+    int flags = cmd->nkeyspecs ? cmd->keyspecs[0].flags : 0;
     for (int s = 0; s < cmd->nkeyspecs; s++) {
         Command one = *cmd;
         one.getkeys = NULL;
         one.keyspecs[0] = cmd->keyspecs[s];
         one.nkeyspecs = 1;
         int n = command_get_keys(&one, argv, argc, keys, GETKEYS_MAX);
-        for (int i = 0; i < n; i++)
-            if (keys[i] == pos) return cmd->keyspecs[s].flags;
+        int found = 0;
+        for (int i = 0; i < n && !found; i++) found = keys[i] == pos;
+        if (found) {
+            flags = cmd->keyspecs[s].flags;
+            break;
+        }
     }
-    return cmd->nkeyspecs ? cmd->keyspecs[0].flags : 0;
+    if ((flags & KS_VARIABLE_FLAGS) && cmd->key_flags) flags = cmd->key_flags(argv, argc, pos);
+    return flags;
 }
 
 static void getkeys(Client *c, int with_flags) {

@@ -235,12 +235,13 @@ Sds client_info_string(Client *c) {
     return sds_catprintf(sds_empty(),
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d psub=%d ssub=%d "
         "multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu obl=%zu oll=%zu "
-        "omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%d resp=%d",
+        "omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%d resp=%d lib-name=%s lib-ver=%s",
         (unsigned long long)c->id, c->peer, c->sock, client_fd(c), c->name ? c->name : "",
         (long long)(server.unixtime - c->ctime), (long long)(server.unixtime - c->last_interaction), flags,
         c->db ? c->db->id : 0, sub, psub, ssub, multi, qlen, qfree, c->argv_len_sum, multi_mem, c->buf_size,
         c->buf_peak, c->bufpos, reply_block_count(c), c->reply_bytes, client_total_memory(c), events,
-        cmd && cmd->fullname ? cmd->fullname : "NULL", c->user ? c->user : "(superuser)", -1, c->resp);
+        cmd && cmd->fullname ? cmd->fullname : "NULL", c->user ? c->user : "(superuser)", -1, c->resp,
+        c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
 }
 
 /* Client type from its CLIENT LIST/KILL name, -1 if unknown. */

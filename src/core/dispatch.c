@@ -88,7 +88,7 @@ Sds command_run_checks(Client *c, Command *cmd, int ctx) {
 static void reject(Client *c, Command *cmd, Sds err) {
     multi_flag_error(c);
     if (cmd) cmd->rejected_calls++;
-    if (cmd && cmd->proc == multi_exec_proc && (c->flags & CLIENT_MULTI)) multi_exec_abort(c, err);
+    if (cmd && cmd->proc == multi_exec_proc) multi_exec_abort(c, err); /* in MULTI or not, as Redis */
     else reply_error_len(c, err, sds_len(err));
     sds_free(err);
 }

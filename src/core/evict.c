@@ -4,6 +4,7 @@
 #include "evict.h"
 #include "server.h"
 #include "../base/util.h"
+#include <stdint.h>
 
 #define LFU_MINUTES_MASK 65535
 
@@ -17,6 +18,19 @@ int evict_policy_is_lru(void) {
     return p == MAXMEMORY_ALLKEYS_LRU || p == MAXMEMORY_VOLATILE_LRU;
 }
 
+/* Redis keeps the integers 0..9999 as shared objects whose one lru field every key
+ * holding that value updates; Vesper stores such values inline, so their access
+ * data lives here, one field per value, with the same observable effect. */
+static uint32_t shared_lru[SHARED_INTEGERS];
+
+static uint32_t *lru_field(Obj *o) {
+    return evict_is_shared_integer(o) ? &shared_lru[(intptr_t)o->ptr] : NULL;
+}
+
+static uint32_t lru_of(const Obj *o) {
+    return evict_is_shared_integer(o) ? shared_lru[(intptr_t)o->ptr] : o->lru;
+}
+
 static unsigned long lfu_minutes_now(void) { return (unsigned long)(server.unixtime / 60) & LFU_MINUTES_MASK; }
 
 uint32_t evict_lru_init(void) {
@@ -25,8 +39,8 @@ uint32_t evict_lru_init(void) {
 }
 
 unsigned long evict_lfu_counter(const Obj *o) {
-    if (evict_is_shared_integer(o)) return 0;
-    unsigned long counter = o->lru & 255, then = o->lru >> 8, now = lfu_minutes_now();
+    uint32_t lru = lru_of(o);
+    unsigned long counter = lru & 255, then = lru >> 8, now = lfu_minutes_now();
     unsigned long elapsed = now >= then ? now - then : LFU_MINUTES_MASK - then + now;
     int decay = server.cfg.lfu_decay_time;
     unsigned long periods = decay > 0 ? elapsed / (unsigned long)decay : 0;
@@ -43,16 +57,16 @@ static unsigned long lfu_log_incr(unsigned long counter) {
 }
 
 void evict_touch(Obj *o) {
-    if (evict_policy_is_lfu()) {
-        unsigned long counter = lfu_log_incr(evict_lfu_counter(o));
-        o->lru = (uint32_t)((lfu_minutes_now() << 8) | counter);
-    } else {
-        o->lru = obj_lru_clock;
-    }
+    uint32_t v;
+    if (evict_policy_is_lfu()) v = (uint32_t)((lfu_minutes_now() << 8) | lfu_log_incr(evict_lfu_counter(o)));
+    else v = obj_lru_clock;
+    uint32_t *shared = lru_field(o);
+    if (shared) *shared = v;
+    else o->lru = v;
 }
 
 unsigned long long evict_idle_seconds(const Obj *o) {
-    unsigned long long now = obj_lru_clock & LRU_CLOCK_MAX, then = o->lru;
+    unsigned long long now = obj_lru_clock & LRU_CLOCK_MAX, then = lru_of(o);
     unsigned long long ticks = now >= then ? now - then : now + (LRU_CLOCK_MAX - then);
     return ticks * LRU_CLOCK_RESOLUTION / 1000;
 }

@@ -24,8 +24,9 @@ unsigned long evict_lfu_counter(const Obj *o);
 /* Seconds since the last access, for OBJECT IDLETIME and eviction. */
 unsigned long long evict_idle_seconds(const Obj *o);
 /* True for a value Redis would keep as one of its shared integers 0..9999 (used
- * unless maxmemory is set with an LRU/LFU policy): OBJECT REFCOUNT shows INT_MAX
- * and OBJECT FREQ 0 for it, as in Redis. */
+ * unless maxmemory is set with an LRU/LFU policy): OBJECT REFCOUNT shows INT_MAX,
+ * and its access data is per value, shared by every key holding it, as in Redis
+ * (so a fresh INCR shows OBJECT FREQ 0). */
 int evict_is_shared_integer(const Obj *o);
 
 #endif

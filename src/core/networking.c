@@ -29,6 +29,7 @@
 /* Redis closes an unauthenticated client whose output passes this (the 2025 fix). */
 #define UNAUTH_OUTPUT_LIMIT 1024
 #define IDLE_SHRINK_SECONDS 2
+#define QUERYBUF_RESIZE_THRESHOLD (32 * 1024)
 
 static Client **pending_writes;
 static size_t pending_count, pending_cap;
@@ -137,16 +138,10 @@ void net_command_done(Client *c) {
 }
 
 static void drop_consumed_input(Client *c) {
-    if (!c->querybuf) return;
+    if (!c->querybuf || !c->qb_pos) return;
     size_t left = sds_len(c->querybuf) - c->qb_pos;
-    if (left == 0 && c->reqtype == REQ_UNKNOWN && sds_alloc(c->querybuf) > PROTO_IOBUF_LEN) {
-        /* a big buffer (a large argument went through): give it back */
-        sds_free(c->querybuf);
-        c->querybuf = NULL;
-    } else if (c->qb_pos) {
-        if (left) memmove(c->querybuf, c->querybuf + c->qb_pos, left);
-        sds_setlen(c->querybuf, left);
-    }
+    if (left) memmove(c->querybuf, c->querybuf + c->qb_pos, left);
+    sds_setlen(c->querybuf, left);
     c->qb_pos = 0;
 }
 
@@ -207,11 +202,18 @@ static int querybuf_over_limit(Client *c) {
 
 static void read_handler(Conn *conn) {
     Client *c = conn_private(conn);
-    int exact;
-    size_t readlen = read_size(c, &exact);
+    int big_arg;
+    size_t readlen = read_size(c, &big_arg);
     if (!c->querybuf) c->querybuf = sds_empty();
     size_t qblen = sds_len(c->querybuf);
-    c->querybuf = exact ? sds_make_room_exact(c->querybuf, readlen) : sds_make_room(c->querybuf, readlen);
+    /* exact room for a big argument or a small buffer (so a fresh client holds
+     * 16 KB, not twice that); past that, grow greedily and fill what is there */
+    if (big_arg || sds_alloc(c->querybuf) < PROTO_IOBUF_LEN) {
+        c->querybuf = sds_make_room_exact(c->querybuf, readlen);
+    } else {
+        c->querybuf = sds_make_room(c->querybuf, readlen);
+        readlen = sds_avail(c->querybuf);
+    }
     ssize_t n = conn_read(conn, c->querybuf + qblen, readlen);
     if (n == -1 && errno == EAGAIN) return;
     if (n <= 0) {
@@ -389,12 +391,20 @@ int net_check_output_limits(Client *c) {
 
 /* ---------------- cron ---------------- */
 
-/* Gives back buffer memory a client no longer needs. */
+/* Gives back buffer memory a client no longer needs, as Redis's clients cron
+ * does: an idle client's empty query buffer is freed; a big one (over
+ * QUERYBUF_RESIZE_THRESHOLD) twice its recent peak shrinks to the peak. */
 static void shrink_buffers(Client *c) {
-    int idle = server.unixtime - c->last_interaction >= IDLE_SHRINK_SECONDS;
-    if (c->querybuf && sds_len(c->querybuf) == 0 && c->reqtype == REQ_UNKNOWN && (idle || sds_alloc(c->querybuf) > 4096)) {
-        sds_free(c->querybuf);
-        c->querybuf = NULL;
+    int idle = server.unixtime - c->last_interaction > IDLE_SHRINK_SECONDS;
+    if (c->querybuf && c->reqtype == REQ_UNKNOWN) {
+        size_t size = sds_alloc(c->querybuf), len = sds_len(c->querybuf);
+        if (idle && len == 0) {
+            sds_free(c->querybuf);
+            c->querybuf = NULL;
+        } else if (size > QUERYBUF_RESIZE_THRESHOLD && size / 2 > c->querybuf_peak) {
+            size_t want = c->querybuf_peak > len ? c->querybuf_peak : len;
+            c->querybuf = sds_resize(c->querybuf, want);
+        }
     }
     c->querybuf_peak = c->querybuf ? sds_len(c->querybuf) : 0;
     if (c->bufpos == 0 && !c->reply_head && c->buf_size > REPLY_BUF_MIN) {

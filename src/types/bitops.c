@@ -602,6 +602,19 @@ static void bit_bitfield_ro_cmd(Client *c) { bf_generic(c, 1); }
 
 /* ---- command table ---- */
 
+/* BITFIELD only reads its key when every operation is a GET (an OVERFLOW alone
+ * does not write); anything else, a syntax error included, counts as a write. */
+static int bit_bitfield_key_flags(Obj **argv, int argc, int pos) {
+    (void)pos;
+    for (int i = 2; i < argc; i++) {
+        int rem = argc - i - 1;
+        if (arg_is(argv[i], "get") && rem >= 2) i += 2;
+        else if (arg_is(argv[i], "overflow") && rem >= 1) i += 1;
+        else return KS_RW | KS_ACCESS | KS_UPDATE;
+    }
+    return KS_RO | KS_ACCESS;
+}
+
 static Command bitops_commands[] = {
     {.name = "setbit", .proc = bit_setbit_cmd,
      .args = "key:key offset:integer value:integer",
@@ -641,7 +654,8 @@ static Command bitops_commands[] = {
      .acl = ACL_WRITE | ACL_BITMAP | ACL_SLOW, .group = "bitmap",
      .summary = "Perform arbitrary bitfield integer operations on strings", .since = "3.2.0",
      .complexity = "O(1) for each subcommand specified",
-     .keyspecs = {KS1(KS_RW | KS_ACCESS | KS_UPDATE | KS_VARIABLE_FLAGS, 1, 0, 1)}, .nkeyspecs = 1},
+     .keyspecs = {KS1(KS_RW | KS_ACCESS | KS_UPDATE | KS_VARIABLE_FLAGS, 1, 0, 1)}, .nkeyspecs = 1,
+     .key_flags = bit_bitfield_key_flags},
     {.name = "bitfield_ro", .proc = bit_bitfield_ro_cmd,
      .args = "key:key [GET encoding:string offset:integer]...{+}",
      .arity = -2, .flags = CMD_READONLY | CMD_FAST,

@@ -645,6 +645,14 @@ static void str_lcs_cmd(Client *c) {
     "by the returned length, but because creating a substring from an existing string is very "  \
     "cheap, it can be considered O(1) for small strings."
 
+/* SET's key is read too only with GET (COMMAND GETKEYSANDFLAGS, ACL). */
+static int str_set_key_flags(Obj **argv, int argc, int pos) {
+    (void)pos;
+    for (int j = 3; j < argc; j++)
+        if (arg_is(argv[j], "get")) return KS_RW | KS_ACCESS | KS_UPDATE;
+    return KS_OW | KS_UPDATE;
+}
+
 static Command string_commands[] = {
     {.name = "set", .proc = str_set_cmd,
      .args = "key:key value:string [NX|XX]{condition @2.6.12} [GET]{@6.2.0} [EX seconds:integer{@2.6.12}|PX milliseconds:integer{@2.6.12}|EXAT unix-time-seconds:unix-time{@6.2.0}|PXAT unix-time-milliseconds:unix-time{@6.2.0}|KEEPTTL{@6.0.0}]{expiration}\n"
@@ -656,7 +664,8 @@ static Command string_commands[] = {
      .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM,
      .acl = ACL_WRITE | ACL_STRING | ACL_SLOW, .group = "string",
      .summary = "Set the string value of a key", .since = "1.0.0", .complexity = "O(1)",
-     .keyspecs = KS_KEY1(KS_RW | KS_ACCESS | KS_UPDATE | KS_VARIABLE_FLAGS), .nkeyspecs = 1},
+     .keyspecs = KS_KEY1(KS_RW | KS_ACCESS | KS_UPDATE | KS_VARIABLE_FLAGS), .nkeyspecs = 1,
+     .key_flags = str_set_key_flags},
     {.name = "get", .proc = str_get_cmd,
      .args = "key:key",
      .arity = 2, .flags = CMD_READONLY | CMD_FAST,
