@@ -16,9 +16,15 @@ define need_pkg
 $(if $(shell pkg-config --exists $(1) && echo yes),,$(error missing library '$(1)': run 'make deps' or 'apt-get install -y $(2)'))
 endef
 
+# jemalloc when it is there; otherwise libc malloc, with a warning (memory figures
+# and fragmentation then differ from the benchmarks').
 ifneq ($(PKGS),)
-$(call need_pkg,jemalloc,libjemalloc-dev)
+ifeq ($(shell pkg-config --exists jemalloc && echo yes),yes)
 MALLOC_LIBS := $(shell pkg-config --libs jemalloc)
+else
+$(warning jemalloc not found (apt-get install libjemalloc-dev, or make deps): building with libc malloc)
+MALLOC_CFLAGS := -DVESPER_LIBC_MALLOC
+endif
 else
 MALLOC_CFLAGS := -DVESPER_LIBC_MALLOC
 endif
@@ -45,7 +51,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PY := /usr/bin/python3
 PORT ?= 6379
 
-.PHONY: all clean run test unit integration conformance bench deps check-layers sanitize
+.PHONY: all clean run test test-deps unit integration conformance bench deps check-layers sanitize
 
 all: check-layers $(SERVER) vesper-server $(if $(CLI_OBJ),$(CLI)) $(if $(BENCH_OBJ),$(BENCH))
 
@@ -91,7 +97,12 @@ integration: all
 conformance: all
 	VESPER_SERVER=$(CURDIR)/$(SERVER) bash tests/conformance/run.sh
 
-test: all unit integration conformance
+test-deps:
+	@bash tools/build/deps.sh ensure
+
+test: test-deps
+	$(MAKE) all
+	$(MAKE) unit integration conformance
 
 run: all
 	./$(SERVER) --port $(PORT)
@@ -102,9 +113,9 @@ bench: all
 sanitize:
 	$(MAKE) SANITIZE=1 all
 
+# Installs the Debian packages (as root or through sudo); see tools/build/deps.sh.
 deps:
-	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y build-essential pkg-config \
-	  libjemalloc-dev libcmocka-dev python3-redis python3-pytest tcl8.6 redis-server redis-tools linux-perf procps
+	bash tools/build/deps.sh install
 
 clean:
 	rm -rf build build-san vesper-server vesper-cli vesper-benchmark
