@@ -23,9 +23,14 @@ else
 MALLOC_CFLAGS := -DVESPER_LIBC_MALLOC
 endif
 
-CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(EXTRA_CFLAGS)
+# liblzf compresses the inner quicklist nodes (list-compress-depth); every build needs it.
+$(call need_pkg,liblzf,liblzf-dev)
+LZF_CFLAGS := $(shell pkg-config --cflags liblzf)
+LZF_LIBS := $(shell pkg-config --libs liblzf)
+
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(LZF_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
-LIBS := $(MALLOC_LIBS) -lm -lpthread
+LIBS := $(MALLOC_LIBS) $(LZF_LIBS) -lm -lpthread
 
 LIB_SRC := $(wildcard src/base/*.c src/ds/*.c src/net/*.c src/core/*.c src/types/*.c)
 LIB_SRC := $(filter-out src/core/main.c,$(LIB_SRC))
@@ -104,7 +109,7 @@ sanitize:
 
 deps:
 	apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y build-essential pkg-config \
-	  libjemalloc-dev libcmocka-dev python3-redis python3-pytest tcl8.6 redis-server redis-tools linux-perf procps
+	  libjemalloc-dev liblzf-dev libcmocka-dev python3-redis python3-pytest tcl8.6 redis-server redis-tools linux-perf procps
 
 clean:
 	rm -rf build build-san vesper-server vesper-cli vesper-benchmark
