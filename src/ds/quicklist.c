@@ -81,6 +81,13 @@ __attribute__((noreturn)) static void ql_panic(const char *what) {
 
 static int ql_is_large(size_t sz) { return sz >= packed_threshold; }
 
+/* The first (index 0) or last (-1) entry of a packed node, which has one. */
+static unsigned char *node_end_entry(QlNode *n, long index) {
+    unsigned char *p = lp_seek(n->data, index);
+    if (!p) ql_panic("packed node without entries");
+    return p;
+}
+
 /* ---- options ---- */
 
 int ql_set_packed_threshold(size_t sz) {
@@ -339,7 +346,7 @@ int ql_pop_custom(Quicklist *ql, int where, void **data, size_t *sz, long long *
         ql_del_index(ql, n, NULL);
         return 1;
     }
-    unsigned char *p = lp_seek(n->data, where == QL_HEAD ? 0 : -1);
+    unsigned char *p = node_end_entry(n, where == QL_HEAD ? 0 : -1);
     LpEntry e;
     lp_get(p, &e);
     if (e.sval) {
@@ -692,7 +699,7 @@ void ql_replace_entry(QlIter *it, QlEntry *e, const void *value, size_t sz) {
             ql_del_node(ql, node);
         } else {
             /* the replaced element is now the node's last */
-            unsigned char *p = lp_seek(node->data, -1);
+            unsigned char *p = node_end_entry(node, -1);
             ql_del_index(ql, node, &p);
             node->dont_compress = 0;
             ql_compress(ql, node);
@@ -760,7 +767,7 @@ void ql_rotate(Quicklist *ql) {
         ql_link(ql, ql->head, tail, 0);
         return;
     }
-    unsigned char *p = lp_seek(tail->data, -1);
+    unsigned char *p = node_end_entry(tail, -1);
     LpEntry le;
     lp_get(p, &le);
     unsigned char num[LP_INTBUF_SIZE];
@@ -776,7 +783,7 @@ void ql_rotate(Quicklist *ql) {
         v = copy;
     }
     ql_push_head(ql, v, vlen);
-    if (ql->len == 1) p = lp_seek(ql->tail->data, -1);
+    if (ql->len == 1) p = node_end_entry(ql->tail, -1);
     ql_del_index(ql, ql->tail, &p);
     vfree(copy);
 }

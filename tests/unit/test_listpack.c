@@ -236,6 +236,18 @@ static void test_string_boundaries(void **state) {
     assert_int_equal(lp_entry_size(lp_seek(lp, 10)), 16383 + 3);
     for (int i = 0; i < 13; i++) free(m[i].b);
     lp_free(lp);
+    /* 3 MB: a 4-byte backlen; walked backwards over */
+    uint32_t big = 3u << 20;
+    unsigned char *buf = malloc(big);
+    memset(buf, 'B', big);
+    lp = lp_append(lp_new(0), (const unsigned char *)"x", 1);
+    lp = lp_append(lp, buf, big);
+    lp = lp_append(lp, (const unsigned char *)"y", 1);
+    assert_int_equal(lp_entry_size(lp_seek(lp, 1)), 5 + big + 4);
+    assert_entry_is(lp_prev(lp, lp_prev(lp, lp_last(lp))), "x", 1);
+    assert_true(lp_validate_integrity(lp, lp_bytes(lp), 1, NULL, NULL));
+    free(buf);
+    lp_free(lp);
 }
 
 typedef struct IntCase {
@@ -740,6 +752,35 @@ static void walk_all(unsigned char *lp) {
     assert_int_equal(n, 0);
 }
 
+/* The entry-by-entry validators and the debug printer. */
+static void test_validate_next_and_repr(void **state) {
+    (void)state;
+    unsigned char *lp = sample_lp();
+    size_t n = lp_bytes(lp);
+    unsigned char *p = lp_validate_first(lp);
+    int entries = 0;
+    while (p) {
+        assert_true(lp_validate_next(lp, &p, n));
+        entries++;
+    }
+    assert_int_equal(entries, 10); /* 9 entries, then the terminator ends the walk */
+    /* a size that cuts the last entry fails at that entry */
+    p = lp_validate_first(lp);
+    int ok = 1;
+    while (p && ok) ok = lp_validate_next(lp, &p, n - 3);
+    assert_false(ok);
+    p = NULL;
+    assert_false(lp_validate_next(lp, &p, n));
+    unsigned char *empty = lp_new(0);
+    assert_null(lp_validate_first(empty));
+    FILE *devnull = fopen("/dev/null", "w");
+    lp_repr(devnull, lp);
+    lp_repr(devnull, empty);
+    fclose(devnull);
+    lp_free(empty);
+    lp_free(lp);
+}
+
 static void test_validate_random_flips(void **state) {
     (void)state;
     unsigned char *lp = sample_lp();
@@ -983,6 +1024,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_random_picks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_safe_to_add, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validate_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_validate_next_and_repr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validate_random_flips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_navigation_aborts_on_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),

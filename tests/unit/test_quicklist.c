@@ -235,6 +235,14 @@ static void test_empty_and_options(void **state) {
     assert_int_equal(ql_packed_threshold(), 1u << 30);
 }
 
+static int saver_calls;
+static void *counting_saver(const unsigned char *data, size_t sz) {
+    assert_int_equal(sz, 3);
+    assert_memory_equal(data, "str", 3);
+    saver_calls++;
+    return &saver_calls;
+}
+
 static void test_push_pop(void **state) {
     (void)state;
     Quicklist *ql = ql_create(QL_DEFAULT_FILL, 0);
@@ -266,6 +274,18 @@ static void test_push_pop(void **state) {
     assert_int_equal(ql_count(ql), 0);
     assert_int_equal(ql_len(ql), 0);
     assert_false(ql_pop(ql, QL_HEAD, &d, &sz, &lv));
+    /* a custom saver gets the bytes of string elements only */
+    ql_push_tail(ql, "str", 3);
+    ql_push_tail(ql, "77", 2);
+    void *out;
+    saver_calls = 0;
+    assert_true(ql_pop_custom(ql, QL_TAIL, &out, &sz, &lv, counting_saver));
+    assert_null(out);
+    assert_int_equal(lv, 77);
+    assert_true(ql_pop_custom(ql, QL_TAIL, &out, &sz, &lv, counting_saver));
+    assert_ptr_equal(out, &saver_calls);
+    assert_int_equal(sz, 3);
+    assert_int_equal(saver_calls, 1);
     ql_free(ql);
 }
 
@@ -696,6 +716,10 @@ static void test_compression(void **state) {
         }
         assert_int_equal(compressed, len - 2 * depth);
         size_t mem = ql_mem_usage(ql, 0);
+        FILE *devnull = fopen("/dev/null", "w");
+        ql_repr(devnull, ql, 1); /* expands and recompresses each node */
+        fclose(devnull);
+        assert_int_equal(ql_mem_usage(ql, 0), mem);
         check_model(ql, &m); /* walks decompress and recompress */
         assert_int_equal(ql_mem_usage(ql, 0), mem);
         /* pops down to fewer than 2 * depth nodes leave nothing compressed */
