@@ -11,11 +11,6 @@ OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize
 PKGS :=
 endif
 
-# A missing library stops the build with the package to install.
-define need_pkg
-$(if $(shell pkg-config --exists $(1) && echo yes),,$(error missing library '$(1)': run 'make deps' or 'apt-get install -y $(2)'))
-endef
-
 # jemalloc when it is there; otherwise libc malloc, with a warning (memory figures
 # and fragmentation then differ from the benchmarks').
 ifneq ($(PKGS),)
@@ -29,9 +24,19 @@ else
 MALLOC_CFLAGS := -DVESPER_LIBC_MALLOC
 endif
 
-CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(EXTRA_CFLAGS)
+# liblzf compresses inner quicklist nodes (list-compress-depth) and RDB strings;
+# without it (a warning) nothing is compressed (see src/base/lzfwrap.h).
+ifeq ($(shell pkg-config --exists liblzf && echo yes),yes)
+LZF_CFLAGS := $(shell pkg-config --cflags liblzf)
+LZF_LIBS := $(shell pkg-config --libs liblzf)
+else
+$(warning liblzf not found (apt-get install liblzf-dev, or make deps): building without LZF compression)
+LZF_CFLAGS := -DVESPER_NO_LZF
+endif
+
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(LZF_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
-LIBS := $(MALLOC_LIBS) -lm -lpthread
+LIBS := $(MALLOC_LIBS) $(LZF_LIBS) -lm -lpthread
 
 LIB_SRC := $(wildcard src/base/*.c src/ds/*.c src/net/*.c src/core/*.c src/types/*.c src/app/*.c)
 LIB_SRC := $(filter-out src/app/main.c,$(LIB_SRC))
