@@ -55,7 +55,9 @@
  *   tip TEXT                 a COMMAND INFO tip ("nondeterministic_output", ...)
  *   keynote N TEXT           the "notes" of key spec N in COMMAND INFO
  *
- * tools/cmdargs_from_json.py turns Redis's src/commands/<cmd>.json into this form. */
+ * The tables written in this grammar are the one source of the command table; the
+ * integration test tests/integration/test_command_table.py compares COMMAND INFO and
+ * COMMAND DOCS with Redis 7.0.15's for every command. */
 #ifndef VESPER_CMDARGS_H
 #define VESPER_CMDARGS_H
 #include <stddef.h>

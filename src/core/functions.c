@@ -65,22 +65,24 @@ static void function_help(Client *c) {
 
 static Command function_subcommands[] = {
     {.name = "flush", .proc = function_flush, .arity = -2, .flags = CMD_WRITE | CMD_NOSCRIPT,
-     .acl = ACL_WRITE | ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .summary = "Deletes all libraries and functions.",
-     .since = "7.0.0", .complexity = "O(N) where N is the number of functions deleted", .args = "[ASYNC|SYNC]{async}"},
+     .acl = ACL_WRITE | ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .summary = "Deleting all functions",
+     .since = "7.0.0", .complexity = "O(N) where N is the number of functions deleted",
+     .args = "[ASYNC|SYNC]{async}\ntip request_policy:all_shards\ntip response_policy:all_succeeded"},
     {.name = "list", .proc = function_list, .arity = -2, .flags = CMD_NOSCRIPT,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .summary = "Returns information about all libraries.",
+     .acl = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .summary = "List information about all the functions",
      .since = "7.0.0", .complexity = "O(N) where N is the number of functions",
-     .args = "[LIBRARYNAME library-name-pattern:string] [WITHCODE]"},
+     .args = "[LIBRARYNAME library-name-pattern:string] [WITHCODE]\ntip nondeterministic_output_order"},
     {.name = "stats", .proc = function_stats, .arity = 2, .flags = CMD_NOSCRIPT | CMD_ALLOW_BUSY,
      .acl = ACL_SLOW | ACL_SCRIPTING, .group = "scripting",
-     .summary = "Returns information about a function during execution.", .since = "7.0.0", .complexity = "O(1)"},
+     .summary = "Return information about the function currently running (name, description, duration)", .since = "7.0.0",
+     .complexity = "O(1)", .args = "\ntip nondeterministic_output\ntip request_policy:all_shards\ntip response_policy:special"},
     {.name = "help", .proc = function_help, .arity = 2, .flags = CMD_LOADING | CMD_STALE,
-     .acl = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .summary = "Returns helpful text about the different subcommands.",
+     .acl = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .summary = "Show helpful text about the different subcommands",
      .since = "7.0.0", .complexity = "O(1)"},
     {0}};
 
 static Command function_commands[] = {
-    {.name = "function", .arity = -2, .group = "scripting", .summary = "A container for function commands.",
+    {.name = "function", .arity = -2, .group = "scripting", .summary = "A container for function commands",
      .since = "7.0.0", .complexity = "Depends on subcommand.", .subcommands = function_subcommands},
     {0}};
 

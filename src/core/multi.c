@@ -402,20 +402,20 @@ static void unwatch_cmd(Client *c) {
 
 static Command multi_commands[] = {
     {.name = "multi", .proc = multi_cmd, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
-     .acl = ACL_FAST | ACL_TRANSACTION, .group = "transactions", .summary = "Starts a transaction.", .since = "1.2.0", .complexity = "O(1)"},
+     .acl = ACL_FAST | ACL_TRANSACTION, .group = "transactions", .summary = "Mark the start of a transaction block", .since = "1.2.0", .complexity = "O(1)"},
     {.name = "exec", .proc = multi_exec_proc, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_SKIP_SLOWLOG,
-     .acl = ACL_SLOW | ACL_TRANSACTION, .group = "transactions", .summary = "Executes all commands in a transaction.", .since = "1.2.0",
+     .acl = ACL_SLOW | ACL_TRANSACTION, .group = "transactions", .summary = "Execute all commands issued after MULTI", .since = "1.2.0",
      .complexity = "Depends on commands in the transaction"},
     {.name = "discard", .proc = discard_cmd, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
-     .acl = ACL_FAST | ACL_TRANSACTION, .group = "transactions", .summary = "Discards a transaction.", .since = "2.0.0",
+     .acl = ACL_FAST | ACL_TRANSACTION, .group = "transactions", .summary = "Discard all commands issued after MULTI", .since = "2.0.0",
      .complexity = "O(N), when N is the number of queued commands"},
     {.name = "watch", .proc = watch_cmd, .arity = -2, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
      .acl = ACL_FAST | ACL_TRANSACTION, .group = "transactions",
-     .summary = "Monitors changes to keys to determine the execution of a transaction.", .since = "2.2.0",
+     .summary = "Watch the given keys to determine execution of the MULTI/EXEC block", .since = "2.2.0",
      .complexity = "O(1) for every key.", .args = "key:key...", .keyspecs = {KS1(KS_RO, 1, -1, 1)}, .nkeyspecs = 1},
     {.name = "unwatch", .proc = unwatch_cmd, .arity = 1, .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY,
      .acl = ACL_FAST | ACL_TRANSACTION, .group = "transactions",
-     .summary = "Forgets about watched keys of a transaction.", .since = "2.2.0", .complexity = "O(1)"},
+     .summary = "Forget about all watched keys", .since = "2.2.0", .complexity = "O(1)"},
     {0}};
 
 const Module multi_module = {
