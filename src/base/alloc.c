@@ -1,12 +1,19 @@
 /* alloc.c - allocator wrapper with memory accounting.
  *
  * Every allocation of the server goes through here so that used memory is known
- * exactly (INFO used_memory, maxmemory). The allocator is jemalloc, linked as the
- * system malloc; malloc_usable_size() gives the real size of each block, so the
- * accounting counts what the allocator hands out, not what was asked for.
+ * exactly (INFO used_memory, maxmemory), counting what the allocator hands out
+ * (usable sizes), not what was asked for.
+ * With jemalloc (the default) the accounting is jemalloc's own: each thread's
+ * cumulative allocated and deallocated byte counters (mallctl thread.allocatedp /
+ * deallocatedp), which jemalloc keeps anyway, so an allocation costs nothing extra.
+ * Threads that allocate register their counters (the main thread at load time,
+ * others with vmalloc_thread_init); used memory is the sum over them, plus the pages
+ * taken with vmalloc_pages. Everything a registered thread allocates through malloc
+ * counts, not only what goes through vmalloc.
+ * With libc malloc (sanitizer builds, or no jemalloc) each call adds or subtracts
+ * malloc_usable_size() on an atomic counter.
  * An allocation failure calls the OOM handler, which by default aborts: the server
- * cannot go on safely with a half-applied command. Costs: one relaxed atomic add
- * per call on top of the allocator. */
+ * cannot go on safely with a half-applied command. */
 #include "alloc.h"
 #include <malloc.h>
 #include <stdatomic.h>
@@ -17,7 +24,81 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 
-static _Atomic size_t used_memory;
+static _Atomic size_t used_memory;        /* libc: everything; jemalloc: mmap'd pages */
+
+#ifndef VESPER_LIBC_MALLOC
+#include <jemalloc/jemalloc.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#define MAX_ACCOUNTED_THREADS 32
+
+/* jemalloc's per-thread counters of the registered threads, and what exited
+ * threads left (allocated - deallocated, may be negative). */
+static struct {
+    uint64_t *allocated, *deallocated;
+} thread_counters[MAX_ACCOUNTED_THREADS];
+static int nthreads;
+static long long exited_balance;
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread int thread_slot = -1;
+
+void vmalloc_thread_init(void) {
+    if (thread_slot >= 0) return;
+    uint64_t *a, *d;
+    size_t sz = sizeof(a);
+    if (mallctl("thread.allocatedp", &a, &sz, NULL, 0) || mallctl("thread.deallocatedp", &d, &sz, NULL, 0)) return;
+    pthread_mutex_lock(&threads_lock);
+    if (nthreads < MAX_ACCOUNTED_THREADS) {
+        thread_counters[nthreads].allocated = a;
+        thread_counters[nthreads].deallocated = d;
+        thread_slot = nthreads++;
+    }
+    pthread_mutex_unlock(&threads_lock);
+}
+
+void vmalloc_thread_exit(void) {
+    if (thread_slot < 0) return;
+    pthread_mutex_lock(&threads_lock);
+    int i = thread_slot;
+    exited_balance += (long long)(*thread_counters[i].allocated - *thread_counters[i].deallocated);
+    thread_counters[i] = thread_counters[--nthreads];
+    pthread_mutex_unlock(&threads_lock);
+    thread_slot = -1;
+}
+
+__attribute__((constructor)) static void register_main_thread(void) { vmalloc_thread_init(); }
+
+static inline void account_add(void *p) { (void)p; }
+static inline void account_sub(void *p) { (void)p; }
+static inline void account_resize(size_t old, size_t now) { (void)old; (void)now; }
+static inline size_t old_size(void *p) { (void)p; return 0; }
+
+size_t vmalloc_used(void) {
+    long long total = exited_balance;
+    for (int i = 0; i < nthreads; i++)
+        total += (long long)(*thread_counters[i].allocated - *thread_counters[i].deallocated);
+    total += (long long)atomic_load_explicit(&used_memory, memory_order_relaxed);
+    return total > 0 ? (size_t)total : 0;
+}
+#else
+void vmalloc_thread_init(void) {}
+void vmalloc_thread_exit(void) {}
+
+static inline void account_add(void *p) {
+    atomic_fetch_add_explicit(&used_memory, malloc_usable_size(p), memory_order_relaxed);
+}
+static inline void account_sub(void *p) {
+    atomic_fetch_sub_explicit(&used_memory, malloc_usable_size(p), memory_order_relaxed);
+}
+static inline void account_resize(size_t old, size_t now) {
+    if (now >= old) atomic_fetch_add_explicit(&used_memory, now - old, memory_order_relaxed);
+    else atomic_fetch_sub_explicit(&used_memory, old - now, memory_order_relaxed);
+}
+static inline size_t old_size(void *p) { return malloc_usable_size(p); }
+
+size_t vmalloc_used(void) { return atomic_load_explicit(&used_memory, memory_order_relaxed); }
+#endif
 
 static void default_oom(size_t size) {
     fprintf(stderr, "vesper: out of memory allocating %zu bytes\n", size);
@@ -27,13 +108,6 @@ static void default_oom(size_t size) {
 static void (*oom_handler)(size_t) = default_oom;
 
 void vmalloc_set_oom_handler(void (*handler)(size_t)) { oom_handler = handler; }
-
-static inline void account_add(void *p) {
-    atomic_fetch_add_explicit(&used_memory, malloc_usable_size(p), memory_order_relaxed);
-}
-static inline void account_sub(void *p) {
-    atomic_fetch_sub_explicit(&used_memory, malloc_usable_size(p), memory_order_relaxed);
-}
 
 void *vmalloc(size_t size) {
     void *p = malloc(size ? size : 1);
@@ -51,12 +125,10 @@ void *vcalloc(size_t size) {
 
 void *vrealloc(void *ptr, size_t size) {
     if (!ptr) return vmalloc(size);
-    size_t old = malloc_usable_size(ptr);
+    size_t old = old_size(ptr);
     void *p = realloc(ptr, size ? size : 1);
     if (!p) oom_handler(size);
-    size_t now = malloc_usable_size(p);
-    if (now >= old) atomic_fetch_add_explicit(&used_memory, now - old, memory_order_relaxed);
-    else atomic_fetch_sub_explicit(&used_memory, old - now, memory_order_relaxed);
+    account_resize(old, old_size(p));
     return p;
 }
 
@@ -74,7 +146,6 @@ char *vstrdup(const char *s) {
 }
 
 size_t vmalloc_size(void *ptr) { return malloc_usable_size(ptr); }
-size_t vmalloc_used(void) { return atomic_load_explicit(&used_memory, memory_order_relaxed); }
 
 size_t vmalloc_rss(void) {
     char buf[256];

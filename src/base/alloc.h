@@ -9,7 +9,11 @@ void *vrealloc(void *ptr, size_t size);
 void vfree(void *ptr);
 char *vstrdup(const char *s);
 size_t vmalloc_size(void *ptr);          /* usable size of an allocation */
-size_t vmalloc_used(void);               /* bytes currently allocated through this module */
+size_t vmalloc_used(void);               /* bytes currently allocated (see alloc.c) */
+/* A thread that allocates registers for the accounting before its first allocation,
+ * and, if it ends, calls vmalloc_thread_exit (the main thread is registered). */
+void vmalloc_thread_init(void);
+void vmalloc_thread_exit(void);
 size_t vmalloc_rss(void);                /* resident set size of the process */
 const char *vmalloc_lib(void);           /* allocator name for INFO */
 void vmalloc_set_oom_handler(void (*handler)(size_t));

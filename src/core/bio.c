@@ -21,6 +21,7 @@ static int started;
 
 static void *bio_thread(void *unused) {
     (void)unused;
+    vmalloc_thread_init(); /* it frees what the main thread allocated */
     for (;;) {
         pthread_mutex_lock(&lock);
         while (!head) pthread_cond_wait(&cond, &lock);

@@ -46,7 +46,8 @@ static const HtType waiters_type = {hash_bytes, waiters_key, NULL, NULL};
 
 static Ht *waiting;                 /* KeyWaiters by id */
 static KeyWaiters **ready;          /* keys written since the last serve */
-static size_t nready, ready_cap;
+size_t block_nready;                /* entries on the ready list */
+static size_t ready_cap;
 static Client **heap;               /* deadline min-heap */
 static int nheap, heap_cap;
 static long long timer_id = -1, timer_at;
@@ -271,11 +272,11 @@ void block_signal_key(Db *db, const char *key, size_t klen) {
     KeyWaiters *w = find_waiters(db->id, key, klen);
     if (!w || w->ready) return;
     w->ready = 1;
-    if (nready == ready_cap) {
+    if (block_nready == ready_cap) {
         ready_cap = ready_cap ? ready_cap * 2 : 16;
         ready = vrealloc(ready, sizeof(KeyWaiters *) * ready_cap);
     }
-    ready[nready++] = w;
+    ready[block_nready++] = w;
 }
 
 void block_signal_db(int dbid) {
@@ -305,14 +306,14 @@ static void serve_key(KeyWaiters *w) {
     vfree(snap);
 }
 
-void block_handle_ready(void) {
+void block_handle_ready_keys(void) {
     static int serving;
-    if (serving || nready == 0 || block_pause_active()) return;
+    if (serving || block_nready == 0 || block_pause_active()) return;
     serving = 1;
-    while (nready) {
+    while (block_nready) {
         KeyWaiters *w = ready[0];
-        memmove(ready, ready + 1, sizeof(KeyWaiters *) * (nready - 1));
-        nready--;
+        memmove(ready, ready + 1, sizeof(KeyWaiters *) * (block_nready - 1));
+        block_nready--;
         serve_key(w);
         w->ready = 0;
         if (w->n == 0) waiters_free(w);

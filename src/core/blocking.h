@@ -26,8 +26,12 @@ void block_signal_key(struct Db *db, const char *key, size_t klen);
 /* Every key of database dbid may have changed (FLUSHDB, SWAPDB). */
 void block_signal_db(int dbid);
 /* Serves the clients of ready keys; called after each top-level command and before
- * the event loop sleeps. */
-void block_handle_ready(void);
+ * the event loop sleeps. O(1) when no key is ready. */
+extern size_t block_nready;
+void block_handle_ready_keys(void);
+static inline void block_handle_ready(void) {
+    if (block_nready) block_handle_ready_keys();
+}
 
 /* CLIENT PAUSE. mode is CLIENT_PAUSE_WRITE or CLIENT_PAUSE_ALL; end_ms absolute. */
 void block_pause(int mode, long long end_ms);

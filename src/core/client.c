@@ -56,12 +56,6 @@ Client *client_create(Conn *conn, uint64_t flags) {
     return c;
 }
 
-void client_reset_args(Client *c) {
-    for (int i = 0; i < c->argc; i++) obj_decr(c->argv[i]);
-    c->argc = 0;
-    c->argv_len_sum = 0;
-    c->cmd = NULL;
-}
 
 static void closing_remove(Client *c) {
     for (size_t i = 0; i < closing_count; i++) {
@@ -132,7 +126,6 @@ int client_type(const Client *c) {
     return CLIENT_TYPE_NORMAL;
 }
 
-int client_has_pending_replies(const Client *c) { return c->bufpos > c->sentlen || c->reply_bytes > 0; }
 
 size_t client_output_bytes(const Client *c) { return c->reply_bytes; }
 

@@ -119,10 +119,16 @@ void client_free_async(Client *c);       /* closes after the current command */
 void client_set_name(Client *c, Sds name);
 Sds client_info_string(Client *c);      /* one CLIENT LIST line, no newline */
 int client_select_db(Client *c, int id);/* 0 if out of range */
-int client_has_pending_replies(const Client *c);
+static inline int client_has_pending_replies(const Client *c) { return c->bufpos > c->sentlen || c->reply_bytes > 0; }
 size_t client_output_bytes(const Client *c);
 size_t client_total_memory(const Client *c); /* struct, buffers, argv, MULTI queue */
-void client_reset_args(Client *c);
+/* Drops the parsed arguments of the last command. */
+static inline void client_reset_args(Client *c) {
+    for (int i = 0; i < c->argc; i++) obj_decr(c->argv[i]);
+    c->argc = 0;
+    c->argv_len_sum = 0;
+    c->cmd = NULL;
+}
 int client_type(const Client *c);
 static inline int client_fd(const Client *c) { return c->conn ? conn_fd(c->conn) : -1; }
 /* The client list (server-wide). */

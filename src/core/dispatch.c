@@ -26,24 +26,23 @@
 
 static Client *current_client;
 static int current_failed;      /* set by reply_error while the current call runs */
-static int call_depth;
 
 void command_note_failure(Client *c) {
     if (c == current_client) current_failed = 1;
 }
 
 Client *command_current_client(void) { return current_client; }
-int command_call_depth(void) { return call_depth; }
+int command_call_depth(void) { return prop_depth; } /* each call opens one propagation scope */
 
 /* ---------------- the checks ---------------- */
 
-static Sds check_auth(Client *c, Command *cmd, int ctx) {
+static inline Sds check_auth(Client *c, Command *cmd, int ctx) {
     (void)ctx;
     if (c->authenticated || (cmd->flags & CMD_NO_AUTH)) return NULL;
     return sds_new("-NOAUTH Authentication required.");
 }
 
-static Sds check_no_multi(Client *c, Command *cmd, int ctx) {
+static inline Sds check_no_multi(Client *c, Command *cmd, int ctx) {
     (void)ctx;
     if ((c->flags & CLIENT_MULTI) && (cmd->flags & CMD_NO_MULTI)) return sds_new("Command not allowed inside a transaction");
     return NULL;
@@ -51,7 +50,7 @@ static Sds check_no_multi(Client *c, Command *cmd, int ctx) {
 
 /* maxmemory: commands that may grow the dataset are refused once memory is over
  * the limit (eviction, when a policy allows it, comes first in its own issue). */
-static Sds check_oom(Client *c, Command *cmd, int ctx) {
+static inline Sds check_oom(Client *c, Command *cmd, int ctx) {
     (void)c;
     if (!server.cfg.maxmemory || ctx == CHECK_CTX_RERUN) return NULL;
     int denyoom = (cmd->flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM);
@@ -59,27 +58,32 @@ static Sds check_oom(Client *c, Command *cmd, int ctx) {
     return sds_new("-OOM command not allowed when used memory > 'maxmemory'.");
 }
 
-static Sds check_loading(Client *c, Command *cmd, int ctx) {
+static inline Sds check_loading(Client *c, Command *cmd, int ctx) {
     (void)c; (void)ctx;
     if (!server.loading || (cmd->flags & CMD_LOADING)) return NULL;
     return sds_new("-LOADING Redis is loading the dataset in memory");
 }
 
-typedef Sds DispatchCheck(Client *c, Command *cmd, int ctx);
-
-/* Redis's order: authentication, MULTI restrictions, then (as they arrive) ACL,
- * cluster redirection, OOM, disk errors, read-only replica, pub/sub context,
- * loading, busy script. */
-static DispatchCheck *const checks[] = {check_auth, check_no_multi, check_oom, check_loading, NULL};
-
-Sds command_run_checks(Client *c, Command *cmd, int ctx) {
-    for (int i = 0; checks[i]; i++) {
-        if (ctx == CHECK_CTX_EXEC && checks[i] != check_oom) continue; /* queue time checked the rest */
-        Sds err = checks[i](c, cmd, ctx);
-        if (err) return err;
+/* The list of checks, in Redis's order: authentication, MULTI restrictions, then
+ * (as they arrive) ACL, cluster redirection, OOM, disk errors, read-only replica,
+ * pub/sub context, loading, busy script. Each is a static function the compiler
+ * inlines, so the list costs a few flag tests per command. EXEC re-checks only
+ * what can change between queueing and EXEC (OOM; ACL and the replica state
+ * when they exist). */
+static inline Sds run_checks(Client *c, Command *cmd, int ctx) {
+    Sds err;
+    if (ctx != CHECK_CTX_EXEC) {
+        if ((err = check_auth(c, cmd, ctx))) return err;
+        if ((err = check_no_multi(c, cmd, ctx))) return err;
+    }
+    if ((err = check_oom(c, cmd, ctx))) return err;
+    if (ctx != CHECK_CTX_EXEC) {
+        if ((err = check_loading(c, cmd, ctx))) return err;
     }
     return NULL;
 }
+
+Sds command_run_checks(Client *c, Command *cmd, int ctx) { return run_checks(c, cmd, ctx); }
 
 /* ---------------- rejecting ---------------- */
 
@@ -120,14 +124,12 @@ void command_call(Client *c, Command *cmd) {
     server.mstime = start / 1000;
     current_client = c;
     current_failed = 0;
-    call_depth++;
     propagate_call_begin(c);
     c->flags |= CLIENT_EXECUTING;
     cmd->proc(c);
     c->flags &= ~CLIENT_EXECUTING;
     long long duration = ustime() - start;
     propagate_call_end(c, server.stat.dirty != dirty);
-    call_depth--;
     if (!(c->flags & CLIENT_BLOCKED) || c->bstate.type != BLOCKED_KEYS) {
         cmd->calls++;
         cmd->usec += duration;
@@ -138,7 +140,7 @@ void command_call(Client *c, Command *cmd) {
     server.stat.numcommands++;
     current_client = prev_client;
     current_failed = prev_failed;
-    if (call_depth == 0) block_handle_ready();
+    if (prop_depth == 0) block_handle_ready();
 }
 
 static void process(Client *c, int ctx) {
@@ -157,7 +159,7 @@ static void process(Client *c, int ctx) {
         reject(c, cmd, sds_catprintf(sds_empty(), "wrong number of arguments for '%s' command", cmd->fullname));
         return;
     }
-    Sds err = command_run_checks(c, cmd, ctx);
+    Sds err = run_checks(c, cmd, ctx);
     if (err) {
         reject(c, cmd, err);
         return;

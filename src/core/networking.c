@@ -128,7 +128,7 @@ static void protocol_error(Client *c, const char *err) {
 }
 
 /* Called after a command ran: CLIENT REPLY SKIP silences exactly the next one. */
-void net_command_done(Client *c) {
+static inline void command_done(Client *c) {
     if (!(c->flags & CLIENT_BLOCKED)) client_reset_args(c);
     c->flags &= ~CLIENT_REPLY_SKIP;
     if (c->flags & CLIENT_REPLY_SKIP_NEXT) {
@@ -136,6 +136,8 @@ void net_command_done(Client *c) {
         c->flags &= ~CLIENT_REPLY_SKIP_NEXT;
     }
 }
+
+void net_command_done(Client *c) { command_done(c); }
 
 static void drop_consumed_input(Client *c) {
     if (!c->querybuf || !c->qb_pos) return;
@@ -169,7 +171,7 @@ void net_process_input(Client *c) {
         c->flags |= CLIENT_PROTECTED;
         command_process(c);
         c->flags &= ~CLIENT_PROTECTED;
-        net_command_done(c);
+        command_done(c);
         lim.authenticated = c->authenticated;
     }
     drop_consumed_input(c);

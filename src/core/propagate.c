@@ -22,7 +22,6 @@
 #include <string.h>
 
 #define MAX_SINKS 16
-#define MAX_DEPTH 64
 
 typedef struct PendingOp {
     int dbid;
@@ -30,20 +29,16 @@ typedef struct PendingOp {
     Obj **argv;
 } PendingOp;
 
-typedef struct Frame {
-    Client *c;
-    Obj **replaced;            /* NULL: the command's own argv */
-    int replaced_argc;
-    int prevented;
-    int forced;
-} Frame;
+typedef PropFrame Frame;
 
 static PropSink *sinks[MAX_SINKS];
 static int nsinks;
 static PendingOp *pending;
 static int npending, pending_cap;
-static Frame frames[MAX_DEPTH];
-static int depth;
+PropFrame prop_frames[PROP_MAX_DEPTH];
+int prop_depth, prop_slow;
+#define frames prop_frames
+#define depth prop_depth
 static int no_multi;
 static long long emitted;
 static Obj *shared_multi, *shared_exec, *shared_select, *shared_del, *shared_unlink;
@@ -122,6 +117,7 @@ static void add_pending(int dbid, Obj **argv, int argc) {
         pending = vrealloc(pending, sizeof(PendingOp) * (size_t)pending_cap);
     }
     PendingOp *op = &pending[npending++];
+    prop_slow = 1;
     op->dbid = dbid;
     op->argc = argc;
     op->argv = vmalloc(sizeof(Obj *) * (size_t)(argc ? argc : 1));
@@ -133,15 +129,7 @@ static void add_pending(int dbid, Obj **argv, int argc) {
 
 /* ---------------- call scopes ---------------- */
 
-void propagate_call_begin(Client *c) {
-    if (depth == MAX_DEPTH) panic("propagate: calls nested deeper than %d", MAX_DEPTH);
-    Frame *f = &frames[depth++];
-    f->c = c;
-    f->replaced = NULL;
-    f->replaced_argc = 0;
-    f->prevented = 0;
-    f->forced = 0;
-}
+void propagate_too_deep(void) { panic("propagate: calls nested deeper than %d", PROP_MAX_DEPTH); }
 
 static void frame_clear(Frame *f) {
     for (int i = 0; i < f->replaced_argc; i++) obj_decr(f->replaced[i]);
@@ -150,17 +138,20 @@ static void frame_clear(Frame *f) {
     f->replaced_argc = 0;
 }
 
-void propagate_call_end(Client *c, int dirty) {
+void propagate_call_end_slow(Client *c, int dirty) {
     if (depth == 0) panic("propagate: call end without a call");
     Frame *f = &frames[depth - 1];
-    if ((dirty || f->forced) && !f->prevented && !(c->flags & CLIENT_PREVENT_PROP)) {
+    if ((dirty || (f->flags & PROP_FRAME_FORCED)) && !(f->flags & PROP_FRAME_PREVENTED) && nsinks &&
+        !(c->flags & CLIENT_PREVENT_PROP)) {
         if (f->replaced) add_pending(c->db->id, f->replaced, f->replaced_argc);
         else add_pending(c->db->id, c->argv, c->argc);
     }
-    frame_clear(f);
-    depth--;
-    if (depth == 0 && npending) flush_pending();
-    if (depth == 0) no_multi = 0;
+    if (f->replaced) frame_clear(f);
+    if (--depth == 0) {
+        if (npending) flush_pending();
+        no_multi = 0;
+    }
+    prop_slow = npending > 0 || no_multi;
 }
 
 static Frame *frame_of(Client *c) {
@@ -201,15 +192,18 @@ void propagate_also(int dbid, Obj **argv, int argc) {
 
 void propagate_force(Client *c) {
     Frame *f = frame_of(c);
-    if (f) f->forced = 1;
+    if (f) f->flags |= PROP_FRAME_FORCED;
 }
 
 void propagate_prevent(Client *c) {
     Frame *f = frame_of(c);
-    if (f) f->prevented = 1;
+    if (f) f->flags |= PROP_FRAME_PREVENTED;
 }
 
-void propagate_no_multi(void) { no_multi = 1; }
+void propagate_no_multi(void) {
+    no_multi = 1;
+    prop_slow = 1;
+}
 
 void propagate_deletion(Db *db, const char *key, size_t klen, int lazy) {
     if (nsinks == 0) return;

@@ -35,11 +35,37 @@ void propagate_sink_reset_db(PropSink *sink);
 int propagate_has_sinks(void);
 
 /* ---- dispatch ---- */
+/* One call's scope (internal to propagate.c and the inline functions below). */
+typedef struct PropFrame {
+    Client *c;
+    Obj **replaced;            /* NULL: the command's own argv */
+    int replaced_argc;         /* valid when replaced is set */
+    unsigned char flags;       /* PROP_FRAME_PREVENTED | PROP_FRAME_FORCED */
+} PropFrame;
+#define PROP_FRAME_PREVENTED 1
+#define PROP_FRAME_FORCED 2
+#define PROP_MAX_DEPTH 64
+extern PropFrame prop_frames[PROP_MAX_DEPTH];
+extern int prop_depth, prop_slow;   /* prop_slow: pending commands or no-multi set */
+void propagate_call_end_slow(Client *c, int dirty);
+void propagate_too_deep(void) __attribute__((noreturn));
+
 /* Opens the scope of one call of c's command. */
-void propagate_call_begin(Client *c);
+static inline void propagate_call_begin(Client *c) {
+    if (prop_depth == PROP_MAX_DEPTH) propagate_too_deep();
+    PropFrame *f = &prop_frames[prop_depth++];
+    f->c = c;
+    f->replaced = NULL;
+    f->flags = 0;
+}
 /* Closes it: dirty tells whether the call changed the dataset. When the outermost
- * call ends, the pending commands are emitted. */
-void propagate_call_end(Client *c, int dirty);
+ * call ends, the pending commands are emitted. A call that changed nothing costs a
+ * few tests. */
+static inline void propagate_call_end(Client *c, int dirty) {
+    const PropFrame *f = &prop_frames[prop_depth - 1];
+    if (dirty | f->flags | prop_slow || f->replaced) propagate_call_end_slow(c, dirty);
+    else prop_depth--;
+}
 
 /* ---- for commands ---- */
 /* Propagate argv (argc objects; references are taken) instead of the running

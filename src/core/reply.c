@@ -77,7 +77,7 @@ static size_t buf_room(Client *c, size_t len) {
 
 static inline void note_output(Client *c) {
     if (c->bufpos > c->buf_peak) c->buf_peak = c->bufpos;
-    if (c->conn) net_schedule_write(c);
+    if (c->conn && !(c->flags & CLIENT_PENDING_WRITE)) net_schedule_write(c);
 }
 
 void reply_raw(Client *c, const char *p, size_t len) {

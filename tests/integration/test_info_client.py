@@ -15,7 +15,9 @@ CLIENT_LINE = re.compile(
     rb"^id=(\d+) addr=(\S+) laddr=(\S+) fd=(-?\d+) name=(\S*) age=(\d+) idle=(\d+) flags=([A-Za-z]+) "
     rb"db=(\d+) sub=(\d+) psub=(\d+) ssub=(\d+) multi=(-?\d+) qbuf=(\d+) qbuf-free=(\d+) argv-mem=(\d+) "
     rb"multi-mem=(\d+) rbs=(\d+) rbp=(\d+) obl=(\d+) oll=(\d+) omem=(\d+) tot-mem=(\d+) events=([rw]*) "
-    rb"cmd=(\S+) user=(\S+) redir=(-?\d+) resp=([23])$")
+    rb"cmd=(\S+) user=(\S+) redir=(-?\d+) resp=([23])"
+    # Redis 7.2 adds the CLIENT SETINFO fields, which Vesper shows (7.0 does not)
+    rb"(?: lib-name=(\S*) lib-ver=(\S*))?$")
 
 DEBUG_NOT_ALLOWED = (b"ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
                      b"you can run it from a local connection, otherwise you need to set this option in the "
