@@ -27,7 +27,7 @@
 /* Directive flags (ConfigDef.flags). */
 #define CONFIG_IMMUTABLE (1u << 0)    /* set only at start-up; CONFIG SET refuses it */
 #define CONFIG_SENSITIVE (1u << 1)    /* holds a secret */
-#define CONFIG_MULTI_ARG (1u << 2)    /* takes several arguments (CONFIG SET splits by spaces) */
+#define CONFIG_MULTI_ARG (1u << 2)    /* enums, specials: several arguments (CONFIG SET splits by spaces) */
 #define CONFIG_HIDDEN (1u << 3)       /* CONFIG GET patterns skip it; the exact name works */
 #define CONFIG_PROTECTED (1u << 4)    /* CONFIG SET needs enable-protected-configs */
 #define CONFIG_DENY_LOADING (1u << 5) /* CONFIG SET refused while loading the dataset */
@@ -95,7 +95,8 @@ struct ConfigDef {
     const char *defstr;               /* strings: default (NULL allowed); specials: default
                                        * as CONFIG SET text, applied at init (NULL: none) */
     const char *inert;                /* CONFIG_PERSIST: value that needs no persistence,
-                                       * as CONFIG GET renders it (NULL: the default) */
+                                       * as CONFIG GET renders it (NULL: the default;
+                                       * a special needs one of them) */
     const ConfigEnum *enums;          /* enums: the names; CONFIG_MULTI_ARG makes them flags */
     ConfigNumCheck *num_check;
     ConfigStrCheck *str_check;
