@@ -1,10 +1,13 @@
-/* config.h - the configuration table: every directive Redis 7.0 knows, its type,
- * default, bounds and apply hook. Read by the config file, --name value arguments,
- * CONFIG GET/SET/REWRITE and INFO. */
+/* config.h - the configuration: every directive Redis 7.0 knows, its type, default,
+ * bounds and apply hook, in a registry read by the config file, --name value
+ * arguments, CONFIG GET/SET/REWRITE and INFO. Built-in directives live in Config
+ * (server.cfg); a subsystem declares its own, stored in its own variables, with the
+ * table macros of config_table.h and config_register_table(). */
 #ifndef VESPER_CONFIG_H
 #define VESPER_CONFIG_H
 #include <stddef.h>
 #include "../base/sds.h"
+#include "config_table.h"
 
 #define CONFIG_MAX_BIND 16
 #define CLIENT_TYPE_NORMAL 0
@@ -127,7 +130,7 @@ typedef struct Config {
     char *appendfilename;
     char *appenddirname;
     int activerehashing;
-    int busy_reply_threshold;    /* lua-time-limit */
+    long long busy_reply_threshold; /* lua-time-limit, up to LONG_MAX as in Redis */
     int list_max_listpack_size;
     int list_compress_depth;
     long long hash_max_listpack_entries;
@@ -138,7 +141,7 @@ typedef struct Config {
     long long zset_max_listpack_value;
     long long stream_node_max_bytes;
     long long stream_node_max_entries;
-    int hll_sparse_max_bytes;
+    long long hll_sparse_max_bytes; /* up to LONG_MAX as in Redis */
     char *notify_keyspace_events_str;
     int notify_keyspace_events;
     char *save_params;           /* "3600 1 300 100 60 10000" style, as given */
@@ -156,6 +159,15 @@ typedef struct Config {
     unsigned int defaults_magic; /* set by config_init_defaults */
 } Config;
 
+/* Adds a subsystem's directives (a static table ending with {0}, see config_table.h)
+ * to the registry. Call at start-up, before config_init_defaults/config_load; from
+ * then on the table is used like the built-in one everywhere (config file, --name
+ * value, CONFIG GET/SET/REWRITE, defaults, config_name_at, start-up warnings). The
+ * table must outlive the server. A name or alias already registered, a table
+ * registered after config_init_defaults, or an inconsistent entry (bounds that do not
+ * fit the variable, a special without set/get...) prints the reason to stderr and
+ * aborts: these are programming errors. */
+void config_register_table(ConfigDef *table);
 /* Loads defaults, then the config file (path may be NULL, "-" for stdin), then the
  * extra "--name value" options already joined into one config text.
  * On error prints Redis's FATAL CONFIG FILE ERROR report to stderr and exits(1). */
@@ -169,7 +181,10 @@ const char *config_set(Config *cfg, const char *name, const char *value, char *e
 char *config_get_value(const Config *cfg, const char *name);
 /* Iterates directive names (canonical and aliases); returns NULL at the end. */
 const char *config_name_at(int idx, int *is_alias);
-/* Called by the server at boot after config is loaded, to warn about known-but-unimplemented directives. */
+/* Called by the server at boot after config is loaded: logs the warnings about
+ * known-but-unimplemented directives met while loading, and about directives that
+ * need persistence (CONFIG_PERSIST) set to a value that asks for files, e.g. save
+ * points (snapshots are not written yet). */
 void config_report_unsupported(void);
 
 /* ---- added by the config module ---- */
@@ -185,8 +200,8 @@ void config_free(Config *cfg);
  * 0 with *err set to a static reason: CONFIG SET then restores every value it changed
  * and runs the hooks again. One hook per directive (fn NULL removes it); a hook shared
  * by several directives runs once per CONFIG SET. Returns 0 if name is unknown.
- * port and bind need one (Redis re-listens); none is registered by the config module. */
-typedef int ConfigApplyHook(const char **err);
+ * port and bind need one (Redis re-listens); none is registered by the config module.
+ * A subsystem declaring its own directives sets ConfigDef.apply instead. */
 int config_register_apply(const char *name, ConfigApplyHook *fn);
 /* Rewrites the config file at path (CONFIG REWRITE; force_all writes every directive,
  * as DEBUG CONFIG-REWRITE-FORCE-ALL). Returns 0, or -1 with errno set. */

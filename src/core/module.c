@@ -5,6 +5,7 @@
  * order of hooks is the order of the list. Costs: each hook point is O(modules). */
 #include "module.h"
 #include "command.h"
+#include "config.h"
 #include "objtype.h"
 #include "../base/panic.h"
 #include <strings.h>
@@ -19,6 +20,7 @@ static void register_one(const Module *m) {
     mods[nmods++] = m;
     if (m->type) objtype_register(m->type);
     if (m->commands) commands_register_table(m->commands);
+    if (m->configs) config_register_table(m->configs);
 }
 
 void modules_register(const Module *const *extra) {
