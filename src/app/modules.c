@@ -6,7 +6,7 @@
 #include "../core/module.h"
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
-    blocking_module, function_module, string_module, bitops_module;
+    blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -16,6 +16,8 @@ const Module *const server_modules[] = {
     &keyspace_module,
     &multi_module,
     &blocking_module,
+    &lazyfree_module,
+    &evict_module,
     &function_module,
     /* data types */
     &string_module,

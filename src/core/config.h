@@ -21,14 +21,6 @@
 #define LL_WARNING 3
 #define LL_NOTHING 4
 
-#define MAXMEMORY_NO_EVICTION 0
-#define MAXMEMORY_ALLKEYS_LRU 1
-#define MAXMEMORY_VOLATILE_LRU 2
-#define MAXMEMORY_ALLKEYS_LFU 3
-#define MAXMEMORY_VOLATILE_LFU 4
-#define MAXMEMORY_ALLKEYS_RANDOM 5
-#define MAXMEMORY_VOLATILE_RANDOM 6
-#define MAXMEMORY_VOLATILE_TTL 7
 
 /* Keyspace notification classes (notify-keyspace-events letters). */
 #define NOTIFY_KEYSPACE (1 << 0)    /* K */
@@ -106,15 +98,7 @@ typedef struct Config {
     OutputBufferLimit obuf_limits[CLIENT_TYPE_COUNT];
     /* memory */
     unsigned long long maxmemory;
-    int maxmemory_policy;
-    int maxmemory_samples;
-    int lfu_log_factor;
-    int lfu_decay_time;
     int active_expire_effort;
-    int lazyfree_lazy_expire;
-    int lazyfree_lazy_user_del;
-    int lazyfree_lazy_user_flush;
-    int lazyfree_lazy_server_del;
     /* debugging and protected configs: 0 no, 1 yes, 2 local */
     int enable_debug_cmd;
     int enable_protected_configs;
@@ -206,8 +190,6 @@ int config_register_apply(const char *name, ConfigApplyHook *fn);
 /* Rewrites the config file at path (CONFIG REWRITE; force_all writes every directive,
  * as DEBUG CONFIG-REWRITE-FORCE-ALL). Returns 0, or -1 with errno set. */
 int config_rewrite(const Config *cfg, const char *path, int force_all);
-/* "noeviction", "allkeys-lru", ... for INFO. */
-const char *config_maxmemory_policy_name(int policy);
 /* The CONFIG command (dispatches on the subcommand). */
 struct Client;
 void config_command(struct Client *c);

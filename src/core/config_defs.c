@@ -24,11 +24,6 @@
  * Enumerations
  * ------------------------------------------------------------------------- */
 
-static const ConfigEnum maxmemory_policy_enum[] = {
-    {"volatile-lru", MAXMEMORY_VOLATILE_LRU}, {"volatile-lfu", MAXMEMORY_VOLATILE_LFU},
-    {"volatile-random", MAXMEMORY_VOLATILE_RANDOM}, {"volatile-ttl", MAXMEMORY_VOLATILE_TTL},
-    {"allkeys-lru", MAXMEMORY_ALLKEYS_LRU}, {"allkeys-lfu", MAXMEMORY_ALLKEYS_LFU},
-    {"allkeys-random", MAXMEMORY_ALLKEYS_RANDOM}, {"noeviction", MAXMEMORY_NO_EVICTION}, {NULL, 0}};
 static const ConfigEnum syslog_facility_enum[] = {
     {"user", 8}, {"local0", 128}, {"local1", 136}, {"local2", 144}, {"local3", 152},
     {"local4", 160}, {"local5", 168}, {"local6", 176}, {"local7", 184}, {NULL, 0}};
@@ -232,11 +227,6 @@ ConfigDef config_core_table[] = {
     CONFIG_BOOL("stop-writes-on-bgsave-error", NULL, PERSIST, S.stop_writes_on_bgsave_err, 1),
     CONFIG_BOOL("set-proc-title", NULL, IMM, S.set_proc_title, 1),
     CONFIG_BOOL("dynamic-hz", NULL, 0, S.dynamic_hz, 1),
-    KEPT_BOOL("lazyfree-lazy-eviction", NULL, 0, 0),
-    CONFIG_BOOL("lazyfree-lazy-expire", NULL, 0, S.lazyfree_lazy_expire, 0),
-    CONFIG_BOOL("lazyfree-lazy-server-del", NULL, 0, S.lazyfree_lazy_server_del, 0),
-    CONFIG_BOOL("lazyfree-lazy-user-del", NULL, 0, S.lazyfree_lazy_user_del, 0),
-    CONFIG_BOOL("lazyfree-lazy-user-flush", NULL, 0, S.lazyfree_lazy_user_flush, 0),
     KEPT_BOOL("repl-disable-tcp-nodelay", NULL, 0, 0),
     KEPT_BOOL("repl-diskless-sync", NULL, 0, 1),
     KEPT_BOOL("aof-rewrite-incremental-fsync", NULL, PERSIST, 1),
@@ -294,7 +284,6 @@ ConfigDef config_core_table[] = {
     KEPT_ENUM("syslog-facility", NULL, IMM, syslog_facility_enum, 128),
     KEPT_ENUM("repl-diskless-load", NULL, CONFIG_DENY_LOADING, repl_diskless_load_enum, 0),
     CONFIG_ENUM("loglevel", NULL, 0, S.verbosity, loglevel_enum, LL_NOTICE),
-    CONFIG_ENUM("maxmemory-policy", NULL, 0, S.maxmemory_policy, maxmemory_policy_enum, MAXMEMORY_NO_EVICTION),
     KEPT_ENUM("appendfsync", NULL, PERSIST, aof_fsync_enum, 2),
     CONFIG_ENUM("oom-score-adj", NULL, 0, S.oom_score_adj, oom_score_adj_enum, OOM_SCORE_ADJ_NO),
     KEPT_ENUM("acl-pubsub-default", NULL, 0, acl_pubsub_default_enum, 0),
@@ -319,12 +308,8 @@ ConfigDef config_core_table[] = {
     KEPT_NUM("active-defrag-cycle-max", NULL, 0, 0, 1, 99, 25),
     KEPT_NUM("active-defrag-threshold-lower", NULL, 0, 0, 0, 1000, 10),
     KEPT_NUM("active-defrag-threshold-upper", NULL, 0, 0, 0, 1000, 100),
-    CONFIG_NUM("lfu-log-factor", NULL, 0, 0, S.lfu_log_factor, 0, INT_MAX, 10),
-    CONFIG_NUM("lfu-decay-time", NULL, 0, 0, S.lfu_decay_time, 0, INT_MAX, 1),
     KEPT_NUM("replica-priority", "slave-priority", 0, 0, 0, INT_MAX, 100),
     KEPT_NUM("repl-diskless-sync-delay", NULL, 0, 0, 0, INT_MAX, 5),
-    CONFIG_NUM("maxmemory-samples", NULL, 0, 0, S.maxmemory_samples, 1, INT_MAX, 5),
-    KEPT_NUM("maxmemory-eviction-tenacity", NULL, 0, 0, 0, 100, 10),
     CONFIG_NUM("timeout", NULL, 0, 0, S.maxidletime, 0, INT_MAX, 0),
     KEPT_NUM("replica-announce-port", "slave-announce-port", 0, 0, 0, 65535, 0),
     CONFIG_NUM("tcp-backlog", NULL, IMM, 0, S.tcp_backlog, 0, INT_MAX, 511),
@@ -402,8 +387,3 @@ ConfigDef config_core_table[] = {
     KEPT_STR("tls-ciphersuites", NULL, CONFIG_EMPTY_NULL, NULL),
     {0}};
 
-const char *config_maxmemory_policy_name(int policy) {
-    for (const ConfigEnum *c = maxmemory_policy_enum; c->name; c++)
-        if (c->val == policy) return c->name;
-    return "unknown";
-}

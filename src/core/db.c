@@ -13,6 +13,7 @@
 #include "blocking.h"
 #include "client.h"
 #include "evict.h"
+#include "lazyfree.h"
 #include "config.h"
 #include "multi.h"
 #include "notify.h"
@@ -98,9 +99,9 @@ static void delete_expired(Db *db, Obj *o) {
     size_t klen;
     const char *k = obj_key(o, &klen);
     Sds key = sds_newlen(k, klen);
-    db_delete(db, key, klen);
+    db_delete_lazy(db, key, klen, lazyfree_cfg.expire);
     db_stats.expired_keys++;
-    propagate_deletion(db, key, klen, server.cfg.lazyfree_lazy_expire);
+    propagate_deletion(db, key, klen, lazyfree_cfg.expire);
     notify_keyspace_event_raw(NOTIFY_EXPIRED, "expired", key, klen, db->id);
     db_key_touched(db, key, klen);
     sds_free(key);
@@ -180,7 +181,7 @@ Obj *db_overwrite(Db *db, const char *key, size_t klen, Obj *val, int keepttl) {
         volatile_remove(db, old);
     }
     *ref = o;
-    db_free_entry(old);
+    lazyfree_entry(old, lazyfree_cfg.server_del);
     return o;
 }
 
@@ -198,10 +199,12 @@ Obj *db_unlink(Db *db, const char *key, size_t klen) {
     return o;
 }
 
-int db_delete(Db *db, const char *key, size_t klen) {
+int db_delete(Db *db, const char *key, size_t klen) { return db_delete_lazy(db, key, klen, 0); }
+
+int db_delete_lazy(Db *db, const char *key, size_t klen, int async) {
     Obj *o = db_unlink(db, key, klen);
     if (!o) return 0;
-    db_free_entry(o);
+    lazyfree_entry(o, async);
     return 1;
 }
 
@@ -248,7 +251,7 @@ long long db_empty(int dbnum, int async) {
         if (async && ht_size(dbs[i].keys) > 64) {
             Ht *old = dbs[i].keys;
             dbs[i].keys = ht_create(&keyspace_type);
-            bio_submit(free_table_job, old);
+            lazyfree_job(free_table_job, old);
         } else {
             ht_clear(dbs[i].keys);
         }

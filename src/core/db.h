@@ -54,6 +54,9 @@ Obj *db_overwrite(Db *db, const char *key, size_t klen, Obj *val, int keepttl); 
 #define SETKEY_DOESNT_EXIST 8
 Obj *db_set(struct Client *c, Db *db, const Obj *key, Obj *val, int flags);
 int db_delete(Db *db, const char *key, size_t klen);      /* 1 if it existed */
+/* The same; with async, a value with much to free goes to the background thread
+ * (UNLINK, lazyfree-lazy-user-del, -expire, -eviction; see lazyfree.h). */
+int db_delete_lazy(Db *db, const char *key, size_t klen, int async);
 /* Removes and returns the keyed object without freeing it (caller frees). */
 Obj *db_unlink(Db *db, const char *key, size_t klen);
 /* Frees a keyed object removed from the keyspace. */

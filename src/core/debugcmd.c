@@ -13,6 +13,7 @@
 #include "servercmds_priv.h"
 #include "command.h"
 #include "db.h"
+#include "evict.h"
 #include "module.h"
 #include "objtype.h"
 #include "server.h"
@@ -128,21 +129,6 @@ static size_t serialized_length(const Obj *o) {
     return len + (len < 64 ? 1 : len < 16384 ? 2 : len <= UINT32_MAX ? 5 : 9);
 }
 
-static unsigned long long idle_seconds(const Obj *o) {
-    unsigned long long now = obj_lru_clock & LRU_CLOCK_MAX, then = o->lru;
-    unsigned long long ticks = now >= then ? now - then : now + (LRU_CLOCK_MAX - then);
-    return ticks * LRU_CLOCK_RESOLUTION / 1000;
-}
-
-static int shared_integer(const Obj *o) {
-    if (o->type != OBJ_STRING || o->encoding != ENC_INT) return 0;
-    long long v = (long long)(intptr_t)o->ptr;
-    int policy = server.cfg.maxmemory_policy;
-    int lru_lfu = policy != MAXMEMORY_NO_EVICTION && policy != MAXMEMORY_ALLKEYS_RANDOM &&
-                  policy != MAXMEMORY_VOLATILE_RANDOM && policy != MAXMEMORY_VOLATILE_TTL;
-    return v >= 0 && v < 10000 && (server.cfg.maxmemory == 0 || !lru_lfu);
-}
-
 /* ---------------- subcommands ---------------- */
 
 static void debug_object(Client *c) {
@@ -150,8 +136,8 @@ static void debug_object(Client *c) {
     if (!o) return;
     Sds s = sds_catprintf(sds_empty(), "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%d "
                                        "lru_seconds_idle:%llu",
-                          (void *)o, shared_integer(o) ? 2147483647 : (int)o->refcount, obj_encoding_name(o->encoding),
-                          serialized_length(o), (int)o->lru, idle_seconds(o));
+                          (void *)o, evict_is_shared_integer(o) ? 2147483647 : (int)o->refcount, obj_encoding_name(o->encoding),
+                          serialized_length(o), (int)o->lru, evict_idle_seconds(o));
     reply_status(c, s);
     sds_free(s);
 }

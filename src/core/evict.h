@@ -13,6 +13,32 @@
 #define LFU_INIT_VAL 5
 #define SHARED_INTEGERS 10000
 
+/* maxmemory-policy values. */
+#define MAXMEMORY_NO_EVICTION 0
+#define MAXMEMORY_ALLKEYS_LRU 1
+#define MAXMEMORY_VOLATILE_LRU 2
+#define MAXMEMORY_ALLKEYS_LFU 3
+#define MAXMEMORY_VOLATILE_LFU 4
+#define MAXMEMORY_ALLKEYS_RANDOM 5
+#define MAXMEMORY_VOLATILE_RANDOM 6
+#define MAXMEMORY_VOLATILE_TTL 7
+
+struct Module;
+extern const struct Module evict_module;
+
+/* The directives this module owns (maxmemory itself is the server's). */
+typedef struct EvictConfig {
+    int policy;            /* maxmemory-policy, MAXMEMORY_* */
+    int samples;           /* maxmemory-samples */
+    int tenacity;          /* maxmemory-eviction-tenacity */
+    int lfu_log_factor;
+    int lfu_decay_time;
+} EvictConfig;
+extern EvictConfig evict_cfg;
+
+/* "noeviction", "allkeys-lru", ... (INFO, MEMORY DOCTOR). */
+const char *evict_policy_name(int policy);
+
 int evict_policy_is_lfu(void);
 int evict_policy_is_lru(void);
 /* The value the lru field of a new key starts with under the current policy. */

@@ -25,6 +25,7 @@
 #include "module.h"
 #include "db.h"
 #include "evict.h"
+#include "lazyfree.h"
 #include "notify.h"
 #include "propagate.h"
 #include "obj.h"
@@ -97,21 +98,22 @@ static Obj *ks_move_value(Db *src, const Obj *key, Db *dst, const Obj *newkey) {
 
 /* ---------------------------------------------------------------- DEL, EXISTS, TYPE */
 
-static void ks_del_generic(Client *c) {
+/* DEL and UNLINK; with lazy, big values are freed on the background thread. */
+static void ks_del_generic(Client *c, int lazy) {
     long long deleted = 0;
     for (int j = 1; j < c->argc; j++) {
         const Obj *k = c->argv[j];
         /* the lookup drops an expired key first, so it is not counted */
         if (!ks_lookup(c->db, k, LOOKUP_WRITE | LOOKUP_NOTOUCH)) continue;
-        if (!db_delete(c->db, key_ptr(k), key_len(k))) continue;
+        if (!db_delete_lazy(c->db, key_ptr(k), key_len(k), lazy)) continue;
         ks_modified(c->db, k, "del");
         deleted++;
     }
     reply_long(c, deleted);
 }
 
-static void ks_del(Client *c) { ks_del_generic(c); }
-static void ks_unlink(Client *c) { ks_del_generic(c); }
+static void ks_del(Client *c) { ks_del_generic(c, lazyfree_cfg.user_del); }
+static void ks_unlink(Client *c) { ks_del_generic(c, 1); }
 
 static void ks_exists(Client *c) {
     long long count = 0;
@@ -393,7 +395,7 @@ static void ks_swapdb(Client *c) {
 
 /* FLUSHDB/FLUSHALL [ASYNC|SYNC]: returns -1 after a syntax error, else async flag. */
 static int ks_flush_mode(Client *c) {
-    if (c->argc == 1) return server.cfg.lazyfree_lazy_user_flush ? 1 : 0;
+    if (c->argc == 1) return lazyfree_cfg.user_flush ? 1 : 0;
     if (c->argc == 2 && arg_is(c->argv[1], "sync")) return 0;
     if (c->argc == 2 && arg_is(c->argv[1], "async")) return 1;
     reply_error_syntax(c);
@@ -488,7 +490,7 @@ static void ks_expire_generic(Client *c, const char *name, long long basetime, i
     if (when <= mstime() && !server.loading) {
         db_delete(c->db, key_ptr(key), key_len(key));
         ks_modified(c->db, key, "del");
-        propagate_replace_objs(c, obj_word(server.cfg.lazyfree_lazy_expire ? WORD_UNLINK : WORD_DEL), key, NULL);
+        propagate_replace_objs(c, obj_word(lazyfree_cfg.expire ? WORD_UNLINK : WORD_DEL), key, NULL);
     } else {
         db_set_expire(c->db, o, when);
         ks_modified(c->db, key, "expire");

@@ -13,6 +13,7 @@
 #include "servercmds_priv.h"
 #include "command.h"
 #include "db.h"
+#include "evict.h"
 #include "module.h"
 #include "server.h"
 #include "../base/alloc.h"
@@ -195,11 +196,6 @@ static Sds info_clients(Sds s) {
         info_int("blocked_clients"), info_int("tracking_clients"), info_int("clients_in_timeout_table"));
 }
 
-static const char *maxmemory_policy_name(int p) {
-    static const char *names[] = {"noeviction", "allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu",
-                                  "allkeys-random", "volatile-random", "volatile-ttl"};
-    return p >= 0 && p < 8 ? names[p] : "unknown";
-}
 
 static size_t total_system_memory(void) {
     long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
@@ -260,7 +256,7 @@ static Sds info_memory(Sds s) {
         mem_lua, mem_lua, lua, scripts_eval, info_int("number_of_cached_scripts"), info_int("number_of_functions"),
         info_int("number_of_libraries"), mem_funcs, mem_lua + mem_funcs, vmtotal, funcs_caches,
         scripts_eval + funcs_caches, scripts, server.cfg.maxmemory, maxmem,
-        maxmemory_policy_name(server.cfg.maxmemory_policy));
+        evict_policy_name(evict_cfg.policy));
     return sds_catprintf(s,
         "allocator_frag_ratio:%.2f\r\n"
         "allocator_frag_bytes:%lld\r\n"
@@ -279,10 +275,11 @@ static Sds info_memory(Sds s) {
         "mem_aof_buffer:0\r\n"
         "mem_allocator:%s\r\n"
         "active_defrag_running:0\r\n"
-        "lazyfree_pending_objects:0\r\n"
-        "lazyfreed_objects:0\r\n",
+        "lazyfree_pending_objects:%lld\r\n"
+        "lazyfreed_objects:%lld\r\n",
         mh.alloc_frag, mh.alloc_frag_bytes, mh.alloc_rss, mh.alloc_rss_bytes, mh.rss_extra, mh.rss_extra_bytes,
-        mh.total_frag, mh.total_frag_bytes, mh.clients_normal, vmalloc_lib());
+        mh.total_frag, mh.total_frag_bytes, mh.clients_normal, vmalloc_lib(), info_int("lazyfree_pending_objects"),
+        info_int("lazyfreed_objects"));
 }
 
 /* Placeholder until a persistence module registers the real section. */

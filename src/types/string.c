@@ -24,6 +24,7 @@
 #include "../base/util.h"
 #include "../core/command.h"
 #include "../core/db.h"
+#include "../core/lazyfree.h"
 #include "../core/module.h"
 #include "../core/notify.h"
 #include "../core/objtype.h"
@@ -286,7 +287,7 @@ static void str_getex_cmd(Client *c) {
     if ((flags & (SO_EXAT | SO_PXAT)) && when <= server.mstime && !server.loading) {
         db_delete(c->db, key_ptr(c->argv[1]), key_len(c->argv[1]));
         db_changed(c->db, c->argv[1], NOTIFY_GENERIC, "del");
-        propagate_replace_objs(c, obj_word(server.cfg.lazyfree_lazy_expire ? WORD_UNLINK : WORD_DEL), c->argv[1], NULL);
+        propagate_replace_objs(c, obj_word(lazyfree_cfg.expire ? WORD_UNLINK : WORD_DEL), c->argv[1], NULL);
     } else if (expire_idx) {
         db_set_expire(c->db, o, when);
         db_changed(c->db, c->argv[1], NOTIFY_GENERIC, "expire");
@@ -304,7 +305,7 @@ static void str_getdel_cmd(Client *c) {
     if (!str_get_generic(c)) return;
     if (db_delete(c->db, key_ptr(c->argv[1]), key_len(c->argv[1]))) {
         db_changed(c->db, c->argv[1], NOTIFY_GENERIC, "del");
-        propagate_replace_objs(c, obj_word(server.cfg.lazyfree_lazy_user_del ? WORD_UNLINK : WORD_DEL), c->argv[1], NULL);
+        propagate_replace_objs(c, obj_word(lazyfree_cfg.user_del ? WORD_UNLINK : WORD_DEL), c->argv[1], NULL);
     }
 }
 
