@@ -28,6 +28,7 @@
 #include "lazyfree.h"
 #include "notify.h"
 #include "propagate.h"
+#include "scan.h"
 #include "obj.h"
 #include "server.h"
 
@@ -190,60 +191,11 @@ static void ks_scan_collect(void *privdata, void *entry) {
     b->keys[b->n++] = sds_newlen(k, klen);
 }
 
-/* Cursor: an unsigned decimal accepted the way strtoul does, but no leading space. */
-static int ks_parse_cursor(Client *c, unsigned long *cursor) {
-    const char *s = arg_str(c, 1);
-    char *end;
-    errno = 0;
-    *cursor = strtoul(s, &end, 10);
-    if (isspace((unsigned char)s[0]) || end[0] != '\0' || errno == ERANGE) {
-        reply_error(c, "invalid cursor");
-        return 0;
-    }
-    return 1;
-}
-
-typedef struct KsScanOpts {
-    long count;
-    const char *pat;
-    size_t plen;
-    int use_pat;
-    const char *type;
-} KsScanOpts;
-
-static int ks_scan_parse(Client *c, KsScanOpts *opt) {
-    opt->count = 10;
-    opt->pat = NULL;
-    opt->plen = 0;
-    opt->use_pat = 0;
-    opt->type = NULL;
-    for (int i = 2; i < c->argc; i += 2) {
-        int more = c->argc - i >= 2;
-        if (more && arg_is(c->argv[i], "count")) {
-            if (!arg_long(c, c->argv[i + 1], &opt->count, NULL)) return 0;
-            if (opt->count < 1) {
-                reply_error_syntax(c);
-                return 0;
-            }
-        } else if (more && arg_is(c->argv[i], "match")) {
-            opt->pat = arg_str(c, i + 1);
-            opt->plen = arg_len(c, i + 1);
-            opt->use_pat = !(opt->plen == 1 && opt->pat[0] == '*');
-        } else if (more && arg_is(c->argv[i], "type")) {
-            opt->type = arg_str(c, i + 1);
-        } else {
-            reply_error_syntax(c);
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Keeps a collected key only if it matches, has the wanted type and has not
  * expired (an expired key is deleted here by the lookup). As in Redis, only the
  * TYPE filter's lookup counts as a keyspace read. */
-static int ks_scan_keep(Client *c, const KsScanOpts *opt, Sds key) {
-    if (opt->use_pat && !glob_match(opt->pat, opt->plen, key, sds_len(key), 0)) return 0;
+static int ks_scan_keep(Client *c, const ScanArgs *opt, Sds key) {
+    if (!scan_match(opt, key, sds_len(key))) return 0;
     if (!opt->type) return db_lookup(c->db, key, sds_len(key), LOOKUP_NOTOUCH) != NULL;
     Obj *keyobj = obj_string(key, sds_len(key));
     Obj *o = ks_lookup_read(c->db, keyobj, LOOKUP_NOTOUCH);
@@ -253,8 +205,8 @@ static int ks_scan_keep(Client *c, const KsScanOpts *opt, Sds key) {
 
 static void ks_scan(Client *c) {
     unsigned long cursor;
-    KsScanOpts opt;
-    if (!ks_parse_cursor(c, &cursor) || !ks_scan_parse(c, &opt)) return;
+    ScanArgs opt;
+    if (!scan_parse_cursor(c, c->argv[1], &cursor) || !scan_parse_args(c, 2, 1, &opt)) return;
 
     KsScanBatch b = {0};
     /* visit at most 10*COUNT buckets so a sparse table cannot block the server */
@@ -268,10 +220,7 @@ static void ks_scan(Client *c) {
         if (ks_scan_keep(c, &opt, b.keys[i])) b.keys[kept++] = b.keys[i];
         else sds_free(b.keys[i]);
     }
-    char buf[LONG_STR_SIZE];
-    int len = ull2string(buf, sizeof(buf), cursor);
-    reply_array_len(c, 2);
-    reply_bulk(c, buf, (size_t)len);
+    scan_reply_cursor(c, cursor);
     reply_array_len(c, (long)kept);
     for (size_t i = 0; i < kept; i++) {
         reply_bulk(c, b.keys[i], sds_len(b.keys[i]));
