@@ -149,8 +149,7 @@ static void process(Client *c, int ctx) {
         cmd = command_find_subcommand(top, c->argv[1]->ptr, sds_len(c->argv[1]->ptr));
     c->cmd = c->lastcmd = c->realcmd = cmd;
     if (!cmd) {
-        if (top) top->rejected_calls++;
-        reject(c, NULL, unknown_error(c, top));
+        reject(c, NULL, unknown_error(c, top)); /* no command: none counts it, as in Redis */
         return;
     }
     if (command_check_arity(cmd, c->argc)) {

@@ -60,6 +60,12 @@ static void test_unknown_subcommand(void **state) {
     Client *c = h_fake();
     h_expect(c, "CLIENT FOO", "-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n");
     h_expect(c, "config foo bar", "-ERR unknown subcommand 'foo'. Try CONFIG HELP.\r\n");
+    /* no command was found, so none counts the rejection (Redis: no cmdstat_client
+     * line after CONFIG RESETSTAT, CLIENT FOO) */
+    h_expect(c, "CONFIG RESETSTAT", "+OK\r\n");
+    h_expect(c, "CLIENT FOO", "-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n");
+    assert_int_equal(cmd("client")->rejected_calls, 0);
+    assert_null(cmdstat("client"));
     /* a container without its subcommand is an arity error of the container */
     h_expect(c, "CLIENT", "-ERR wrong number of arguments for 'client' command\r\n");
 }
