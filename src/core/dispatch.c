@@ -49,12 +49,20 @@ static Sds check_no_multi(Client *c, Command *cmd, int ctx) {
     return NULL;
 }
 
+/* Inside MULTI every queued command takes memory, so over the limit all are refused
+ * but those that end the transaction or the connection's state. */
+static int grows_queue(const Client *c, const Command *cmd) {
+    if (!(c->flags & CLIENT_MULTI)) return 0;
+    const char *n = cmd->parent ? cmd->parent->name : cmd->name;
+    return strcmp(n, "exec") && strcmp(n, "discard") && strcmp(n, "quit") && strcmp(n, "reset");
+}
+
 /* maxmemory: commands that may grow the dataset are refused once memory is over
  * the limit (eviction, when a policy allows it, comes first in its own issue). */
 static Sds check_oom(Client *c, Command *cmd, int ctx) {
-    (void)c;
     if (!server.cfg.maxmemory || ctx == CHECK_CTX_RERUN) return NULL;
-    int denyoom = (cmd->flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM);
+    int denyoom = (cmd->flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM) ||
+                  grows_queue(c, cmd);
     if (!denyoom || vmalloc_used() <= server.cfg.maxmemory) return NULL;
     return sds_new("-OOM command not allowed when used memory > 'maxmemory'.");
 }
