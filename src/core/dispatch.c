@@ -68,8 +68,11 @@ static Sds check_oom(Client *c, Command *cmd, int ctx) {
 }
 
 static Sds check_loading(Client *c, Command *cmd, int ctx) {
-    (void)c; (void)ctx;
-    if (!server.loading || (cmd->flags & CMD_LOADING)) return NULL;
+    (void)ctx;
+    if (!server.loading) return NULL;
+    int allowed = (cmd->flags & CMD_LOADING) &&
+                  !(cmd->proc == multi_exec_proc && (multi_queued_inv_flags(c) & CMD_LOADING));
+    if (allowed) return NULL;
     return sds_new("-LOADING Redis is loading the dataset in memory");
 }
 

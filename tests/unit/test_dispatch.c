@@ -187,6 +187,18 @@ static void test_loading(void **state) {
     h_expect(c, "MULTI", "+OK\r\n");
     h_expect(c, "GET a", LOADING_ERR);
     h_expect(c, "EXEC", EXECABORT_PREV);
+    /* EXEC is allowed while loading, but not with a queued command that is not:
+     * the transaction is refused as a whole (Redis's cmd_inv_flags) */
+    server.loading = 0;
+    h_expect(c, "MULTI", "+OK\r\n");
+    h_expect(c, "ECHO x", "+QUEUED\r\n");
+    h_expect(c, "SET a 1", "+QUEUED\r\n");
+    server.loading = 1;
+    h_expect(c, "EXEC", "-EXECABORT Transaction discarded because of: LOADING Redis is loading the dataset in memory\r\n");
+    assert_false(c->flags & CLIENT_MULTI);
+    h_expect(c, "MULTI", "+OK\r\n");
+    h_expect(c, "ECHO x", "+QUEUED\r\n");
+    h_expect(c, "EXEC", "*1\r\n$1\r\nx\r\n");
     server.loading = 0;
     h_expect(c, "GET a", "$-1\r\n");
 }
