@@ -160,6 +160,7 @@ static void ks_keys(Client *c) {
 }
 
 static void ks_randomkey(Client *c) {
+    propagate_no_multi(); /* its lazy-expiry deletes are not one transaction */
     Obj *o = db_random_key(c->db);
     if (!o) {
         reply_null(c);
@@ -253,6 +254,7 @@ static void ks_scan(Client *c) {
     unsigned long cursor;
     KsScanOpts opt;
     if (!ks_parse_cursor(c, &cursor) || !ks_scan_parse(c, &opt)) return;
+    propagate_no_multi(); /* its lazy-expiry deletes are not one transaction */
 
     KsScanBatch b = {0};
     /* visit at most 10*COUNT buckets so a sparse table cannot block the server */

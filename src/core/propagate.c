@@ -209,7 +209,10 @@ void propagate_prevent(Client *c) {
     if (f) f->prevented = 1;
 }
 
-void propagate_no_multi(void) { no_multi = 1; }
+/* Only a top-level call: inside EXEC or a script the transaction stays wrapped. */
+void propagate_no_multi(void) {
+    if (depth <= 1) no_multi = 1;
+}
 
 void propagate_deletion(Db *db, const char *key, size_t klen, int lazy) {
     if (nsinks == 0) return;

@@ -19,7 +19,7 @@ typedef struct Step {
 
 typedef struct Case {
     const char *name;
-    Step steps[16];        /* ends at line == NULL */
+    Step steps[24];        /* ends at line == NULL */
 } Case;
 
 #define OK "+OK\r\n"
@@ -274,6 +274,27 @@ static const Case cases[] = {
         {"GET a", "+QUEUED\r\n", ""},
         {"SET b 3", "+QUEUED\r\n", ""},
         {"EXEC", "*2\r\n$-1\r\n+OK\r\n", "MULTI\nDEL a\nSET b 3\nEXEC\n"},
+        {NULL, NULL, NULL}}},
+    {"randomkey and scan: lazy expiry not wrapped", {
+        {"SET foo1 v", OK, "SELECT 0\nSET foo1 v\n"},
+        {"SET foo2 v", OK, "SET foo2 v\n"},
+        {"@expire foo1", NULL, ""},
+        {"@expire foo2", NULL, ""},
+        {"SCAN 0", "*2\r\n$1\r\n0\r\n*0\r\n", "DEL foo?\nDEL foo?\n"},
+        {"SET foo1 v", OK, "SET foo1 v\n"},
+        {"SET foo2 v", OK, "SET foo2 v\n"},
+        {"@expire foo1", NULL, ""},
+        {"@expire foo2", NULL, ""},
+        {"RANDOMKEY", NIL, "DEL foo?\nDEL foo?\n"},
+        /* inside a transaction the command is not the top-level call: wrapped */
+        {"SET foo1 v", OK, "SET foo1 v\n"},
+        {"SET foo2 v", OK, "SET foo2 v\n"},
+        {"@expire foo1", NULL, ""},
+        {"@expire foo2", NULL, ""},
+        {"MULTI", OK, ""},
+        {"SET x 1", "+QUEUED\r\n", ""},
+        {"SCAN 0", "+QUEUED\r\n", ""},
+        {"EXEC", "*2\r\n+OK\r\n*2\r\n$1\r\n0\r\n*1\r\n$1\r\nx\r\n", "MULTI\nSET x 1\nDEL foo?\nDEL foo?\nEXEC\n"},
         {NULL, NULL, NULL}}},
     {"active expiry: DEL without MULTI", {
         {"DEBUG SET-ACTIVE-EXPIRE 0", OK, ""},
