@@ -128,8 +128,12 @@ Obj *db_lookup(Db *db, const char *key, size_t klen, int flags) {
 Obj *db_lookup_read(Client *c, const Obj *key) {
     int flags = (c->flags & CLIENT_NO_TOUCH) ? LOOKUP_NOTOUCH : 0;
     Obj *o = db_lookup(c->db, key_ptr(key), key_len(key), flags);
-    if (o) db_stats.keyspace_hits++;
-    else db_stats.keyspace_misses++;
+    if (o) {
+        db_stats.keyspace_hits++;
+    } else {
+        db_stats.keyspace_misses++;
+        notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", key, c->db->id); /* reads only, as in Redis */
+    }
     return o;
 }
 

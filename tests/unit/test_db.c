@@ -317,8 +317,17 @@ static void test_notification_filtering(void **state) {
     h_expect(c, "GET nokey", "$-1\r\n");
     h_notify_expect("");
     h_notify_start("Em");
+    h_expect(c, "GET nokey", "$-1\r\n");
     h_expect(c, "EXISTS nokey", ":0\r\n");
-    h_notify_expect("__keyevent@0__:keymiss nokey\n");
+    h_expect(c, "MGET a nokey", "*2\r\n$-1\r\n$-1\r\n");
+    h_notify_expect("__keyevent@0__:keymiss nokey\n__keyevent@0__:keymiss nokey\n"
+                    "__keyevent@0__:keymiss a\n__keyevent@0__:keymiss nokey\n");
+    /* a read of an expired key: "expired", then the miss (Redis's order) */
+    h_notify_start("Exm");
+    h_expect(c, "SET e v", "+OK\r\n");
+    h_make_expired(0, "e");
+    h_expect(c, "GET e", "$-1\r\n");
+    h_notify_expect("__keyevent@0__:expired e\n__keyevent@0__:keymiss e\n");
     /* a write's lookup of a missing key is no miss */
     h_expect(c, "INCR n", ":1\r\n");
     h_notify_expect("");
