@@ -460,6 +460,21 @@ static void test_watch_rules(void **state) {
     }
 }
 
+/* The watching client is flagged: CLIENT LIST shows 'd' as Redis does. */
+static void test_dirty_cas_flag_in_client_list(void **state) {
+    (void)state;
+    Client *w = h_conn(), *c = h_fake();
+    h_expect(w, "WATCH x", "+OK\r\n");
+    h_assert_client_field(w, "flags", "U");
+    h_expect(c, "SET x 1", "+OK\r\n");
+    assert_true(w->flags & CLIENT_DIRTY_CAS);
+    h_assert_client_field(w, "flags", "dU");
+    h_expect(w, "MULTI", "+OK\r\n");
+    h_assert_client_field(w, "flags", "xdU");
+    h_expect(w, "EXEC", "*-1\r\n");
+    h_assert_client_field(w, "flags", "U");
+}
+
 /* ---------------- random keys ---------------- */
 
 static void test_random_key(void **state) {
@@ -644,6 +659,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_notification_filtering, h_reset),
         cmocka_unit_test_teardown(test_blocked_client_becomes_ready, h_reset),
         cmocka_unit_test_teardown(test_watch_rules, h_reset),
+        cmocka_unit_test_teardown(test_dirty_cas_flag_in_client_list, h_reset),
         cmocka_unit_test_teardown(test_random_key, h_reset),
         cmocka_unit_test_teardown(test_randomized_against_model, h_reset),
     };
