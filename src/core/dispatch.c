@@ -132,6 +132,8 @@ void command_call(Client *c, Command *cmd) {
     current_client = c;
     current_failed = 0;
     call_depth++;
+    /* a client blocked on keys runs its command again: the same request */
+    int again = (c->flags & CLIENT_BLOCKED) && c->bstate.type == BLOCKED_KEYS;
     propagate_call_begin(c);
     c->flags |= CLIENT_EXECUTING;
     cmd->proc(c);
@@ -139,12 +141,11 @@ void command_call(Client *c, Command *cmd) {
     long long duration = ustime() - start;
     propagate_call_end(c, server.stat.dirty != dirty);
     call_depth--;
-    if (!(c->flags & CLIENT_BLOCKED) || c->bstate.type != BLOCKED_KEYS) {
-        cmd->calls++;
-        cmd->usec += duration;
-        if (current_failed) cmd->failed_calls++;
-        if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_push(c, duration);
-    }
+    if (!again) cmd->calls++; /* once per request, blocking or not, as Redis counts */
+    cmd->usec += duration;
+    if (current_failed) cmd->failed_calls++;
+    if (!((c->flags & CLIENT_BLOCKED) && c->bstate.type == BLOCKED_KEYS) && !(cmd->flags & CMD_SKIP_SLOWLOG))
+        slowlog_push(c, duration);
     c->commands_processed++;
     server.stat.numcommands++;
     current_client = prev_client;

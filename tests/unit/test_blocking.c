@@ -49,6 +49,8 @@ static void expect_popped(Client *c, const char *k, const char *v) {
     assert_false(c->flags & CLIENT_BLOCKED);
 }
 
+static Command *testpop(void) { return command_lookup_name("testpop", 7); }
+
 static void expect_blocked(Client *c) {
     assert_true(c->flags & CLIENT_BLOCKED);
     assert_int_equal(block_type(c), BLOCKED_KEYS);
@@ -61,10 +63,14 @@ static void expect_blocked(Client *c) {
 static void test_fifo_service(void **state) {
     (void)state;
     Client *w[3] = {h_conn(), h_conn(), h_conn()}, *p = h_conn();
+    long long calls = testpop()->calls;
     for (int i = 0; i < 3; i++) {
         h_send(w[i], "TESTPOP k 0");
         expect_blocked(w[i]);
     }
+    /* a blocking command counts one call, when it first runs (Redis 7.0: cmdstat
+     * shows calls=1 for a BLPOP that is still waiting, and after it is served) */
+    assert_int_equal(testpop()->calls - calls, 3);
     assert_int_equal(block_blocked_clients(), 3);
     assert_int_equal(block_keys_with_waiters(), 1);
     h_assert_client_field(w[0], "flags", "bU");
@@ -80,6 +86,7 @@ static void test_fifo_service(void **state) {
         assert_int_equal(block_blocked_clients(), 2 - i);
         h_expect(p, "EXISTS k", ":0\r\n");
     }
+    assert_int_equal(testpop()->calls - calls, 3);
     assert_int_equal(block_keys_with_waiters(), 0);
     /* the write and each pop propagate as separate commands */
     h_prop_expect("SELECT 0\nSET k v1\nDEL k\nSET k v2\nDEL k\nSET k v3\nDEL k\n");
@@ -125,6 +132,7 @@ static void test_client_blocked_on_several_keys(void **state) {
 static void test_reblock_in_place(void **state) {
     (void)state;
     Client *w1 = h_conn(), *w2 = h_conn(), *w3 = h_conn(), *p = h_conn();
+    long long calls = testpop()->calls;
     h_send(w1, "TESTPOP k 0");
     h_send(w2, "TESTPOP k 100000");
     long long deadline = w2->bstate.timeout_ms;
@@ -141,6 +149,8 @@ static void test_reblock_in_place(void **state) {
     h_expect(p, "SET k three", "+OK\r\n");
     expect_popped(w3, "k", "three");
     assert_int_equal(block_blocked_clients(), 0);
+    /* running again (re-blocked or served) is not another call */
+    assert_int_equal(testpop()->calls - calls, 3);
 }
 
 /* Freed while waiting: nothing of the client stays in the key queues, the ready
@@ -221,9 +231,11 @@ static void test_timeouts(void **state) {
     h_send(soon, "TESTPOP k 1");
     h_send(never, "TESTPOP k 0");
     assert_int_equal(block_clients_with_timeout(), 2);
+    long long calls = testpop()->calls;
     usleep(5000);
     server_before_sleep();
     h_expect_out(soon, "*-1\r\n");
+    assert_int_equal(testpop()->calls, calls); /* counted when it blocked */
     assert_false(soon->flags & CLIENT_BLOCKED);
     expect_blocked(later);
     expect_blocked(never);
