@@ -324,6 +324,22 @@ static void test_pause_write(void **state) {
     assert_false(w->flags & CLIENT_BLOCKED);
     h_expect_out(w, "+OK\r\n");
     h_expect(r, "GET k", "$3\r\nnew\r\n");
+    /* EXEC of a transaction holding a write waits for the pause as well (Redis's
+     * "write multi-execs are blocked by pause RO"); one of reads does not */
+    h_expect(w, "MULTI", "+OK\r\n");
+    h_expect(w, "SET k tx", "+QUEUED\r\n");
+    h_expect(r, "MULTI", "+OK\r\n");
+    h_expect(r, "PING", "+QUEUED\r\n");
+    h_expect(r, "GET k", "+QUEUED\r\n");
+    h_expect(ctl, "CLIENT PAUSE 100000 WRITE", "+OK\r\n");
+    h_send(w, "EXEC");
+    assert_int_equal(block_type(w), BLOCKED_PAUSE);
+    h_expect_out(w, "");
+    h_expect(r, "EXEC", "*2\r\n+PONG\r\n$3\r\nnew\r\n");
+    h_expect(ctl, "CLIENT UNPAUSE", "+OK\r\n");
+    server_before_sleep();
+    h_expect_out(w, "*1\r\n+OK\r\n");
+    h_expect(r, "GET k", "$2\r\ntx\r\n");
     /* a pause also ends at its deadline */
     h_expect(ctl, "CLIENT PAUSE 1 WRITE", "+OK\r\n");
     h_send(w, "DEL k");
