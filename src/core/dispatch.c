@@ -173,11 +173,11 @@ static void process(Client *c, int ctx) {
         reject(c, cmd, err);
         return;
     }
+    if (block_if_paused(c, cmd)) return; /* before queueing, as in Redis */
     if (multi_should_queue(c, cmd)) {
         multi_queue_command(c, cmd);
         return;
     }
-    if (block_if_paused(c, cmd)) return;
     command_call(c, cmd);
 }
 

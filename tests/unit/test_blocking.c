@@ -340,6 +340,29 @@ static void test_pause_write(void **state) {
     server_before_sleep();
     h_expect_out(w, "*1\r\n+OK\r\n");
     h_expect(r, "GET k", "$2\r\ntx\r\n");
+    /* inside MULTI a write is parked before it is queued, as Redis checks the
+     * pause before queueing: no +QUEUED until the pause ends */
+    h_expect(w, "MULTI", "+OK\r\n");
+    h_expect(ctl, "CLIENT PAUSE 100000 WRITE", "+OK\r\n");
+    h_send(w, "SET k queued");
+    assert_int_equal(block_type(w), BLOCKED_PAUSE);
+    h_expect_out(w, "");
+    h_expect(ctl, "CLIENT UNPAUSE", "+OK\r\n");
+    server_before_sleep();
+    h_expect_out(w, "+QUEUED\r\n");
+    h_expect(w, "EXEC", "*1\r\n+OK\r\n");
+    /* a pause requested inside a transaction starts when it ends */
+    h_expect(w, "MULTI", "+OK\r\n");
+    h_expect(w, "SET foo1 bar", "+QUEUED\r\n");
+    h_expect(w, "CLIENT PAUSE 100000 WRITE", "+QUEUED\r\n");
+    h_expect(w, "SET foo2 bar", "+QUEUED\r\n");
+    h_expect(w, "EXEC", "*3\r\n+OK\r\n+OK\r\n+OK\r\n");
+    h_send(r, "SET foo3 bar");
+    assert_int_equal(block_type(r), BLOCKED_PAUSE);
+    h_expect(ctl, "MGET foo1 foo2 foo3", "*3\r\n$3\r\nbar\r\n$3\r\nbar\r\n$-1\r\n");
+    h_expect(ctl, "CLIENT UNPAUSE", "+OK\r\n");
+    server_before_sleep();
+    h_expect_out(r, "+OK\r\n");
     /* a pause also ends at its deadline */
     h_expect(ctl, "CLIENT PAUSE 1 WRITE", "+OK\r\n");
     h_send(w, "DEL k");
