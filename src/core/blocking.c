@@ -431,8 +431,11 @@ long long block_clients_with_timeout(void) { return nheap; }
 long long block_keys_with_waiters(void) { return waiting ? (long long)ht_size(waiting) : 0; }
 int block_type(const Client *c) { return (c->flags & CLIENT_BLOCKED) ? c->bstate.type : BLOCKED_NONE; }
 
+/* INFO's blocked_clients also counts clients parked by a pause, as Redis does. */
+static long long blocked_clients_gauge(void) { return nblocked + (long long)npaused; }
+
 static const InfoGauge blocking_gauges[] = {
-    {"blocked_clients", block_blocked_clients},
+    {"blocked_clients", blocked_clients_gauge},
     {"clients_in_timeout_table", block_clients_with_timeout},
     {NULL, NULL}};
 

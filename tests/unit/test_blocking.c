@@ -312,6 +312,13 @@ static void test_pause_write(void **state) {
     h_expect_out(w, "");
     h_assert_client_field(w, "flags", "bU");
     assert_int_equal(block_blocked_clients(), 0); /* waits for the pause, not for keys */
+    /* but INFO counts it among blocked clients, as Redis does (its pause tests wait
+     * for blocked_clients to reach the number of parked clients) */
+    Sds info = h_run(r, "INFO clients");
+    Sds blocked = h_info_field(info, "blocked_clients");
+    assert_string_equal(blocked, "1");
+    sds_free(blocked);
+    sds_free(info);
     /* reads go through */
     h_expect(r, "GET k", "$3\r\nold\r\n");
     h_expect(r, "PING", "+PONG\r\n");
@@ -324,6 +331,7 @@ static void test_pause_write(void **state) {
     assert_false(w->flags & CLIENT_BLOCKED);
     h_expect_out(w, "+OK\r\n");
     h_expect(r, "GET k", "$3\r\nnew\r\n");
+    assert_int_equal(modules_gauge("blocked_clients"), 0);
     /* EXEC of a transaction holding a write waits for the pause as well (Redis's
      * "write multi-execs are blocked by pause RO"); one of reads does not */
     h_expect(w, "MULTI", "+OK\r\n");
