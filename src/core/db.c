@@ -93,8 +93,11 @@ int db_key_is_expired(const Obj *o) {
 }
 
 /* Removes an expired key: it propagates as DEL (UNLINK with lazyfree-lazy-expire),
- * notifies "expired" and touches watchers, but counts no change (dirty). */
+ * notifies "expired" and touches watchers, but counts no change (dirty). During a
+ * CLIENT PAUSE the dataset stays constant: the key reads as missing but is only
+ * deleted once the pause ends, as in Redis. */
 static void delete_expired(Db *db, Obj *o) {
+    if (block_pause_active()) return;
     size_t klen;
     const char *k = obj_key(o, &klen);
     Sds key = sds_newlen(k, klen);

@@ -371,6 +371,30 @@ static void test_pause_write(void **state) {
     h_expect(ctl, "CLIENT UNPAUSE", "+OK\r\n");
     server_before_sleep();
     h_expect_out(r, "+OK\r\n");
+    /* the dataset stays constant during a pause: an expired key reads as missing
+     * but is neither deleted nor propagated until the pause ends (Redis's "both
+     * active and passive expires are skipped during client pause") */
+    h_expect(ctl, "SET e v", "+OK\r\n");
+    h_make_expired(0, "e");
+    h_expect(ctl, "CLIENT PAUSE 100000 WRITE", "+OK\r\n");
+    h_prop_start();
+    long long expired = db_stats.expired_keys;
+    h_expect(r, "GET e", "$-1\r\n");
+    h_expect(r, "EXISTS e", ":0\r\n");
+    for (int i = 0; i < 20; i++) {
+        Obj *rk = db_random_key(db_get(0));
+        assert_true(rk == NULL || !db_key_is_expired(rk));
+    }
+    db_active_expire_cycle(0);
+    assert_non_null(db_find(db_get(0), "e", 1));
+    assert_int_equal(db_stats.expired_keys, expired);
+    h_prop_expect("");
+    h_expect(ctl, "CLIENT UNPAUSE", "+OK\r\n");
+    h_expect(r, "GET e", "$-1\r\n");
+    assert_null(db_find(db_get(0), "e", 1));
+    assert_int_equal(db_stats.expired_keys - expired, 1);
+    h_prop_expect("SELECT 0\nDEL e\n");
+    h_prop_stop();
     /* a pause also ends at its deadline */
     h_expect(ctl, "CLIENT PAUSE 1 WRITE", "+OK\r\n");
     h_send(w, "DEL k");
