@@ -22,6 +22,7 @@
 #include "conncmds.h"
 #include "db.h"
 #include "module.h"
+#include "multi.h"
 #include "reply.h"
 #include "server.h"
 #include "../base/alloc.h"
@@ -377,7 +378,9 @@ int block_pause_active(void) {
 int block_if_paused(Client *c, const Command *cmd) {
     int mode = block_pause_active();
     if (!mode || !c->conn) return 0;
-    if (mode == CLIENT_PAUSE_WRITE && !(cmd->flags & (CMD_WRITE | CMD_MAY_REPLICATE))) return 0;
+    const uint64_t writes = CMD_WRITE | CMD_MAY_REPLICATE;
+    int may_write = (cmd->flags & writes) || (cmd->proc == multi_exec_proc && (multi_queued_flags(c) & writes));
+    if (mode == CLIENT_PAUSE_WRITE && !may_write) return 0;
     if (c == rerunning && c->bstate.type == BLOCKED_KEYS) {
         reblocked = 1; /* a key-blocked client stays in its queues during the pause */
         return 1;
@@ -429,8 +432,11 @@ long long block_clients_with_timeout(void) { return nheap; }
 long long block_keys_with_waiters(void) { return waiting ? (long long)ht_size(waiting) : 0; }
 int block_type(const Client *c) { return (c->flags & CLIENT_BLOCKED) ? c->bstate.type : BLOCKED_NONE; }
 
+/* INFO's blocked_clients also counts clients parked by a pause, as Redis does. */
+static long long blocked_clients_gauge(void) { return nblocked + (long long)npaused; }
+
 static const InfoGauge blocking_gauges[] = {
-    {"blocked_clients", block_blocked_clients},
+    {"blocked_clients", blocked_clients_gauge},
     {"clients_in_timeout_table", block_clients_with_timeout},
     {NULL, NULL}};
 

@@ -49,7 +49,8 @@ void block_client_gone(Client *c);
 /* Timeouts and the end of a pause; from before-sleep. */
 void block_before_sleep(void);
 
-/* Counters for INFO: clients blocked on keys (and WAIT), and in the deadline table. */
+/* Counters: clients blocked on keys (and WAIT), and in the deadline table. INFO's
+ * blocked_clients adds the clients parked by CLIENT PAUSE. */
 long long block_blocked_clients(void);
 long long block_clients_with_timeout(void);
 long long block_keys_with_waiters(void);

@@ -94,8 +94,11 @@ int db_key_is_expired(const Obj *o) {
 }
 
 /* Removes an expired key: it propagates as DEL (UNLINK with lazyfree-lazy-expire),
- * notifies "expired" and touches watchers, but counts no change (dirty). */
+ * notifies "expired" and touches watchers, but counts no change (dirty). During a
+ * CLIENT PAUSE the dataset stays constant: the key reads as missing but is only
+ * deleted once the pause ends, as in Redis. */
 static void delete_expired(Db *db, Obj *o) {
+    if (block_pause_active()) return;
     size_t klen;
     const char *k = obj_key(o, &klen);
     Sds key = sds_newlen(k, klen);
@@ -129,8 +132,12 @@ Obj *db_lookup(Db *db, const char *key, size_t klen, int flags) {
 Obj *db_lookup_read(Client *c, const Obj *key) {
     int flags = (c->flags & CLIENT_NO_TOUCH) ? LOOKUP_NOTOUCH : 0;
     Obj *o = db_lookup(c->db, key_ptr(key), key_len(key), flags);
-    if (o) db_stats.keyspace_hits++;
-    else db_stats.keyspace_misses++;
+    if (o) {
+        db_stats.keyspace_hits++;
+    } else {
+        db_stats.keyspace_misses++;
+        notify_keyspace_event(NOTIFY_KEY_MISS, "keymiss", key, c->db->id); /* reads only, as in Redis */
+    }
     return o;
 }
 

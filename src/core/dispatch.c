@@ -48,19 +48,30 @@ static inline Sds check_no_multi(Client *c, Command *cmd, int ctx) {
     return NULL;
 }
 
+/* Inside MULTI every queued command takes memory, so over the limit all are refused
+ * but those that end the transaction or the connection's state. */
+static int grows_queue(const Client *c, const Command *cmd) {
+    if (!(c->flags & CLIENT_MULTI)) return 0;
+    const char *n = cmd->parent ? cmd->parent->name : cmd->name;
+    return strcmp(n, "exec") && strcmp(n, "discard") && strcmp(n, "quit") && strcmp(n, "reset");
+}
+
 /* maxmemory: commands that may grow the dataset are refused once memory is over
  * the limit (eviction, when a policy allows it, comes first in its own issue). */
 static inline Sds check_oom(Client *c, Command *cmd, int ctx) {
-    (void)c;
     if (!server.cfg.maxmemory || ctx == CHECK_CTX_RERUN) return NULL;
-    int denyoom = (cmd->flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM);
+    int denyoom = (cmd->flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM) ||
+                  grows_queue(c, cmd);
     if (!denyoom || vmalloc_used() <= server.cfg.maxmemory) return NULL;
     return sds_new("-OOM command not allowed when used memory > 'maxmemory'.");
 }
 
 static inline Sds check_loading(Client *c, Command *cmd, int ctx) {
-    (void)c; (void)ctx;
-    if (!server.loading || (cmd->flags & CMD_LOADING)) return NULL;
+    (void)ctx;
+    if (!server.loading) return NULL;
+    int allowed = (cmd->flags & CMD_LOADING) &&
+                  !(cmd->proc == multi_exec_proc && (multi_queued_inv_flags(c) & CMD_LOADING));
+    if (allowed) return NULL;
     return sds_new("-LOADING Redis is loading the dataset in memory");
 }
 
@@ -124,18 +135,19 @@ void command_call(Client *c, Command *cmd) {
     server.mstime = start / 1000;
     current_client = c;
     current_failed = 0;
+    /* a client blocked on keys runs its command again: the same request */
+    int again = (c->flags & CLIENT_BLOCKED) && c->bstate.type == BLOCKED_KEYS;
     propagate_call_begin(c);
     c->flags |= CLIENT_EXECUTING;
     cmd->proc(c);
     c->flags &= ~CLIENT_EXECUTING;
     long long duration = ustime() - start;
     propagate_call_end(c, server.stat.dirty != dirty);
-    if (!(c->flags & CLIENT_BLOCKED) || c->bstate.type != BLOCKED_KEYS) {
-        cmd->calls++;
-        cmd->usec += duration;
-        if (current_failed) cmd->failed_calls++;
-        if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_push(c, duration);
-    }
+    if (!again) cmd->calls++; /* once per request, blocking or not, as Redis counts */
+    cmd->usec += duration;
+    if (current_failed) cmd->failed_calls++;
+    if (!((c->flags & CLIENT_BLOCKED) && c->bstate.type == BLOCKED_KEYS) && !(cmd->flags & CMD_SKIP_SLOWLOG))
+        slowlog_push(c, duration);
     c->commands_processed++;
     server.stat.numcommands++;
     current_client = prev_client;
@@ -151,8 +163,7 @@ static void process(Client *c, int ctx) {
         cmd = command_find_subcommand(top, c->argv[1]->ptr, sds_len(c->argv[1]->ptr));
     c->cmd = c->lastcmd = c->realcmd = cmd;
     if (!cmd) {
-        if (top) top->rejected_calls++;
-        reject(c, NULL, unknown_error(c, top));
+        reject(c, NULL, unknown_error(c, top)); /* no command: none counts it, as in Redis */
         return;
     }
     if (command_check_arity(cmd, c->argc)) {
@@ -164,11 +175,11 @@ static void process(Client *c, int ctx) {
         reject(c, cmd, err);
         return;
     }
+    if (block_if_paused(c, cmd)) return; /* before queueing, as in Redis */
     if (multi_should_queue(c, cmd)) {
         multi_queue_command(c, cmd);
         return;
     }
-    if (block_if_paused(c, cmd)) return;
     command_call(c, cmd);
 }
 

@@ -6,12 +6,14 @@
 #include "command.h"
 #include "module.h"
 #include "client.h"
+#include "server.h"
 
 static void function_flush(Client *c) {
     if (c->argc == 3 && !arg_is(c->argv[2], "sync") && !arg_is(c->argv[2], "async")) {
         reply_error(c, "FUNCTION FLUSH only supports SYNC|ASYNC option");
         return;
     }
+    server.stat.dirty++; /* a change of data: replicated and persisted, as in Redis */
     reply_ok(c);
 }
 

@@ -163,6 +163,7 @@ static void ks_keys(Client *c) {
 }
 
 static void ks_randomkey(Client *c) {
+    propagate_no_multi(); /* its lazy-expiry deletes are not one transaction */
     Obj *o = db_random_key(c->db);
     if (!o) {
         reply_null(c);
@@ -207,6 +208,7 @@ static void ks_scan(Client *c) {
     unsigned long cursor;
     ScanArgs opt;
     if (!scan_parse_cursor(c, c->argv[1], &cursor) || !scan_parse_args(c, 2, 1, &opt)) return;
+    propagate_no_multi(); /* its lazy-expiry deletes are not one transaction */
 
     KsScanBatch b = {0};
     /* visit at most 10*COUNT buckets so a sparse table cannot block the server */

@@ -42,6 +42,7 @@ typedef struct MultiState {
     int count, cap;
     size_t argv_bytes;     /* bytes of the queued arguments */
     uint64_t cmd_flags;    /* union of the queued commands' flags */
+    uint64_t cmd_inv_flags;/* union of their inverted flags: a flag some command lacks */
     WatchItem *watched;
     int nwatched, capwatched;
 } MultiState;
@@ -108,12 +109,18 @@ void multi_queue_command(Client *c, Command *cmd) {
     }
     ms->argv_bytes += c->argv_len_sum;
     ms->cmd_flags |= cmd->flags;
+    ms->cmd_inv_flags |= ~cmd->flags;
     reply_status(c, "QUEUED");
 }
 
 uint64_t multi_queued_flags(const Client *c) {
     const MultiState *ms = c->mstate;
     return ms ? ms->cmd_flags : 0;
+}
+
+uint64_t multi_queued_inv_flags(const Client *c) {
+    const MultiState *ms = c->mstate;
+    return ms ? ms->cmd_inv_flags : 0;
 }
 
 static void discard_queue(Client *c) {
@@ -127,7 +134,7 @@ static void discard_queue(Client *c) {
         ms->cmds = NULL;
         ms->count = ms->cap = 0;
         ms->argv_bytes = 0;
-        ms->cmd_flags = 0;
+        ms->cmd_flags = ms->cmd_inv_flags = 0;
     }
     c->flags &= ~(CLIENT_MULTI | CLIENT_DIRTY_EXEC | CLIENT_DIRTY_CAS);
 }
@@ -339,7 +346,7 @@ void multi_exec_proc(Client *c) {
     ms->cmds = NULL;
     ms->count = ms->cap = 0;
     ms->argv_bytes = 0;
-    ms->cmd_flags = 0;
+    ms->cmd_flags = ms->cmd_inv_flags = 0;
     c->flags &= ~CLIENT_MULTI;
     propagate_prevent(c); /* the queued commands propagate, wrapped, not EXEC */
     Obj **orig_argv = c->argv;

@@ -22,6 +22,9 @@ void multi_exec_abort(Client *c, const char *err);
 void multi_exec_proc(Client *c);
 /* The union of the flags of the commands queued by c (CMD_WRITE, CMD_DENYOOM...). */
 uint64_t multi_queued_flags(const Client *c);
+/* The union of the queued commands' inverted flags: a bit is set when at least one
+ * queued command lacks that flag (CMD_LOADING: one may not run while loading). */
+uint64_t multi_queued_inv_flags(const Client *c);
 
 /* A key changed (after the change): transactions watching it will fail, unless the
  * key was already expired when watched and is now gone (no logical change). */

@@ -200,7 +200,9 @@ void propagate_prevent(Client *c) {
     if (f) f->flags |= PROP_FRAME_PREVENTED;
 }
 
+/* Only a top-level call: inside EXEC or a script the transaction stays wrapped. */
 void propagate_no_multi(void) {
+    if (depth > 1) return;
     no_multi = 1;
     prop_slow = 1;
 }

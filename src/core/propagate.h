@@ -79,8 +79,8 @@ void propagate_also(int dbid, Obj **argv, int argc);
 void propagate_force(Client *c);
 /* The running command's own argv is not propagated (its effects are, separately). */
 void propagate_prevent(Client *c);
-/* Commands that may touch arbitrary keys (SCAN, RANDOMKEY: lazy expiry) never wrap
- * what they propagate in MULTI/EXEC. */
+/* Commands that may touch arbitrary keys (SCAN, RANDOMKEY: lazy expiry) don't wrap
+ * what they propagate in MULTI/EXEC when run directly (not from EXEC or a script). */
 void propagate_no_multi(void);
 
 /* ---- expiry and eviction ---- */

@@ -1,0 +1,535 @@
+/* test_propagate.c - the propagated stream (core/propagate.c) for every write
+ * command, as Redis 7.0 emits it to the AOF and replicas: relative expiry becomes
+ * absolute (SET ... PXAT, PEXPIREAT), GETSET/INCRBYFLOAT/GETEX/GETDEL are
+ * rewritten, commands that change nothing propagate nothing, SELECT precedes a
+ * command whose database differs from the last, transactions and command+lazy
+ * expiry are wrapped in MULTI/EXEC, active expiry sends bare DELs.
+ *
+ * Cases are data: steps of (request, expected reply, expected propagation). The
+ * coverage test walks the command table and fails for a write command (or write
+ * subcommand) that no step runs, so a new write command must bring its case. */
+#include "harness.h"
+#include <ctype.h>
+
+typedef struct Step {
+    const char *line;      /* a request, or "@expire <key>" / "@cycle" (see run_step) */
+    const char *reply;     /* expected reply bytes; NULL: not checked */
+    const char *prop;      /* expected lines; "{+N}" is server.mstime + N; NULL: not checked */
+} Step;
+
+typedef struct Case {
+    const char *name;
+    Step steps[24];        /* ends at line == NULL */
+} Case;
+
+#define OK "+OK\r\n"
+#define NIL "$-1\r\n"
+
+/* Every expectation starts from a fresh sink: the first command is preceded by
+ * "SELECT <db>". */
+static const Case cases[] = {
+    {"set", {
+        {"SET k v", OK, "SELECT 0\nSET k v\n"},
+        {"set k v2", OK, "set k v2\n"},
+        {"SET k v EX 100", OK, "SET k v PXAT {+100000}\n"},
+        {"SET k v PX 100000", OK, "SET k v PXAT {+100000}\n"},
+        {"SET k v EXAT 4102444800", OK, "SET k v PXAT 4102444800000\n"},
+        {"SET k v PXAT 4102444800000", OK, "SET k v PXAT 4102444800000\n"},
+        {"SET k v KEEPTTL", OK, "SET k v KEEPTTL\n"},
+        {"SET k v2 GET", "$1\r\nv\r\n", "SET k v2\n"},
+        {"SET k v3 GET get", "$2\r\nv2\r\n", "SET k v3\n"},
+        {"SET k v4 GET EX 100", "$2\r\nv3\r\n", "SET k v4 PXAT {+100000}\n"},
+        {"SET k v NX", NIL, ""},
+        {"SET nokey v XX", NIL, ""},
+        {"SET nokey v XX GET", NIL, ""},
+        {"SET k v EX 0", "-ERR invalid expire time in 'set' command\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"setnx", {
+        {"SETNX k v", ":1\r\n", "SELECT 0\nSETNX k v\n"},
+        {"SETNX k w", ":0\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"setex/psetex", {
+        {"SETEX k 100 v", OK, "SELECT 0\nSET k v PXAT {+100000}\n"},
+        {"PSETEX k 2500 v", OK, "SET k v PXAT {+2500}\n"},
+        {"SETEX k -1 v", "-ERR invalid expire time in 'setex' command\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"getset", {
+        {"GETSET k v", NIL, "SELECT 0\nSET k v\n"},
+        {"GETSET k w", "$1\r\nv\r\n", "SET k w\n"},
+        {NULL, NULL, NULL}}},
+    {"mset/msetnx", {
+        {"MSET a 1 b 2", OK, "SELECT 0\nMSET a 1 b 2\n"},
+        {"MSETNX c 1 d 2", ":1\r\n", "MSETNX c 1 d 2\n"},
+        {"MSETNX c 1 e 2", ":0\r\n", ""},
+        {"MSET a", "-ERR wrong number of arguments for 'mset' command\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"append/setrange", {
+        {"APPEND k ab", ":2\r\n", "SELECT 0\nAPPEND k ab\n"},
+        {"APPEND k c", ":3\r\n", "APPEND k c\n"},
+        {"SETRANGE k 1 xy", ":3\r\n", "SETRANGE k 1 xy\n"},
+        {"SETRANGE k 1 \"\"", ":3\r\n", ""},
+        {"SETRANGE nokey 5 \"\"", ":0\r\n", ""},
+        {"SETRANGE r 2 z", ":3\r\n", "SETRANGE r 2 z\n"},
+        {NULL, NULL, NULL}}},
+    {"incr family", {
+        {"INCR n", ":1\r\n", "SELECT 0\nINCR n\n"},
+        {"DECR n", ":0\r\n", "DECR n\n"},
+        {"INCRBY n 10", ":10\r\n", "INCRBY n 10\n"},
+        {"DECRBY n 3", ":7\r\n", "DECRBY n 3\n"},
+        {"SET s x", OK, "SET s x\n"},
+        {"INCR s", "-ERR value is not an integer or out of range\r\n", ""},
+        {"INCRBY n notanumber", "-ERR value is not an integer or out of range\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"incrbyfloat", {
+        {"SET f 10 EX 100", OK, "SELECT 0\nSET f 10 PXAT {+100000}\n"},
+        {"INCRBYFLOAT f 1.5", "$4\r\n11.5\r\n", "SET f 11.5 KEEPTTL\n"},
+        {"INCRBYFLOAT g 3e2", "$3\r\n300\r\n", "SET g 300 KEEPTTL\n"},
+        {"INCRBYFLOAT f x", "-ERR value is not a valid float\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"getex", {
+        {"SET k v", OK, "SELECT 0\nSET k v\n"},
+        {"GETEX k", "$1\r\nv\r\n", ""},
+        {"GETEX k EX 200", "$1\r\nv\r\n", "PEXPIREAT k {+200000}\n"},
+        {"GETEX k PX 200000", "$1\r\nv\r\n", "PEXPIREAT k {+200000}\n"},
+        {"GETEX k EXAT 4102444800", "$1\r\nv\r\n", "PEXPIREAT k 4102444800000\n"},
+        {"GETEX k PXAT 4102444800000", "$1\r\nv\r\n", "PEXPIREAT k 4102444800000\n"},
+        {"GETEX k PERSIST", "$1\r\nv\r\n", "PERSIST k\n"},
+        {"GETEX k PERSIST", "$1\r\nv\r\n", ""},
+        {"GETEX k PXAT 1000", "$1\r\nv\r\n", "DEL k\n"},
+        {"GETEX k EX 100", NIL, ""},
+        {NULL, NULL, NULL}}},
+    {"getdel", {
+        {"SET k v", OK, "SELECT 0\nSET k v\n"},
+        {"GETDEL k", "$1\r\nv\r\n", "DEL k\n"},
+        {"GETDEL k", NIL, ""},
+        {NULL, NULL, NULL}}},
+    {"setbit", {
+        {"SETBIT b 7 1", ":0\r\n", "SELECT 0\nSETBIT b 7 1\n"},
+        {"SETBIT b 7 1", ":1\r\n", ""},
+        {"SETBIT b 7 0", ":1\r\n", "SETBIT b 7 0\n"},
+        {"SETBIT b 100 0", ":0\r\n", "SETBIT b 100 0\n"},
+        {"SETBIT b 3 0", ":0\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"bitfield", {
+        {"BITFIELD bf SET u8 0 255", "*1\r\n:0\r\n", "SELECT 0\nBITFIELD bf SET u8 0 255\n"},
+        {"BITFIELD bf GET u8 0", "*1\r\n:255\r\n", ""},
+        {"BITFIELD bf SET u8 0 255", "*1\r\n:255\r\n", ""},
+        {"BITFIELD bf OVERFLOW FAIL INCRBY u8 0 10", "*1\r\n$-1\r\n", ""},
+        {"BITFIELD bf INCRBY u8 0 1", "*1\r\n:0\r\n", "BITFIELD bf INCRBY u8 0 1\n"},
+        {NULL, NULL, NULL}}},
+    {"bitop", {
+        {"SET a abc", OK, "SELECT 0\nSET a abc\n"},
+        {"BITOP OR dest a nokey", ":3\r\n", "BITOP OR dest a nokey\n"},
+        {"BITOP AND none x y", ":0\r\n", ""},
+        {"BITOP AND dest x y", ":0\r\n", "BITOP AND dest x y\n"},
+        {NULL, NULL, NULL}}},
+    {"del/unlink", {
+        {"MSET a 1 b 2 c 3", OK, "SELECT 0\nMSET a 1 b 2 c 3\n"},
+        {"DEL a nokey", ":1\r\n", "DEL a nokey\n"},
+        {"DEL a nokey", ":0\r\n", ""},
+        {"UNLINK b c d", ":2\r\n", "UNLINK b c d\n"},
+        {"UNLINK b", ":0\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"expire family", {
+        {"SET k v", OK, "SELECT 0\nSET k v\n"},
+        {"EXPIRE k 100", ":1\r\n", "PEXPIREAT k {+100000}\n"},
+        {"PEXPIRE k 100000", ":1\r\n", "PEXPIREAT k {+100000}\n"},
+        {"EXPIREAT k 4102444800", ":1\r\n", "PEXPIREAT k 4102444800000\n"},
+        {"PEXPIREAT k 4102444900000", ":1\r\n", "PEXPIREAT k 4102444900000\n"},
+        {"EXPIRE k 100 NX", ":0\r\n", ""},
+        {"EXPIRE k 1 GT", ":0\r\n", ""},
+        {"EXPIRE nokey 100", ":0\r\n", ""},
+        {"EXPIRE k notanumber", "-ERR value is not an integer or out of range\r\n", ""},
+        {"EXPIREAT k 1000", ":1\r\n", "DEL k\n"},
+        {"SET k v", OK, "SET k v\n"},
+        {"PEXPIRE k -1", ":1\r\n", "DEL k\n"},
+        {"SET k v", OK, "SET k v\n"},
+        {"PEXPIREAT k 0", ":1\r\n", "DEL k\n"},
+        {NULL, NULL, NULL}}},
+    {"persist", {
+        {"SET k v EX 100", OK, "SELECT 0\nSET k v PXAT {+100000}\n"},
+        {"PERSIST k", ":1\r\n", "PERSIST k\n"},
+        {"PERSIST k", ":0\r\n", ""},
+        {"PERSIST nokey", ":0\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"rename/renamenx", {
+        {"MSET a 1 b 2", OK, "SELECT 0\nMSET a 1 b 2\n"},
+        {"RENAME a c", OK, "RENAME a c\n"},
+        {"RENAME c c", OK, ""},
+        {"RENAME nokey x", "-ERR no such key\r\n", ""},
+        {"RENAMENX c b", ":0\r\n", ""},
+        {"RENAMENX c d", ":1\r\n", "RENAMENX c d\n"},
+        {NULL, NULL, NULL}}},
+    {"move", {
+        {"SET k v", OK, "SELECT 0\nSET k v\n"},
+        {"MOVE k 1", ":1\r\n", "MOVE k 1\n"},
+        {"MOVE k 1", ":0\r\n", ""},
+        {"SET k v", OK, "SET k v\n"},
+        {"MOVE k 1", ":0\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"copy", {
+        {"SET a 1", OK, "SELECT 0\nSET a 1\n"},
+        {"COPY a b", ":1\r\n", "COPY a b\n"},
+        {"COPY a b", ":0\r\n", ""},
+        {"COPY a b REPLACE", ":1\r\n", "COPY a b REPLACE\n"},
+        {"COPY a b DB 2", ":1\r\n", "COPY a b DB 2\n"},
+        {"COPY nokey b", ":0\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"swapdb", {
+        {"SWAPDB 0 1", OK, "SELECT 0\nSWAPDB 0 1\n"},
+        {"SWAPDB 2 2", OK, "SWAPDB 2 2\n"},
+        {"SWAPDB 0 99", "-ERR DB index is out of range\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"flushdb/flushall", {
+        {"FLUSHDB", OK, "SELECT 0\nFLUSHDB\n"},
+        {"FLUSHALL", OK, "FLUSHALL\n"},
+        {"SET k v", OK, "SET k v\n"},
+        {"FLUSHALL ASYNC", OK, "FLUSHALL ASYNC\n"},
+        {"FLUSHDB SYNC", OK, "FLUSHDB SYNC\n"},
+        {"FLUSHDB bad", "-ERR syntax error\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"function flush", {
+        {"FUNCTION FLUSH", OK, "SELECT 0\nFUNCTION FLUSH\n"},
+        {"FUNCTION FLUSH ASYNC", OK, "FUNCTION FLUSH ASYNC\n"},
+        {"FUNCTION FLUSH x", "-ERR FUNCTION FLUSH only supports SYNC|ASYNC option\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"select", {
+        {"SELECT 3", OK, ""},
+        {"SET x 1", OK, "SELECT 3\nSET x 1\n"},
+        {"SET y 1", OK, "SET y 1\n"},
+        {"SELECT 3", OK, ""},
+        {"SET z 1", OK, "SET z 1\n"},
+        {"SELECT 0", OK, ""},
+        {"GET z", NIL, ""},
+        {"SET z 1", OK, "SELECT 0\nSET z 1\n"},
+        {NULL, NULL, NULL}}},
+    {"multi/exec wraps several writes", {
+        {"SELECT 5", OK, ""},
+        {"MULTI", OK, ""},
+        {"SET a 1", "+QUEUED\r\n", ""},
+        {"GET a", "+QUEUED\r\n", ""},
+        {"INCR n", "+QUEUED\r\n", ""},
+        {"DEL nokey", "+QUEUED\r\n", ""},
+        {"EXEC", "*4\r\n+OK\r\n$1\r\n1\r\n:1\r\n:0\r\n", "SELECT 5\nMULTI\nSET a 1\nINCR n\nEXEC\n"},
+        {NULL, NULL, NULL}}},
+    {"multi/exec across databases", {
+        {"MULTI", OK, ""},
+        {"SET a 1", "+QUEUED\r\n", ""},
+        {"SELECT 1", "+QUEUED\r\n", ""},
+        {"SET b 1", "+QUEUED\r\n", ""},
+        {"GET b", "+QUEUED\r\n", ""},
+        {"SELECT 2", "+QUEUED\r\n", ""},
+        {"SET c 1", "+QUEUED\r\n", ""},
+        {"EXEC", "*6\r\n+OK\r\n+OK\r\n+OK\r\n$1\r\n1\r\n+OK\r\n+OK\r\n",
+         "SELECT 0\nMULTI\nSET a 1\nSELECT 1\nSET b 1\nSELECT 2\nSET c 1\nEXEC\n"},
+        {"SET d 1", OK, "SET d 1\n"},
+        {NULL, NULL, NULL}}},
+    {"multi/exec with one write is not wrapped", {
+        {"MULTI", OK, ""},
+        {"SET foo bar", "+QUEUED\r\n", ""},
+        {"GET foo", "+QUEUED\r\n", ""},
+        {"EXEC", "*2\r\n+OK\r\n$3\r\nbar\r\n", "SELECT 0\nSET foo bar\n"},
+        {"SET foo2 bar", OK, "SET foo2 bar\n"},
+        {NULL, NULL, NULL}}},
+    {"multi/exec with reads or no-op writes propagates nothing", {
+        {"SET foo v", OK, "SELECT 0\nSET foo v\n"},
+        {"MULTI", OK, ""},
+        {"GET foo", "+QUEUED\r\n", ""},
+        {"DEL nokey", "+QUEUED\r\n", ""},
+        {"SETNX foo x", "+QUEUED\r\n", ""},
+        {"EXEC", "*3\r\n$1\r\nv\r\n:0\r\n:0\r\n", ""},
+        {"MULTI", OK, ""},
+        {"EXEC", "*0\r\n", ""},
+        {"MULTI", OK, ""},
+        {"SET foo x", "+QUEUED\r\n", ""},
+        {"DISCARD", OK, ""},
+        {"INCR n", ":1\r\n", "INCR n\n"},
+        {NULL, NULL, NULL}}},
+    {"lazy expiry on a read: DEL alone", {
+        {"SET k v", OK, "SELECT 0\nSET k v\n"},
+        {"@expire k", NULL, ""},
+        {"GET k", NIL, "DEL k\n"},
+        {"GET k", NIL, ""},
+        {NULL, NULL, NULL}}},
+    {"lazy expiry on a write: wrapped with the write", {
+        {"SET k 5", OK, "SELECT 0\nSET k 5\n"},
+        {"@expire k", NULL, ""},
+        {"INCR k", ":1\r\n", "MULTI\nDEL k\nINCR k\nEXEC\n"},
+        {"@expire k", NULL, ""},
+        {"EXISTS k", ":0\r\n", "DEL k\n"},
+        {NULL, NULL, NULL}}},
+    {"lazy expiry of a lazyfree-lazy-expire key: UNLINK", {
+        {"@config lazyfree-lazy-expire yes", NULL, NULL},
+        {"SET k v", OK, "SELECT 0\nSET k v\n"},
+        {"@expire k", NULL, ""},
+        {"GET k", NIL, "UNLINK k\n"},
+        {"SET k v", OK, "SET k v\n"},
+        {"EXPIRE k -1", ":1\r\n", "UNLINK k\n"},
+        {"@config lazyfree-lazy-expire no", NULL, NULL},
+        {NULL, NULL, NULL}}},
+    {"lazy expiry in a transaction", {
+        {"MSET a 1 b 2", OK, "SELECT 0\nMSET a 1 b 2\n"},
+        {"@expire a", NULL, ""},
+        {"MULTI", OK, ""},
+        {"GET a", "+QUEUED\r\n", ""},
+        {"SET b 3", "+QUEUED\r\n", ""},
+        {"EXEC", "*2\r\n$-1\r\n+OK\r\n", "MULTI\nDEL a\nSET b 3\nEXEC\n"},
+        {NULL, NULL, NULL}}},
+    {"randomkey and scan: lazy expiry not wrapped", {
+        {"SET foo1 v", OK, "SELECT 0\nSET foo1 v\n"},
+        {"SET foo2 v", OK, "SET foo2 v\n"},
+        {"@expire foo1", NULL, ""},
+        {"@expire foo2", NULL, ""},
+        {"SCAN 0", "*2\r\n$1\r\n0\r\n*0\r\n", "DEL foo?\nDEL foo?\n"},
+        {"SET foo1 v", OK, "SET foo1 v\n"},
+        {"SET foo2 v", OK, "SET foo2 v\n"},
+        {"@expire foo1", NULL, ""},
+        {"@expire foo2", NULL, ""},
+        {"RANDOMKEY", NIL, "DEL foo?\nDEL foo?\n"},
+        /* inside a transaction the command is not the top-level call: wrapped */
+        {"SET foo1 v", OK, "SET foo1 v\n"},
+        {"SET foo2 v", OK, "SET foo2 v\n"},
+        {"@expire foo1", NULL, ""},
+        {"@expire foo2", NULL, ""},
+        {"MULTI", OK, ""},
+        {"SET x 1", "+QUEUED\r\n", ""},
+        {"SCAN 0", "+QUEUED\r\n", ""},
+        {"EXEC", "*2\r\n+OK\r\n*2\r\n$1\r\n0\r\n*1\r\n$1\r\nx\r\n", "MULTI\nSET x 1\nDEL foo?\nDEL foo?\nEXEC\n"},
+        {NULL, NULL, NULL}}},
+    {"active expiry: DEL without MULTI", {
+        {"DEBUG SET-ACTIVE-EXPIRE 0", OK, ""},
+        {"MSET a 1 b 2 c 3", OK, "SELECT 0\nMSET a 1 b 2 c 3\n"},
+        {"@expire a", NULL, ""},
+        {"@expire b", NULL, ""},
+        {"@cycle", NULL, ""},
+        {"DEBUG SET-ACTIVE-EXPIRE 1", OK, ""},
+        {"@cycle", NULL, "DEL ?\nDEL ?\n"},
+        {"DBSIZE", ":1\r\n", ""},
+        {"@config lazyfree-lazy-expire yes", NULL, NULL},
+        {"SELECT 4", OK, ""},
+        {"SET d 1", OK, "SELECT 4\nSET d 1\n"},
+        {"@expire d", NULL, ""},
+        {"@cycle", NULL, "UNLINK d\n"},
+        {"@config lazyfree-lazy-expire no", NULL, NULL},
+        {NULL, NULL, NULL}}},
+    {"reads and failed writes propagate nothing", {
+        {"SET k v", OK, "SELECT 0\nSET k v\n"},
+        {"GET k", "$1\r\nv\r\n", ""},
+        {"EXISTS k nokey", ":1\r\n", ""},
+        {"TTL k", ":-1\r\n", ""},
+        {"INCR k", "-ERR value is not an integer or out of range\r\n", ""},
+        {"SETBIT k -1 1", "-ERR bit offset is not an integer or out of range\r\n", ""},
+        {"APPEND", "-ERR wrong number of arguments for 'append' command\r\n", ""},
+        {"NOSUCHCMD k", "-ERR unknown command 'NOSUCHCMD', with args beginning with: 'k' \r\n", ""},
+        {"PING", "+PONG\r\n", ""},
+        {NULL, NULL, NULL}}},
+};
+
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+/* ---------------- running a case ---------------- */
+
+/* expected with "{+N}" replaced by server.mstime + N */
+static Sds expand(const char *expected) {
+    Sds out = sds_empty();
+    for (const char *p = expected; *p;) {
+        if (p[0] == '{' && p[1] == '+') {
+            char *end;
+            long long n = strtoll(p + 2, &end, 10);
+            assert_true(*end == '}');
+            out = sds_catprintf(out, "%lld", server.mstime + n);
+            p = end + 1;
+        } else {
+            out = sds_catlen(out, p, 1);
+            p++;
+        }
+    }
+    return out;
+}
+
+/* The propagated lines, sorted: active expiry and SCAN visit keys in hash order. */
+static int cmp_lines(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int lines_match(const char *pattern, const char *got) {
+    int np, ng;
+    Sds *pl = sds_splitlen(pattern, strlen(pattern), "\n", 1, &np);
+    Sds *gl = sds_splitlen(got, strlen(got), "\n", 1, &ng);
+    int ok = np == ng;
+    if (ok) {
+        qsort(gl, (size_t)ng, sizeof(Sds), cmp_lines);
+        /* the SELECT, if any, stays first: sort the rest of the pattern too */
+        qsort(pl, (size_t)np, sizeof(Sds), cmp_lines);
+        for (int i = 0; ok && i < np; i++) ok = glob_match(pl[i], sds_len(pl[i]), gl[i], sds_len(gl[i]), 0);
+    }
+    sds_freesplit(pl, np);
+    sds_freesplit(gl, ng);
+    return ok;
+}
+
+static void check_prop(const Case *cs, const Step *st) {
+    Sds want = expand(st->prop);
+    int ok;
+    if (strpbrk(want, "?*")) ok = lines_match(want, h_prop_lines);
+    else ok = sds_len(want) == sds_len(h_prop_lines) && memcmp(want, h_prop_lines, sds_len(want)) == 0;
+    if (!ok) {
+        Sds g = h_repr(h_prop_lines, sds_len(h_prop_lines)), w = h_repr(want, sds_len(want));
+        print_error("case \"%s\", step \"%s\":\n  propagated: %s\n  expected:   %s\n", cs->name, st->line, g, w);
+        sds_free(g);
+        sds_free(w);
+        sds_free(want);
+        fail();
+    }
+    sds_free(want);
+    h_prop_clear();
+}
+
+static void run_step(const Case *cs, Client *c, const Step *st) {
+    if (!strncmp(st->line, "@expire ", 8)) {
+        h_make_expired(c->db->id, st->line + 8);
+    } else if (!strcmp(st->line, "@cycle")) {
+        server_update_time();
+        db_active_expire_cycle(0);
+    } else if (!strncmp(st->line, "@config ", 8)) {
+        char name[64], value[64];
+        assert_int_equal(sscanf(st->line + 8, "%63s %63s", name, value), 2);
+        h_config(name, value);
+    } else {
+        Sds got = h_run(c, st->line);
+        if (st->reply && (sds_len(got) != strlen(st->reply) || memcmp(got, st->reply, sds_len(got)))) {
+            Sds g = h_repr(got, sds_len(got));
+            print_error("case \"%s\", step \"%s\":\n  reply: %s\n  want:  %s\n", cs->name, st->line, g, st->reply);
+            sds_free(g);
+            sds_free(got);
+            fail();
+        }
+        sds_free(got);
+    }
+    if (st->prop) check_prop(cs, st);
+    else h_prop_clear();
+}
+
+static void run_case(const Case *cs) {
+    h_reset(NULL);
+    Client *c = h_fake();
+    h_prop_start();
+    for (const Step *st = cs->steps; st->line; st++) run_step(cs, c, st);
+    h_free(c);
+}
+
+static void test_cases(void **state) {
+    (void)state;
+    for (size_t i = 0; i < NCASES; i++) run_case(&cases[i]);
+}
+
+/* ---------------- coverage ---------------- */
+
+/* The command a step's line runs, or NULL for directives. */
+static Command *step_command(const char *line) {
+    if (line[0] == '@') return NULL;
+    int argc;
+    Sds *args = sds_splitargs(line, &argc);
+    Obj *argv[2] = {obj_string(args[0], sds_len(args[0])), argc > 1 ? obj_string(args[1], sds_len(args[1])) : NULL};
+    Command *cmd = command_lookup(argv, argc > 1 ? 2 : 1);
+    obj_decr(argv[0]);
+    if (argv[1]) obj_decr(argv[1]);
+    sds_freesplit(args, argc);
+    return cmd;
+}
+
+static int covered(const Command *cmd) {
+    for (size_t i = 0; i < NCASES; i++)
+        for (const Step *st = cases[i].steps; st->line; st++)
+            if (step_command(st->line) == cmd) return 1;
+    return 0;
+}
+
+static void check_covered(const Command *cmd, int *missing) {
+    if (!(cmd->flags & CMD_WRITE) || covered(cmd)) return;
+    print_error("write command '%s' has no propagation case in test_propagate.c\n", cmd->fullname);
+    (*missing)++;
+}
+
+static void test_every_write_command_has_a_case(void **state) {
+    (void)state;
+    long cursor = 0;
+    int missing = 0, writes = 0;
+    Command *cmd;
+    while ((cmd = command_table_next(&cursor))) {
+        writes += (cmd->flags & CMD_WRITE) != 0;
+        check_covered(cmd, &missing);
+        if (!cmd->subcommands) continue;
+        for (Command *s = cmd->subcommands; s->name; s++) {
+            writes += (s->flags & CMD_WRITE) != 0;
+            check_covered(s, &missing);
+        }
+    }
+    assert_true(writes >= 30);
+    assert_int_equal(missing, 0);
+}
+
+/* ---------------- the stream itself ---------------- */
+
+/* Each sink sees the commands as RESP arrays, with its own SELECT bookkeeping. */
+static Sds other_resp;
+static void other_feed(PropSink *s, Obj **argv, int argc) {
+    (void)s;
+    other_resp = sds_catprintf(other_resp, "*%d\r\n", argc);
+    for (int i = 0; i < argc; i++) {
+        char buf[LONG_STR_SIZE];
+        size_t len;
+        const char *p = obj_strbuf(argv[i], buf, &len);
+        other_resp = sds_catprintf(other_resp, "$%zu\r\n", len);
+        other_resp = sds_catlen(other_resp, p, len);
+        other_resp = sds_cat(other_resp, "\r\n");
+    }
+}
+
+static void test_sinks_and_resp(void **state) {
+    (void)state;
+    PropSink other = {"other", other_feed, NULL, -1};
+    other_resp = sds_empty();
+    Client *c = h_fake();
+    h_prop_start();
+    h_expect(c, "SELECT 2", OK);
+    h_expect(c, "SET k v", OK);
+    propagate_add_sink(&other); /* joins later: gets its own SELECT */
+    long long emitted = propagate_emitted();
+    h_expect(c, "SET k w EX 10", OK);
+    assert_int_equal(propagate_emitted() - emitted, 1);
+    Sds want = sds_catprintf(sds_empty(), "*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n"
+                                          "*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nw\r\n$4\r\nPXAT\r\n$13\r\n%lld\r\n",
+                             server.mstime + 10000);
+    h_assert_bytes("test sink RESP", h_prop_resp, sds_len(h_prop_resp), want, sds_len(want));
+    sds_free(want);
+    want = sds_catprintf(sds_empty(), "*2\r\n$6\r\nSELECT\r\n$1\r\n2\r\n*5\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nw\r\n"
+                                      "$4\r\nPXAT\r\n$13\r\n%lld\r\n",
+                         server.mstime + 10000);
+    h_assert_bytes("second sink RESP", other_resp, sds_len(other_resp), want, sds_len(want));
+    sds_free(want);
+    /* after a reset the sink is told the database again */
+    propagate_sink_reset_db(&h_sink);
+    h_prop_clear();
+    h_expect(c, "DEL k", ":1\r\n");
+    h_prop_expect("SELECT 2\nDEL k\n");
+    propagate_remove_sink(&other);
+    sds_free(other_resp);
+    /* without sinks nothing is recorded, and a later sink starts with SELECT */
+    h_prop_stop();
+    emitted = propagate_emitted();
+    h_expect(c, "SET k v", OK);
+    assert_int_equal(propagate_emitted(), emitted);
+    assert_false(propagate_has_sinks());
+    h_prop_start();
+    h_expect(c, "SET k v", OK);
+    h_prop_expect("SELECT 2\nSET k v\n");
+}
+
+int main(void) {
+    h_server_init(NULL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_cases, h_reset),
+        cmocka_unit_test_teardown(test_every_write_command_has_a_case, h_reset),
+        cmocka_unit_test_teardown(test_sinks_and_resp, h_reset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
