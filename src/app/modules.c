@@ -4,6 +4,7 @@
  * brings its commands, directives, data type and hooks. The file sits in the top
  * layer (src/app) because it is the only one that knows every module. */
 #include "../core/module.h"
+#include "../persist/snapshot.h"
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
     blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module;
@@ -22,5 +23,7 @@ const Module *const server_modules[] = {
     /* data types */
     &string_module,
     &bitops_module,
+    /* persistence: after the types, whose descriptors it loads values with */
+    &persist_module,
     NULL,
 };

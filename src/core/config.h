@@ -109,7 +109,6 @@ typedef struct Config {
     long long latency_monitor_threshold;
     int io_threads;
     int crash_log_enabled;
-    char *dbfilename;
     int appendonly;
     char *appendfilename;
     char *appenddirname;
@@ -129,9 +128,6 @@ typedef struct Config {
     char *notify_keyspace_events_str;
     int notify_keyspace_events;
     char *save_params;           /* "3600 1 300 100 60 10000" style, as given */
-    int stop_writes_on_bgsave_err;
-    int rdbcompression;
-    int rdbchecksum;
     int replica_read_only;
     int latency_tracking_info_percentiles_len;
     double latency_tracking_info_percentiles[16];

@@ -299,7 +299,7 @@ static void test_client_list_cmd_and_multi(void **state) {
     char q[64];
     snprintf(q, sizeof(q), "CLIENT LIST ID %llu", (unsigned long long)a->id);
     h_expect(a, "FOO", "-ERR unknown command 'FOO', with args beginning with: \r\n");
-    h_expect_match(b, q, "$*\r\nid=* flags=U db=0 * multi=-1 * multi-mem=0 * cmd=NULL user=default redir=-1 resp=2\n\r\n");
+    h_expect_match(b, q, "$*\r\nid=* flags=U db=0 * multi=-1 * multi-mem=0 * cmd=NULL user=default redir=-1 resp=2 lib-name= lib-ver=\n\r\n");
     h_expect(a, "GET", "-ERR wrong number of arguments for 'get' command\r\n");
     h_expect_match(b, q, "$*\r\nid=* multi=-1 * cmd=get user=default *\n\r\n");
     h_expect(a, "MULTI", "+OK\r\n");
@@ -307,7 +307,7 @@ static void test_client_list_cmd_and_multi(void **state) {
     h_expect_match(b, q, "$*\r\nid=* flags=xU db=0 * multi=1 * cmd=incr user=default *\n\r\n");
     Sds mem1 = h_client_field(a, "multi-mem");
     h_expect(a, "SET a 1", "+QUEUED\r\n");
-    h_expect_match(b, q, "$*\r\nid=* flags=xU db=0 sub=0 psub=0 ssub=0 multi=2 qbuf=* argv-mem=0 multi-mem=* cmd=set user=default redir=-1 resp=2\n\r\n");
+    h_expect_match(b, q, "$*\r\nid=* flags=xU db=0 sub=0 psub=0 ssub=0 multi=2 qbuf=* argv-mem=0 multi-mem=* cmd=set user=default redir=-1 resp=2 lib-name= lib-ver=\n\r\n");
     Sds mem2 = h_client_field(a, "multi-mem");
     assert_true(atoll(mem1) > 0);
     assert_true(atoll(mem2) > atoll(mem1));
@@ -319,7 +319,7 @@ static void test_client_list_cmd_and_multi(void **state) {
     sds_free(mem1);
     sds_free(mem2);
     /* the caller's own line names the command it is running */
-    h_expect_match(b, "CLIENT INFO", "$*\r\nid=* cmd=client|info user=default redir=-1 resp=2\n\r\n");
+    h_expect_match(b, "CLIENT INFO", "$*\r\nid=* cmd=client|info user=default redir=-1 resp=2 lib-name= lib-ver=\n\r\n");
 }
 
 int main(void) {
