@@ -109,7 +109,7 @@ static int client_is_local(const Client *c) {
            strncmp(c->peer, "::1:", 4) == 0;
 }
 
-static int debug_allowed(const Client *c) {
+int debug_command_allowed(const Client *c) {
     int mode = server.cfg.enable_debug_cmd;
     return mode == 1 || (mode == 2 && client_is_local(c));
 }
@@ -512,13 +512,8 @@ static int debug_with_key(Client *c, const char *sub) {
     return 1;
 }
 
+/* enable-debug-command is enforced by dispatch (DEBUG is a protected command). */
 void debug_command(Client *c) {
-    if (!debug_allowed(c)) {
-        reply_error(c, "DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can "
-                       "run it from a local connection, otherwise you need to set this option in the configuration "
-                       "file, and then restart the server.");
-        return;
-    }
     const char *sub = arg_str(c, 1);
     if (c->argc == 2 && !strcasecmp(sub, "help")) debug_help(c);
     else if (debug_extension(c, sub) || debug_simple(c, sub) || debug_crash(c, sub) || debug_with_key(c, sub))

@@ -18,6 +18,7 @@
 #include "propagate.h"
 #include "reply.h"
 #include "server.h"
+#include "servercmds.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
 #include <stdio.h>
@@ -36,6 +37,15 @@ Client *command_current_client(void) { return current_client; }
 int command_call_depth(void) { return call_depth; }
 
 /* ---------------- the checks ---------------- */
+
+/* Protected commands (DEBUG) run only where enable-debug-command allows. */
+static Sds check_protected(Client *c, Command *cmd, int ctx) {
+    (void)ctx;
+    if (!(cmd->flags & CMD_PROTECTED) || debug_command_allowed(c)) return NULL;
+    return sds_new("DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can "
+                   "run it from a local connection, otherwise you need to set this option in the configuration "
+                   "file, and then restart the server.");
+}
 
 static Sds check_auth(Client *c, Command *cmd, int ctx) {
     (void)ctx;
@@ -78,10 +88,10 @@ static Sds check_loading(Client *c, Command *cmd, int ctx) {
 
 typedef Sds DispatchCheck(Client *c, Command *cmd, int ctx);
 
-/* Redis's order: authentication, MULTI restrictions, then (as they arrive) ACL,
- * cluster redirection, OOM, disk errors, read-only replica, pub/sub context,
- * loading, busy script. */
-static DispatchCheck *const checks[] = {check_auth, check_no_multi, check_oom, check_loading, NULL};
+/* Redis's order: protected commands, authentication, MULTI restrictions, then (as
+ * they arrive) ACL, cluster redirection, OOM, disk errors, read-only replica,
+ * pub/sub context, loading, busy script. */
+static DispatchCheck *const checks[] = {check_protected, check_auth, check_no_multi, check_oom, check_loading, NULL};
 
 Sds command_run_checks(Client *c, Command *cmd, int ctx) {
     for (int i = 0; checks[i]; i++) {
