@@ -18,6 +18,7 @@
 #include "propagate.h"
 #include "reply.h"
 #include "server.h"
+#include "servercmds.h"
 #include "../base/alloc.h"
 #include "../base/panic.h"
 #include "../base/util.h"
@@ -36,6 +37,15 @@ Client *command_current_client(void) { return current_client; }
 int command_call_depth(void) { return prop_depth; } /* each call opens one propagation scope */
 
 /* ---------------- the checks ---------------- */
+
+/* Protected commands (DEBUG) run only where enable-debug-command allows. */
+static inline Sds check_protected(Client *c, Command *cmd, int ctx) {
+    (void)ctx;
+    if (!(cmd->flags & CMD_PROTECTED) || debug_command_allowed(c)) return NULL;
+    return sds_new("DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can "
+                   "run it from a local connection, otherwise you need to set this option in the configuration "
+                   "file, and then restart the server.");
+}
 
 static inline Sds check_auth(Client *c, Command *cmd, int ctx) {
     (void)ctx;
@@ -93,6 +103,7 @@ void command_set_check(int slot, DispatchCheckFn *fn) {
 static inline Sds run_checks(Client *c, Command *cmd, int ctx) {
     Sds err;
     if (ctx != CHECK_CTX_EXEC) {
+        if ((err = check_protected(c, cmd, ctx))) return err;
         if ((err = check_auth(c, cmd, ctx))) return err;
         if ((err = check_no_multi(c, cmd, ctx))) return err;
     }

@@ -263,9 +263,11 @@ static int load_header(Rio *r, RdbErr *err) {
     char magic[10] = {0};
     if (!rio_read(r, magic, 9)) return load_fail(r, err, NULL, 0, "file too short for an RDB header");
     if (memcmp(magic, "REDIS", 5) != 0) return load_fail(r, err, NULL, 0, "wrong signature trying to load DB from file");
-    long long ver;
-    if (!string2ll(magic + 5, 4, &ver) && !(magic[5] == '0' && string2ll(magic + 6, 3, &ver)))
-        return load_fail(r, err, NULL, 0, "bad RDB version field");
+    long long ver = 0;
+    for (int i = 5; i < 9; i++) {
+        if (magic[i] < '0' || magic[i] > '9') return load_fail(r, err, NULL, 0, "bad RDB version field");
+        ver = ver * 10 + (magic[i] - '0');
+    }
     if (ver < 1 || ver > RDB_VERSION) return load_fail(r, err, NULL, 0, "Can't handle RDB format version %lld", ver);
     return (int)ver;
 }

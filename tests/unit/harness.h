@@ -405,6 +405,7 @@ static inline int h_reset(void **state) {
     h_config("lazyfree-lazy-expire", "no");
     h_config("lazyfree-lazy-user-del", "no");
     server.cfg.maxmemory = 0;
+    server.cfg.enable_debug_cmd = 1;
     server.loading = 0;
     server.active_expire_enabled = 1;
     db_empty(-1, 0);
