@@ -435,9 +435,10 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     server.hz = server.cfg.hz;
     db_init_all(server.cfg.databases);
     bio_init();
-    modules_init();
     setup_signals();
+    /* listen first, as Redis: clients connecting while the dataset loads get -LOADING */
     if (listen_all() == -1) return 1;
+    modules_init();
     if (server.cfg.daemonize || (server.cfg.pidfile && server.cfg.pidfile[0])) create_pidfile();
     server_log(LL_NOTICE, "Running mode=standalone, port=%d.", server.cfg.port);
     server_log(LL_NOTICE, "Vesper %s, 64 bit, standalone mode, port %d, PID: %d", VESPER_OWN_VERSION, server.cfg.port, (int)server.pid);
