@@ -6,6 +6,8 @@
 #include "../core/module.h"
 #include "../persist/snapshot.h"
 
+extern const Module dump_module;
+
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
     blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module;
 
@@ -25,5 +27,6 @@ const Module *const server_modules[] = {
     &bitops_module,
     /* persistence: after the types, whose descriptors it loads values with */
     &persist_module,
+    &dump_module,
     NULL,
 };

@@ -258,3 +258,93 @@ def test_files_move_both_ways_with_redis(spawn, compression):
         proc.wait(10)
     srv = start(spawn, d)
     assert digest(srv.client()) == theirs
+
+
+# ---------------------------------------------------------------- DUMP / RESTORE
+
+def test_dump_restore_round_trip_and_options(r):
+    r.set("s", "hello")
+    r.set("n", 300)
+    r.set("long", "z" * 200)
+    for k in ("s", "n", "long"):
+        payload = r.dump(k)
+        assert r.restore(k + "2", 0, payload)
+        assert r.get(k + "2") == r.get(k)
+    assert r.dump("missing") is None
+    payload = r.dump("s")
+    with pytest.raises(redis.ResponseError, match="^BUSYKEY Target key name already exists."):
+        r.restore("s", 0, payload)
+    assert r.restore("s", 5000, payload, replace=True)
+    assert 0 < r.pttl("s") <= 5000
+    future = int(time.time() * 1000) + 100000
+    assert r.restore("abs", future, payload, absttl=True)
+    assert 0 < r.pttl("abs") <= 100000
+    assert r.restore("past", 1, payload, absttl=True)
+    assert r.exists("past") == 0
+    with pytest.raises(redis.ResponseError, match="Invalid TTL value, must be >= 0"):
+        r.restore("x", -1, payload)
+    with pytest.raises(redis.ResponseError, match="DUMP payload version or checksum are wrong"):
+        r.restore("x", 0, b"garbage")
+    with pytest.raises(redis.ResponseError, match="DUMP payload version or checksum are wrong"):
+        r.restore("x", 0, payload[:-1] + bytes([payload[-1] ^ 1]))
+    with pytest.raises(redis.ResponseError, match="Invalid IDLETIME value, must be >= 0"):
+        r.execute_command("RESTORE", "x", 0, payload, "IDLETIME", -1)
+    with pytest.raises(redis.ResponseError, match=r"Invalid FREQ value, must be >= 0 and <= 255"):
+        r.execute_command("RESTORE", "x", 0, payload, "FREQ", 256)
+    with pytest.raises(redis.ResponseError, match="syntax error"):
+        r.execute_command("RESTORE", "x", 0, payload, "IDLETIME", 1, "FREQ", 2)
+    assert r.execute_command("RESTORE", "idle", 0, payload, "IDLETIME", 1000)
+    assert r.object("idletime", "idle") >= 1000
+
+
+def crc64_jones(data):
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x95ac9329ac4bc9b5 if crc & 1 else crc >> 1
+    return crc
+
+
+def with_footer(body, version=10):
+    data = body + bytes([version & 0xff, version >> 8])
+    return data + crc64_jones(data).to_bytes(8, "little")
+
+
+def test_restore_hostile_payloads_get_bad_data_format(r):
+    import random
+    rng = random.Random(1234)
+    r.set("s", "hello" * 30)
+    good = r.dump("s")[:-10]
+    for body in [b"", b"\x00", b"\x00\x80\xff\xff\xff\xff", b"\x00\x81" + b"\xff" * 8, b"\x00\xc3\x05\x0a",
+                 b"\x00\xc3\x80\x00\x01\x00\x00\x80\x00\x01\x00\x00", b"\x63\x00", b"\x00\xc4"]:
+        with pytest.raises(redis.ResponseError, match="Bad data format"):
+            r.restore("x", 0, with_footer(body))
+    for _ in range(300):
+        b = bytearray(good)
+        for _ in range(rng.randint(1, 4)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        try:
+            r.restore("x", 0, with_footer(bytes(b)), replace=True)
+        except redis.ResponseError as e:
+            assert "Bad data format" in str(e)
+    with pytest.raises(redis.ResponseError, match="DUMP payload version or checksum are wrong"):
+        r.restore("x", 0, with_footer(good, version=11), replace=True)
+    assert r.ping()
+
+
+@pytest.mark.skipif(not os.path.exists(REFERENCE) or is_reference_redis(), reason="needs Vesper and Redis")
+def test_dump_payloads_are_redis_identical(r):
+    d = tempfile.mkdtemp(prefix="vesper-dump-")
+    proc, ref = run_reference(d)
+    try:
+        for value in (b"hello", b"300", b"-1", b"12345678901234", b"z" * 200, bytes(range(256))):
+            r.set("k", value)
+            ref.set("k", value)
+            assert r.dump("k") == ref.dump("k"), value
+            assert ref.restore("k2", 0, r.dump("k"), replace=True)
+            assert r.restore("k2", 0, ref.dump("k"), replace=True)
+            assert ref.get("k2") == value and r.get("k2") == value
+    finally:
+        proc.terminate()
+        proc.wait(10)

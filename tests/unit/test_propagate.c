@@ -53,6 +53,16 @@ static const Case cases[] = {
         {"PSETEX k 2500 v", OK, "SET k v PXAT {+2500}\n"},
         {"SETEX k -1 v", "-ERR invalid expire time in 'setex' command\r\n", ""},
         {NULL, NULL, NULL}}},
+    {"restore", {
+        /* DUMP of "hello" (type 0, length 5, bytes, RDB version 10, CRC-64) */
+        {"RESTORE k 0 \"\\x00\\x05hello\\x0a\\x00cr\\xdfve4 \\x0a\"", OK,
+         "SELECT 0\nRESTORE k 0 \\x00\\x05hello\\x0a\\x00cr\\xdfve4 \\x0a\n"},
+        {"RESTORE k 0 \"\\x00\\x05hello\\x0a\\x00cr\\xdfve4 \\x0a\"", "-BUSYKEY Target key name already exists.\r\n", ""},
+        {"RESTORE k 5000 \"\\x00\\x05hello\\x0a\\x00cr\\xdfve4 \\x0a\" REPLACE", OK,
+         "RESTORE k {+5000} \\x00\\x05hello\\x0a\\x00cr\\xdfve4 \\x0a REPLACE ABSTTL\n"},
+        {"RESTORE k 1 \"\\x00\\x05hello\\x0a\\x00cr\\xdfve4 \\x0a\" REPLACE ABSTTL", OK, "DEL k\n"},
+        {"RESTORE k 0 bad", "-ERR DUMP payload version or checksum are wrong\r\n", ""},
+        {NULL, NULL, NULL}}},
     {"getset", {
         {"GETSET k v", NIL, "SELECT 0\nSET k v\n"},
         {"GETSET k w", "$1\r\nv\r\n", "SET k w\n"},
