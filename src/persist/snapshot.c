@@ -14,6 +14,7 @@
  * Costs: BGSAVE costs a fork (page tables) and the copy-on-write of pages written
  * while it runs; SAVE blocks for the whole write. */
 #include "snapshot.h"
+#include "child.h"
 #include "rdb.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
@@ -28,7 +29,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define RETRY_AFTER_ERROR_SECONDS 5
@@ -44,10 +44,6 @@ static struct {
 } cfg;
 
 static struct {
-    pid_t child_pid;
-    int child_type;
-    int child_pipe;                  /* read end: the child's CoW report */
-    long long child_start_ms;
     long long dirty_before;          /* server.stat.dirty when the child forked */
     int last_bgsave_ok;
     long long last_bgsave_try;       /* unix seconds */
@@ -56,13 +52,9 @@ static struct {
     int bgsave_scheduled;
     long long last_cow;
     long long keys_loaded, keys_expired;
-} st = {.last_bgsave_ok = 1, .last_bgsave_time_sec = -1, .child_pipe = -1};
+} st = {.last_bgsave_ok = 1, .last_bgsave_time_sec = -1};
 
-int persist_child_type(void) { return st.child_pid ? st.child_type : CHILD_NONE; }
-
-static void tables_resize(int allowed) {
-    for (int j = 0; j < db_count(); j++) db_get(j)->keys->resize_allowed = allowed;
-}
+int persist_child_type(void) { return child_type(); }
 
 /* ---------------- saving ---------------- */
 
@@ -72,7 +64,7 @@ static RdbSaveInfo save_info(void) {
 }
 
 int persist_save_now(void) {
-    if (st.child_pid && st.child_type == CHILD_RDB) {
+    if (child_type() == CHILD_RDB) {
         server_log(LL_WARNING, "Background save already in progress");
         return -1;
     }
@@ -90,73 +82,15 @@ int persist_save_now(void) {
     return 0;
 }
 
-/* Private_Dirty of the process, in bytes: what copy-on-write cost the child. */
-static long long private_dirty(void) {
-    FILE *fp = fopen("/proc/self/smaps_rollup", "r");
-    if (!fp) return 0;
-    char line[256];
-    long long total = 0;
-    while (fgets(line, sizeof(line), fp)) {
-        long long kb;
-        if (sscanf(line, "Private_Dirty: %lld kB", &kb) == 1) total += kb * 1024;
-    }
-    fclose(fp);
-    return total;
-}
-
-static void child_main(int report_fd) {
-    server.in_child = 1;
+static int bgsave_body(void) {
     RdbSaveInfo si = save_info();
-    int ok = rdb_save_file(cfg.dbfilename, &si) == 0;
-    long long cow = private_dirty();
-    if (ok) {
-        server_log(LL_NOTICE, "DB saved on disk");
-        server_log(LL_NOTICE, "Fork CoW for RDB: current %lld MB, peak %lld MB, average %lld MB", cow >> 20, cow >> 20,
-                   cow >> 20);
-    }
-    if (write(report_fd, &cow, sizeof(cow)) < 0) { /* the parent then reports 0 */ }
-    _exit(ok ? 0 : 1);
-}
-
-int persist_bgsave(void) {
-    if (st.child_pid) return -1;
-    int fds[2];
-    if (pipe(fds) == -1) return -1;
-    st.last_bgsave_try = time(NULL);
-    long long start = ustime();
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        server_close_listeners_in_child();
-        child_main(fds[1]);
-    }
-    close(fds[1]);
-    if (pid == -1) {
-        int e = errno;
-        close(fds[0]);
-        st.last_bgsave_ok = 0;
-        server_log(LL_WARNING, "Can't save in background: fork: %s", strerror(e));
-        errno = e;
-        return -1;
-    }
-    server.stat.latest_fork_usec = ustime() - start;
-    server.stat.total_forks++;
-    st.child_pid = pid;
-    st.child_type = CHILD_RDB;
-    st.child_pipe = fds[0];
-    st.child_start_ms = mstime();
-    st.dirty_before = server.stat.dirty;
-    tables_resize(0);
-    server_log(LL_NOTICE, "Background saving started by pid %ld", (long)pid);
+    if (rdb_save_file(cfg.dbfilename, &si) == -1) return 1;
+    server_log(LL_NOTICE, "DB saved on disk");
     return 0;
 }
 
-static void child_done(int exitcode, int bysignal) {
-    long long cow = 0;
-    if (read(st.child_pipe, &cow, sizeof(cow)) != (ssize_t)sizeof(cow)) cow = 0;
-    close(st.child_pipe);
-    st.child_pipe = -1;
-    if (!bysignal && exitcode == 0) {
+static void bgsave_done(int ok, int bysignal, long long cow) {
+    if (ok) {
         server_log(LL_NOTICE, "Background saving terminated with success");
         server.stat.dirty -= st.dirty_before;
         server.lastsave = time(NULL);
@@ -167,40 +101,30 @@ static void child_done(int exitcode, int bysignal) {
         st.last_bgsave_ok = 0;
     } else {
         server_log(LL_WARNING, "Background saving terminated by signal %d", bysignal);
-        char tmp[64];
-        snprintf(tmp, sizeof(tmp), "temp-%d.rdb", (int)st.child_pid);
-        unlink(tmp);
         /* a child killed by us (SIGUSR1) is not an error */
         if (bysignal != SIGUSR1) st.last_bgsave_ok = 0;
     }
     st.last_cow = cow;
-    st.last_bgsave_time_sec = (mstime() - st.child_start_ms) / 1000;
-    st.child_pid = 0;
-    st.child_type = CHILD_NONE;
-    tables_resize(1);
+    st.last_bgsave_time_sec = (mstime() - child_start_ms()) / 1000;
 }
 
-static void reap_child(void) {
-    if (!st.child_pid) return;
-    int status;
-    pid_t pid = waitpid(st.child_pid, &status, WNOHANG);
-    if (pid != st.child_pid) return;
-    if (WIFSIGNALED(status)) child_done(0, WTERMSIG(status));
-    else child_done(WEXITSTATUS(status), 0);
-}
-
-static void kill_child(void) {
-    if (!st.child_pid) return;
-    kill(st.child_pid, SIGUSR1);
-    int status;
-    waitpid(st.child_pid, &status, 0);
-    child_done(0, SIGUSR1);
+int persist_bgsave(void) {
+    st.last_bgsave_try = time(NULL);
+    st.dirty_before = server.stat.dirty;
+    pid_t pid = child_start(CHILD_RDB, bgsave_body, bgsave_done);
+    if (pid == -1) {
+        st.last_bgsave_ok = 0;
+        server_log(LL_WARNING, "Can't save in background: fork: %s", strerror(errno));
+        return -1;
+    }
+    server_log(LL_NOTICE, "Background saving started by pid %ld", (long)pid);
+    return 0;
 }
 
 /* ---------------- the cron: children and save points ---------------- */
 
 static void check_save_points(void) {
-    if (st.child_pid) return;
+    if (child_type() != CHILD_NONE) return;
     long long now = time(NULL);
     int may_retry = st.last_bgsave_ok || now - st.last_bgsave_try > RETRY_AFTER_ERROR_SECONDS;
     for (int i = 0; i < server.cfg.saveparams_len && may_retry; i++) {
@@ -214,8 +138,8 @@ static void check_save_points(void) {
 }
 
 static void persist_cron(void) {
-    reap_child();
-    if (!st.child_pid && st.bgsave_scheduled) {
+    child_reap();
+    if (child_type() == CHILD_NONE && st.bgsave_scheduled) {
         if (persist_bgsave() == 0) st.bgsave_scheduled = 0;
     }
     check_save_points();
@@ -224,7 +148,7 @@ static void persist_cron(void) {
 /* ---------------- commands ---------------- */
 
 static void save_cmd(Client *c) {
-    if (st.child_pid && st.child_type == CHILD_RDB) {
+    if (child_type() == CHILD_RDB) {
         reply_error(c, "Background save already in progress");
         return;
     }
@@ -241,9 +165,9 @@ static void bgsave_cmd(Client *c) {
             return;
         }
     }
-    if (st.child_pid && st.child_type == CHILD_RDB) {
+    if (child_type() == CHILD_RDB) {
         reply_error(c, "Background save already in progress");
-    } else if (st.child_pid || server.in_exec) {
+    } else if (child_type() != CHILD_NONE || server.in_exec) {
         if (schedule || server.in_exec) {
             st.bgsave_scheduled = 1;
             reply_status(c, "Background saving scheduled");
@@ -318,9 +242,9 @@ static void persist_init(void) { load_at_startup(); }
 /* ---------------- shutdown ---------------- */
 
 static int persist_shutdown(int flags) {
-    if (st.child_pid) {
+    if (child_type() == CHILD_RDB) {
         server_log(LL_WARNING, "There is a child saving an .rdb. Killing it!");
-        kill_child();
+        child_kill();
     }
     int save = (server.cfg.saveparams_len > 0 && !(flags & SHUTDOWN_NOSAVE)) || (flags & SHUTDOWN_SAVE);
     if (!save) return 0;
@@ -395,9 +319,9 @@ static Sds persist_info(Sds s) {
         "aof_last_cow_size:0\r\n"
         "module_fork_in_progress:0\r\n"
         "module_fork_last_cow_size:0\r\n",
-        server.loading, server.stat.dirty, st.child_pid && st.child_type == CHILD_RDB, (long long)server.lastsave,
+        server.loading, server.stat.dirty, child_type() == CHILD_RDB, (long long)server.lastsave,
         st.last_bgsave_ok ? "ok" : "err", st.last_bgsave_time_sec,
-        st.child_pid && st.child_type == CHILD_RDB ? now - st.child_start_ms / 1000 : -1LL, st.saves, st.last_cow,
+        child_type() == CHILD_RDB ? now - child_start_ms() / 1000 : -1LL, st.saves, st.last_cow,
         st.keys_expired, st.keys_loaded, server.cfg.appendonly != 0);
 }
 

@@ -10,9 +10,7 @@
 struct Module;
 extern const struct Module persist_module;
 
-enum { CHILD_NONE, CHILD_RDB, CHILD_AOF };
-
-/* The child's type (CHILD_*), and whether one runs. */
+/* The running child's type (CHILD_* of child.h). */
 int persist_child_type(void);
 /* Saves the dataset to the configured file now (SAVE, SHUTDOWN, DEBUG RELOAD).
  * 0, or -1 (logged). */
