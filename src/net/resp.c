@@ -30,22 +30,47 @@ long resp_request_pending_bulk(const RespRequest *req) {
     return (req->type == 2 && req->bulklen >= 0) ? req->bulklen + 2 : 0;
 }
 
-/* Splits an inline line into arguments with the config-file quoting rules. */
+/* Offset of the first `ch` in buf[from..len), or -1 when the end or a NUL byte
+ * comes first. Redis searches its query buffer with strchr, so to Redis a NUL
+ * hides every line end after it: the request waits for more bytes (and fails at
+ * the 64 KB line limit) instead of acting on a line cut at the NUL. */
+static long find_line_end(const char *buf, size_t from, size_t len, char ch) {
+    const char *start = buf + from;
+    const char *hit = memchr(start, ch, len - from);
+    if (!hit || memchr(start, '\0', (size_t)(hit - start))) return -1;
+    return (long)(hit - buf);
+}
+
+#define LINE_MORE -1
+#define LINE_TOO_BIG -2
+
+/* Finds the end of the header line at buf[pos] as Redis does: the first CR, with
+ * at least one byte after it (skipped unchecked, as Redis does). Returns the CR's
+ * offset, LINE_MORE, or LINE_TOO_BIG once more than RESP_INLINE_MAX bytes wait
+ * without one. */
+static long header_line_end(const char *buf, size_t len, size_t pos) {
+    long cr = find_line_end(buf, pos, len, '\r');
+    if (cr < 0) return len - pos > RESP_INLINE_MAX ? LINE_TOO_BIG : LINE_MORE;
+    if ((size_t)cr + 1 >= len) return LINE_MORE;
+    return cr;
+}
+
+/* Splits an inline line into arguments with the config-file quoting rules. The
+ * line holds no NUL byte (find_line_end stops there), so splitting it as a C
+ * string sees all of it. */
 static int parse_inline(RespRequest *req, const char *buf, size_t len, size_t *pos, RespArgFn fn, void *ctx, const char **err) {
-    const char *start = buf + *pos;
-    size_t avail = len - *pos;
-    const char *nl = memchr(start, '\n', avail);
-    if (!nl) {
-        if (avail > RESP_INLINE_MAX) {
+    long nl = find_line_end(buf, *pos, len, '\n');
+    if (nl < 0) {
+        if (len - *pos > RESP_INLINE_MAX) {
             *err = "Protocol error: too big inline request";
             return RESP_REQ_ERROR;
         }
         return RESP_REQ_NEED_MORE;
     }
-    size_t linelen = (size_t)(nl - start);
-    if (linelen && start[linelen - 1] == '\r') linelen--;
+    size_t linelen = (size_t)nl - *pos;
+    if (linelen && buf[nl - 1] == '\r') linelen--;
     char *line = vmalloc(linelen + 1);
-    memcpy(line, start, linelen);
+    memcpy(line, buf + *pos, linelen);
     line[linelen] = '\0';
     int argc;
     Sds *argv = sds_splitargs(line, &argc);
@@ -54,23 +79,89 @@ static int parse_inline(RespRequest *req, const char *buf, size_t len, size_t *p
         *err = "Protocol error: unbalanced quotes in request";
         return RESP_REQ_ERROR;
     }
-    *pos += (size_t)(nl - start) + 1;
+    *pos = (size_t)nl + 1;
     for (int i = 0; i < argc; i++) fn(ctx, argv[i], sds_len(argv[i]), argc);
     sds_freesplit(argv, argc);
     resp_request_reset(req);
     return RESP_REQ_DONE;
 }
 
-/* Reads a "<prefix><number>\r\n" line; returns 1 done, 0 need more, -1 error. */
-static int read_len_line(const char *buf, size_t len, size_t *pos, long long *out, size_t maxline) {
-    const char *start = buf + *pos + 1;
-    size_t avail = len - *pos - 1;
-    const char *cr = memchr(start, '\r', avail);
-    if (!cr) return avail > maxline ? -2 : 0;
-    if ((size_t)(cr - buf) + 1 >= len) return 0; /* need the \n */
-    if (!string2ll(start, (size_t)(cr - start), out)) return -1;
-    *pos = (size_t)(cr - buf) + 2;
-    return 1;
+/* Reads "*<count>\r\n". RESP_REQ_DONE with req->multibulklen set (0 for an empty
+ * or negative count, which makes an empty command). */
+static int parse_mbulk_count(RespRequest *req, const char *buf, size_t len, size_t *pos, const RespLimits *lim, const char **err) {
+    long cr = header_line_end(buf, len, *pos);
+    if (cr == LINE_MORE) return RESP_REQ_NEED_MORE;
+    if (cr == LINE_TOO_BIG) {
+        *err = "Protocol error: too big mbulk count string";
+        return RESP_REQ_ERROR;
+    }
+    long long n;
+    if (!string2ll(buf + *pos + 1, (size_t)cr - *pos - 1, &n) || n > INT32_MAX) {
+        *err = "Protocol error: invalid multibulk length";
+        return RESP_REQ_ERROR;
+    }
+    if (n > 10 && lim && !lim->authenticated) {
+        *err = "Protocol error: unauthenticated multibulk length";
+        return RESP_REQ_ERROR;
+    }
+    *pos = (size_t)cr + 2;
+    req->multibulklen = n > 0 ? (long)n : 0;
+    req->argc_expected = req->multibulklen;
+    req->bulklen = -1;
+    return RESP_REQ_DONE;
+}
+
+/* "Protocol error: expected '$', got 'X'" in req->errbuf. A CR or LF (NUL cannot
+ * reach here) is shown as a space so the text stays one well-formed error line. */
+static const char *expected_dollar(RespRequest *req, char got) {
+    if (got == '\r' || got == '\n' || got == '\0') got = ' ';
+    snprintf(req->errbuf, sizeof(req->errbuf), "Protocol error: expected '$', got '%c'", got);
+    return req->errbuf;
+}
+
+/* Reads "$<len>\r\n" into req->bulklen. */
+static int parse_bulk_header(RespRequest *req, const char *buf, size_t len, size_t *pos, const RespLimits *lim, const char **err) {
+    long cr = header_line_end(buf, len, *pos);
+    if (cr == LINE_MORE) return RESP_REQ_NEED_MORE;
+    if (cr == LINE_TOO_BIG) {
+        *err = "Protocol error: too big bulk count string";
+        return RESP_REQ_ERROR;
+    }
+    if (buf[*pos] != '$') {
+        *err = expected_dollar(req, buf[*pos]);
+        return RESP_REQ_ERROR;
+    }
+    long long n;
+    long long maxb = lim ? lim->max_bulk_len : 512LL * 1024 * 1024;
+    if (!string2ll(buf + *pos + 1, (size_t)cr - *pos - 1, &n) || n < 0 || n > maxb) {
+        *err = "Protocol error: invalid bulk length";
+        return RESP_REQ_ERROR;
+    }
+    if (n > 16384 && lim && !lim->authenticated) {
+        *err = "Protocol error: unauthenticated bulk length";
+        return RESP_REQ_ERROR;
+    }
+    *pos = (size_t)cr + 2;
+    req->bulklen = (long)n;
+    return RESP_REQ_DONE;
+}
+
+/* Reads the arguments of a multibulk request whose count is known. */
+static int parse_bulks(RespRequest *req, const char *buf, size_t len, size_t *pos, const RespLimits *lim, RespArgFn fn, void *ctx, const char **err) {
+    while (req->multibulklen) {
+        if (req->bulklen == -1) {
+            int r = parse_bulk_header(req, buf, len, pos, lim, err);
+            if (r != RESP_REQ_DONE) return r;
+        }
+        /* the two bytes after the data are skipped unchecked, as Redis does */
+        if (len - *pos < (size_t)req->bulklen + 2) return RESP_REQ_NEED_MORE;
+        fn(ctx, buf + *pos, (size_t)req->bulklen, req->argc_expected);
+        *pos += (size_t)req->bulklen + 2;
+        req->bulklen = -1;
+        req->multibulklen--;
+    }
+    resp_request_reset(req);
+    return RESP_REQ_DONE;
 }
 
 int resp_parse_request(RespRequest *req, const char *buf, size_t len, size_t *pos,
@@ -80,61 +171,11 @@ int resp_parse_request(RespRequest *req, const char *buf, size_t len, size_t *po
         req->type = buf[*pos] == '*' ? 2 : 1;
     }
     if (req->type == 1) return parse_inline(req, buf, len, pos, fn, ctx, err);
-
     if (req->multibulklen == 0 && req->argc_expected == 0) {
-        long long n;
-        int r = read_len_line(buf, len, pos, &n, RESP_INLINE_MAX);
-        if (r == 0) return RESP_REQ_NEED_MORE;
-        if (r == -2) { *err = "Protocol error: too big mbulk count string"; return RESP_REQ_ERROR; }
-        if (r < 0 || n > INT32_MAX) { *err = "Protocol error: invalid multibulk length"; return RESP_REQ_ERROR; }
-        if (n > 10 && lim && !lim->authenticated) {
-            *err = "Protocol error: unauthenticated multibulk length";
-            return RESP_REQ_ERROR;
-        }
-        if (n <= 0) {
-            resp_request_reset(req);
-            return RESP_REQ_DONE; /* empty command, ignored by the caller */
-        }
-        req->multibulklen = (long)n;
-        req->argc_expected = (long)n;
-        req->bulklen = -1;
+        int r = parse_mbulk_count(req, buf, len, pos, lim, err);
+        if (r != RESP_REQ_DONE) return r;
     }
-    while (req->multibulklen) {
-        if (req->bulklen == -1) {
-            if (*pos >= len) return RESP_REQ_NEED_MORE;
-            if (buf[*pos] != '$') {
-                static char msg[64];
-                unsigned char c = (unsigned char)buf[*pos];
-                if (c == '\r' || c == '\n') {
-                    /* wait for a full line to decide, as a stray CRLF is still an error */
-                }
-                memcpy(msg, "Protocol error: expected '$', got '", 35);
-                msg[35] = (char)c;
-                msg[36] = '\'';
-                msg[37] = '\0';
-                *err = msg;
-                return RESP_REQ_ERROR;
-            }
-            long long n;
-            int r = read_len_line(buf, len, pos, &n, RESP_INLINE_MAX);
-            if (r == 0) return RESP_REQ_NEED_MORE;
-            if (r == -2) { *err = "Protocol error: too big bulk count string"; return RESP_REQ_ERROR; }
-            long long maxb = lim ? lim->max_bulk_len : 512LL * 1024 * 1024;
-            if (r < 0 || n < 0 || n > maxb) { *err = "Protocol error: invalid bulk length"; return RESP_REQ_ERROR; }
-            if (n > 16384 && lim && !lim->authenticated) {
-                *err = "Protocol error: unauthenticated bulk length";
-                return RESP_REQ_ERROR;
-            }
-            req->bulklen = (long)n;
-        }
-        if (len - *pos < (size_t)req->bulklen + 2) return RESP_REQ_NEED_MORE;
-        fn(ctx, buf + *pos, (size_t)req->bulklen, req->argc_expected);
-        *pos += (size_t)req->bulklen + 2;
-        req->bulklen = -1;
-        req->multibulklen--;
-    }
-    resp_request_reset(req);
-    return RESP_REQ_DONE;
+    return parse_bulks(req, buf, len, pos, lim, fn, ctx, err);
 }
 
 /* ---------------- reply reader ---------------- */

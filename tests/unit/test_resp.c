@@ -43,12 +43,14 @@ static void collect(void *ctx, const char *p, size_t len, long argc_total) {
 static const RespLimits auth_lim = {512LL * 1024 * 1024, 1};
 static const RespLimits noauth_lim = {512LL * 1024 * 1024, 0};
 
+/* The request state of parse_all: an error text may live in it, so it outlives the call. */
+static RespRequest all_req;
+
 /* Parses one request from the whole buffer; returns the result code. */
 static int parse_all(const char *buf, size_t len, size_t *pos, const RespLimits *lim, Args *a, const char **err) {
-    RespRequest req;
-    resp_request_reset(&req);
+    resp_request_reset(&all_req);
     *err = NULL;
-    return resp_parse_request(&req, buf, len, pos, lim, collect, a, err);
+    return resp_parse_request(&all_req, buf, len, pos, lim, collect, a, err);
 }
 
 static void expect_args(const Args *a, int n, const char **want) {
@@ -264,10 +266,160 @@ static void test_request_errors_and_limits(void **state) {
 
 /* Regression (fixed) (resp.c): Redis 7.0 refuses a multibulk count above 10 from a client that
  * still has to authenticate ("Protocol error: unauthenticated multibulk length");
- * the parser only refuses counts above RESP_MULTIBULK_MAX (1M). */
+ * the parser only refused counts above a 1M limit. */
 static void test_regression_request_unauthenticated_multibulk_len(void **state) {
     (void)state;
     expect_error("*11\r\n", 5, &noauth_lim, "Protocol error: unauthenticated multibulk length");
+}
+
+/* Parses m[0..len) with one RespRequest; returns the result, the args and where it stopped. */
+static int parse_one(const char *m, size_t len, Args *a, size_t *pos, const char **err) {
+    *pos = 0;
+    return parse_all(m, len, pos, &auth_lim, a, err);
+}
+
+static void expect_wait(const char *m, size_t len, size_t want_pos) {
+    Args a = {0};
+    const char *err = NULL;
+    size_t pos;
+    int r = parse_one(m, len, &a, &pos, &err);
+    if (r != RESP_REQ_NEED_MORE) fail_msg("'%.*s': result %d (%s), want to wait", (int)len, m, r, err ? err : "");
+    if (a.n != 0) fail_msg("'%.*s': delivered %d args while waiting", (int)len, m, a.n);
+    assert_int_equal(pos, want_pos);
+    args_reset(&a);
+}
+#define EXPECT_WAIT(lit, pos) expect_wait((lit), sizeof(lit) - 1, (pos))
+
+/* Regression (fixed) (resp.c): a bulk header that did not start with '$' was an
+ * error at once; Redis 7.0 waits until the line has a CR and one byte after it. */
+static void test_regression_request_bulk_header_waits_for_its_line(void **state) {
+    (void)state;
+    EXPECT_WAIT("*1\r\n\n", 4);
+    EXPECT_WAIT("*1\r\nX", 4);
+    EXPECT_WAIT("*1\r\nX\r", 4);
+    EXPECT_WAIT("*1\r\n\r", 4);
+    EXPECT_WAIT("*1\r\n:1", 4);
+    /* the line is complete once one byte follows the CR, whatever it is */
+    EXPECT_ERROR("*1\r\nX\rY", &auth_lim, "Protocol error: expected '$', got 'X'");
+    EXPECT_ERROR("*1\r\nX\r\n", &auth_lim, "Protocol error: expected '$', got 'X'");
+    EXPECT_ERROR("*1\r\n\n\r\n", &auth_lim, "Protocol error: expected '$', got ' '");
+    EXPECT_ERROR("*1\r\n\r\n", &auth_lim, "Protocol error: expected '$', got ' '");
+    EXPECT_ERROR("*1\r\n\rA", &auth_lim, "Protocol error: expected '$', got ' '");
+    /* the count line too: "*1\r" waits, "*1\rx" is a line (Redis skips the byte unchecked) */
+    EXPECT_WAIT("*1\r", 0);
+    Args a = {0};
+    const char *err;
+    size_t pos;
+    assert_int_equal(parse_one("*1\rx$4\r\nPING\r\n", 14, &a, &pos, &err), RESP_REQ_DONE);
+    expect_args(&a, 1, (const char *[]){"PING"});
+    args_reset(&a);
+    /* a later argument's header waits the same way */
+    assert_int_equal(parse_one("*2\r\n$1\r\na\r\nxyz", 14, &a, &pos, &err), RESP_REQ_NEED_MORE);
+    assert_int_equal(pos, 11);
+    expect_args(&a, 1, (const char *[]){"a"});
+    args_reset(&a);
+}
+
+/* Regression (fixed) (resp.c): a NUL byte in an inline line cut the line there
+ * ("SET a b\0c" stored "b", "PING\0" answered PONG) and made multibulk headers
+ * fail at once. Redis 7.0 looks for line ends with strchr: a NUL hides them, so
+ * the request waits (and fails at the 64 KB limit); nothing is acted on. */
+static void test_regression_request_nul_byte_never_truncates(void **state) {
+    (void)state;
+    EXPECT_WAIT("SET a b\0c\r\n", 0);
+    EXPECT_WAIT("PING\0\r\n", 0);
+    EXPECT_WAIT("\0PING\r\n", 0);
+    EXPECT_WAIT("PING\r\0\n", 0);
+    EXPECT_WAIT("*1\0\r\n", 0);
+    EXPECT_WAIT("*1\r\n\0\r\n", 4);
+    EXPECT_WAIT("*1\r\nX\0\r\n", 4);
+    EXPECT_WAIT("*1\r\n$4\0\r\nPING\r\n", 4);
+    EXPECT_WAIT("*1\r\n$\0\r\n", 4);
+    /* a NUL after the line end belongs to the next request */
+    Args a = {0};
+    const char *err;
+    size_t pos;
+    const char two[] = "PING\r\nPING\0\r\n";
+    assert_int_equal(parse_one(two, sizeof(two) - 1, &a, &pos, &err), RESP_REQ_DONE);
+    assert_int_equal(pos, 6);
+    expect_args(&a, 1, (const char *[]){"PING"});
+    args_reset(&a);
+    /* quoted escapes still make NUL bytes, whole */
+    const char *q = "ECHO \"a\\x00b\"\r\n";
+    assert_int_equal(parse_one(q, strlen(q), &a, &pos, &err), RESP_REQ_DONE);
+    assert_int_equal(a.n, 2);
+    assert_int_equal(a.len[1], 3);
+    assert_memory_equal(a.v[1], "a\0b", 3);
+    args_reset(&a);
+    /* waiting behind a NUL ends at the line limit */
+    size_t big = RESP_INLINE_MAX + 1;
+    char *m = malloc(big);
+    memset(m, 'a', big);
+    m[3] = '\0';
+    m[10] = '\n';
+    expect_wait(m, big - 1, 0);
+    expect_error(m, big, &auth_lim, "Protocol error: too big inline request");
+    m[0] = '*';
+    m[1] = '1';
+    m[2] = '\r';
+    m[3] = '\n';
+    m[4] = '$';
+    m[5] = '\0';
+    m[10] = '\r';
+    expect_wait(m, big, 4);
+    free(m);
+}
+
+/* Regression (fixed) (resp.c): the too-big checks were one byte late for count
+ * lines; Redis fails once more than 64 KB wait without a line end. */
+static void test_regression_request_line_limit_boundaries(void **state) {
+    (void)state;
+    size_t max = RESP_INLINE_MAX;
+    char *m = malloc(max + 8);
+    memset(m, '1', max + 8);
+    m[0] = '*';
+    expect_wait(m, max, 0);
+    expect_error(m, max + 1, &auth_lim, "Protocol error: too big mbulk count string");
+    memcpy(m, "*1\r\n$", 5);
+    expect_wait(m, max + 4, 4);
+    expect_error(m, max + 5, &auth_lim, "Protocol error: too big bulk count string");
+    memset(m, 'a', max + 8);
+    expect_wait(m, max, 0);
+    expect_error(m, max + 1, &auth_lim, "Protocol error: too big inline request");
+    free(m);
+}
+
+/* Regression (fixed) (resp.c): the "expected '$'" text lived in a static buffer,
+ * so a second parse (another client, or another I/O thread) overwrote the first
+ * client's error. Every text must also be one clean line. */
+static void test_regression_request_error_text_per_request(void **state) {
+    (void)state;
+    RespRequest r1, r2;
+    resp_request_reset(&r1);
+    resp_request_reset(&r2);
+    Args a = {0};
+    const char *e1 = NULL, *e2 = NULL;
+    size_t p1 = 0, p2 = 0;
+    assert_int_equal(resp_parse_request(&r1, "*1\r\nx\r\n", 7, &p1, &auth_lim, collect, &a, &e1), RESP_REQ_ERROR);
+    assert_int_equal(resp_parse_request(&r2, "*1\r\ny\r\n", 7, &p2, &auth_lim, collect, &a, &e2), RESP_REQ_ERROR);
+    assert_string_equal(e1, "Protocol error: expected '$', got 'x'");
+    assert_string_equal(e2, "Protocol error: expected '$', got 'y'");
+    /* every byte value in the quoted position: a clean one-line text */
+    for (int c = 0; c < 256; c++) {
+        char m[8] = {'*', '1', '\r', '\n', (char)c, '\r', 'Z', 0};
+        const char *err = NULL;
+        size_t pos = 0;
+        int r = parse_all(m, 7, &pos, &auth_lim, &a, &err);
+        args_reset(&a);
+        if (c == 0) { assert_int_equal(r, RESP_REQ_NEED_MORE); continue; }
+        assert_int_equal(r, RESP_REQ_ERROR);
+        if (c == '$') { assert_string_equal(err, "Protocol error: invalid bulk length"); continue; }
+        char want[64];
+        char shown = (c == '\r' || c == '\n') ? ' ' : (char)c;
+        snprintf(want, sizeof(want), "Protocol error: expected '$', got '%c'", shown);
+        assert_string_equal(err, want);
+        assert_null(strpbrk(err, "\r\n"));
+    }
 }
 
 /* ---------- reply reader ---------- */
@@ -608,6 +760,10 @@ int main(void) {
         cmocka_unit_test(test_request_errors),
         cmocka_unit_test(test_request_errors_and_limits),
         cmocka_unit_test(test_regression_request_unauthenticated_multibulk_len),
+        cmocka_unit_test(test_regression_request_bulk_header_waits_for_its_line),
+        cmocka_unit_test(test_regression_request_nul_byte_never_truncates),
+        cmocka_unit_test(test_regression_request_line_limit_boundaries),
+        cmocka_unit_test(test_regression_request_error_text_per_request),
         cmocka_unit_test(test_reader_resp2_types),
         cmocka_unit_test(test_reader_resp3_types),
         cmocka_unit_test(test_reader_bytewise),
