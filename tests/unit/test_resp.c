@@ -555,10 +555,27 @@ static void test_reader_resp3_types(void **state) {
     assert_int_equal(v->elements, 3);
     assert_string_equal(v->element[0]->str, "message");
     resp_value_free(v);
-    v = READ1("|1\r\n+key-popularity\r\n%1\r\n$1\r\na\r\n,0.19\r\n");
+    /* an attribute comes before the value it describes: the reader returns it
+     * first, the value next; inside an aggregate it takes no element slot */
+    const char attr[] = "|1\r\n+key-popularity\r\n%1\r\n$1\r\na\r\n,0.19\r\n:7\r\n";
+    RespReader *r = resp_reader_create();
+    resp_reader_feed(r, attr, sizeof(attr) - 5);
+    assert_int_equal(resp_reader_next(r, &v), 0);
+    resp_reader_feed(r, attr + sizeof(attr) - 5, 4);
+    assert_int_equal(resp_reader_next(r, &v), 1);
     assert_int_equal(v->type, RESP_ATTR);
     assert_int_equal(v->elements, 2);
     assert_int_equal(v->element[1]->type, RESP_MAP);
+    resp_value_free(v);
+    assert_int_equal(resp_reader_next(r, &v), 1);
+    assert_int_equal(v->integer, 7);
+    resp_value_free(v);
+    resp_reader_free(r);
+    v = READ1("*2\r\n|1\r\n+a\r\n:1\r\n:5\r\n:6\r\n");
+    assert_int_equal(v->type, RESP_ARRAY);
+    assert_int_equal(v->elements, 2);
+    assert_int_equal(v->element[0]->integer, 5);
+    assert_int_equal(v->element[1]->integer, 6);
     resp_value_free(v);
 }
 
@@ -733,6 +750,89 @@ static void test_reader_errors(void **state) {
     }
 }
 
+/* What the reader makes of m fed whole: -1 error, 0 incomplete, else the bytes
+ * of the first reply with the attributes before it (what resp_skip_reply counts). */
+static long reader_outcome(const char *m, size_t len) {
+    RespReader *r = resp_reader_create();
+    resp_reader_feed(r, m, len);
+    RespValue *v = NULL;
+    int rc;
+    while ((rc = resp_reader_next(r, &v)) == 1 && v->type == RESP_ATTR) resp_value_free(v);
+    long out = rc;
+    if (rc == 1) {
+        out = (long)(len - resp_reader_pending(r));
+        resp_value_free(v);
+    }
+    if (rc < 0) assert_true(strlen(resp_reader_error(r)) > 0);
+    resp_reader_free(r);
+    return out;
+}
+
+/* The same fed one byte at a time: the outcome may not depend on the chunking. */
+static long reader_outcome_bytewise(const char *m, size_t len) {
+    RespReader *r = resp_reader_create();
+    RespValue *v = NULL;
+    long out = 0;
+    size_t fed = 0;
+    while (fed < len) {
+        resp_reader_feed(r, m + fed++, 1);
+        int rc;
+        while ((rc = resp_reader_next(r, &v)) == 1 && v->type == RESP_ATTR) resp_value_free(v);
+        if (rc == 1) { out = (long)(fed - resp_reader_pending(r)); resp_value_free(v); break; }
+        if (rc < 0) { out = -1; break; }
+    }
+    resp_reader_free(r);
+    return out;
+}
+
+/* Regression (fixed) (resp.c): the reader and resp_skip_reply had their own rules:
+ * "$3\r\nabc7\n" passed the reader (it skipped two bytes after a bulk unchecked)
+ * and failed resp_skip_reply; attributes inside aggregates, "!-1", a CR inside a
+ * line, nesting depth and double/bignum syntax differed too. Both now walk with
+ * one scanner. want: -1 malformed, 0 incomplete, else the reply's length. */
+static void test_regression_reader_and_skip_agree(void **state) {
+    (void)state;
+    static const struct { const char *m; long want; } table[] = {
+        {"*3\r\n:1\r\n$3\r\nabc7\n+OK\r\n", -1}, {"$3\r\nabcX\r\n", -1}, {"$3\r\nabc\rX", -1},
+        {"$3\r\nabc\n\r", -1}, {"$3\r\nabcd\r\n", -1}, {"+OK\rX\n", -1}, {"+O\nK\r\n", -1},
+        {":1\rx", -1}, {":abc\r\n", -1}, {":\r\n", -1}, {":01\r\n", -1}, {":-0\r\n", -1},
+        {":+1\r\n", -1}, {": 1\r\n", -1}, {":1 \r\n", -1}, {":99999999999999999999\r\n", -1},
+        {"$-2\r\n", -1}, {"$01\r\n", -1}, {"$\r\n", -1}, {"$abc\r\n", -1}, {"$ 3\r\nabc\r\n", -1},
+        {"$+3\r\nabc\r\n", -1}, {"!-1\r\n", -1}, {"=-1\r\n", -1}, {"=3\r\nabc\r\n", -1},
+        {"=4\r\nabcd\r\n", -1}, {"*-2\r\n", -1}, {"*01\r\n", -1}, {"%-1\r\n", -1}, {"~-1\r\n", -1},
+        {">-1\r\n", -1}, {"|-1\r\n", -1}, {"*3000000000\r\n", -1}, {"#x\r\n", -1}, {"#tt\r\n", -1},
+        {"#\r\n", -1}, {"_x\r\n", -1}, {",\r\n", -1}, {",abc\r\n", -1}, {", 1\r\n", -1},
+        {",1.5x\r\n", -1}, {"(\r\n", -1}, {"(-\r\n", -1}, {"(12a\r\n", -1}, {"?\r\n", -1},
+        {"\r\n", -1}, {"*2\r\n:1\r\n$1\r\nab\r\n", -1}, {"%1\r\n+k\r\n:x\r\n", -1},
+        {"|1\r\n+a\r\n:1\r\n:x\r\n", -1}, {"*1\r\n|1\r\n+a\r\n$1\r\nxy\r\n", -1},
+        {"+OK\r\n", 5}, {"*3\r\n:1\r\n$3\r\nabc\r\n+OK\r\n", 22}, {"|1\r\n+a\r\n:1\r\n+OK\r\n", 17},
+        {"*2\r\n|1\r\n+a\r\n:1\r\n:5\r\n:6\r\n", 24}, {"%1\r\n+a\r\n*0\r\n", 12}, {"$-1\r\n", 5},
+        {"*-1\r\n", 5}, {",inf\r\n", 6}, {",-inf\r\n", 7}, {",nan\r\n", 6}, {",1e+20\r\n", 8},
+        {"=5\r\ntxt:a\r\n", 11}, {"(-12\r\n", 6}, {"_\r\n", 3}, {"#t\r\n", 4}, {"!3\r\nERR\r\n", 9},
+        {">1\r\n+x\r\n", 8}, {"~0\r\n", 4}, {":-9223372036854775808\r\n", 23}, {"|0\r\n:1\r\n", 8},
+        {"$3\r\nabc\r", 0}, {"*1\r\n", 0}, {"|1\r\n+a\r\n:1\r\n", 0}, {"+OK\r", 0}, {"$3\r\nab", 0},
+        {"+a\nb", 0}, {"", 0},
+    };
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        const char *m = table[i].m;
+        size_t len = strlen(m);
+        long skip = resp_skip_reply(m, len), whole = reader_outcome(m, len);
+        long bytewise = reader_outcome_bytewise(m, len);
+        if (skip != table[i].want || whole != table[i].want || bytewise != table[i].want)
+            fail_msg("case %zu '%s': skip %ld, reader %ld, bytewise %ld, want %ld", i, m, skip, whole, bytewise, table[i].want);
+    }
+    /* nesting: RESP_MAX_DEPTH (64) aggregates deep is fine, one more is malformed */
+    char deep[1024];
+    for (int levels = 64; levels <= 65; levels++) {
+        size_t off = 0;
+        for (int i = 0; i < levels; i++) off += (size_t)sprintf(deep + off, "*1\r\n");
+        off += (size_t)sprintf(deep + off, ":1\r\n");
+        long want = levels == 64 ? (long)off : -1;
+        assert_int_equal(resp_skip_reply(deep, off), want);
+        assert_int_equal(reader_outcome(deep, off), want);
+    }
+}
+
 static void test_reader_no_leaks(void **state) {
     (void)state;
     size_t before = vmalloc_used();
@@ -743,7 +843,7 @@ static void test_reader_no_leaks(void **state) {
         while (resp_reader_next(r, &v) == 1) resp_value_free(v);
     }
     /* a partial aggregate parsed many times must not leak its children */
-    resp_reader_feed(r, "*3\r\n:1\r\n$2\r\nab\r\n", 17);
+    resp_reader_feed(r, "*3\r\n:1\r\n$2\r\nab\r\n", 16);
     RespValue *v;
     for (int i = 0; i < 10; i++) assert_int_equal(resp_reader_next(r, &v), 0);
     resp_reader_free(r);
@@ -770,6 +870,7 @@ int main(void) {
         cmocka_unit_test(test_reader_big_values),
         cmocka_unit_test(test_reader_errors),
         cmocka_unit_test(test_reader_no_leaks),
+        cmocka_unit_test(test_regression_reader_and_skip_agree),
     };
     return cmocka_run_group_tests_name("resp", tests, NULL, NULL);
 }
