@@ -830,3 +830,35 @@ def test_regression_typing_on_top_row_leaves_tmux_scrollback_alone(server, tmp_p
         assert text.count(prompt(server.port).rstrip()) == 1, text
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
+
+
+def test_regression_json_passes_high_bytes_through_like_redis_cli(server, r):
+    """Regression (fixed) (format.c): --json wrote bytes above 0x7f that are not
+    UTF-8 as \\u00XX; redis-cli 7.0 writes every byte from 0x7f up unchanged (its
+    test "Escape character in JSON mode" reads "\\xf0e" back as F0 65), escaping
+    only backslash, quote and control characters. Other modes for comparison."""
+    r.set("eth", b"\xf0e")
+    r.set("ctl", b"Hello\x00\x01\x02\x03World")
+    r.set("mix", "中".encode() + b"\x7f\xff\\\"/\t")
+    expect = {
+        ("--json", "eth"): b'"\xf0e"\n',
+        ("--quoted-json", "eth"): b'"\\\\xf0e"\n',
+        ("--csv", "eth"): b'"\\xf0e"\n',
+        ("--no-raw", "eth"): b'"\\xf0e"\n',
+        ("--raw", "eth"): b"\xf0e\n",
+        ("--json", "ctl"): b'"Hello\\u0000\\u0001\\u0002\\u0003World"\n',
+        ("--quoted-json", "ctl"): b'"Hello\\\\x00\\\\x01\\\\x02\\\\x03World"\n',
+        ("--json", "mix"): '"中\x7f'.encode() + b'\xff\\\\\\"/\\t"\n',
+    }
+    for (mode, key), want in expect.items():
+        assert cli(server, mode, "get", key).stdout == want, (mode, key)
+    env = dict(os.environ, FAKETTY="1")
+    out = subprocess.run([CLI, "-p", str(server.port), "--json", "get", "eth"], env=env, capture_output=True).stdout
+    assert out == b'"\xf0e"\n'
+    fake = FakeServer(canned({b"X": b"%1\r\n$5\r\nK\x00\x01ey\r\n$7\r\nV\x00\x01alue\r\n", b"HELLO": b"%0\r\n"}))
+    try:
+        run = lambda *a: subprocess.run([CLI, "-p", str(fake.port), *a, "x"], capture_output=True).stdout  # noqa: E731
+        assert run("--json") == b'{"K\\u0000\\u0001ey":"V\\u0000\\u0001alue"}\n'
+        assert run("--quoted-json") == b'{"K\\\\x00\\\\x01ey":"V\\\\x00\\\\x01alue"}\n'
+    finally:
+        fake.close()
