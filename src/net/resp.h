@@ -70,14 +70,19 @@ void resp_reader_free(RespReader *r);
 /* Append bytes. */
 void resp_reader_feed(RespReader *r, const char *buf, size_t len);
 /* 1: *out holds a complete value (caller frees with resp_value_free); 0: need more;
- * -1: protocol error (resp_reader_error tells why; the reader is unusable after). */
+ * -1: protocol error (resp_reader_error tells why; the reader is unusable after).
+ * Accepts exactly what resp_skip_reply accepts. A RESP3 attribute is returned as a
+ * RESP_ATTR value of its own, once the value it describes has arrived too; inside
+ * an aggregate attributes are dropped (they take no element slot). */
 int resp_reader_next(RespReader *r, RespValue **out);
 const char *resp_reader_error(const RespReader *r);
 void resp_value_free(RespValue *v);
 /* Bytes buffered but not yet consumed. */
 size_t resp_reader_pending(const RespReader *r);
 /* Length in bytes of the first complete reply in buf (any RESP2/RESP3 type, nested
- * at any depth), 0 when buf holds only part of one, -1 on a protocol error. Builds
+ * up to 64 deep; attributes count with the value after them), 0 when buf holds only
+ * part of one, -1 when it is malformed: every line must end in exactly CRLF, every
+ * bulk be followed by exactly CRLF, integers and lengths be canonical. Builds
  * nothing and allocates nothing: the benchmark's per-reply cost. */
 long resp_skip_reply(const char *buf, size_t len);
 
