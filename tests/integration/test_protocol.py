@@ -3,6 +3,7 @@ RESP3, truncated and malformed frames, binary-safe keys, buffer limits.
 
 Every expected byte string was checked against redis-server 7.0.15. After each
 test the server must still answer PING on a fresh connection."""
+import gc
 import socket
 import time
 
@@ -407,6 +408,9 @@ def test_query_buffer_limit_via_config_set(server, raw):
 
 
 def test_many_connections_open_and_close(server, r):
+    # clients that earlier tests dropped without closing close when collected:
+    # collect them now, and let any that still go away lower the count
+    gc.collect()
     before = r.info("clients")["connected_clients"]
     conns = [server.raw() for _ in range(200)]
     for c in conns:
@@ -417,7 +421,7 @@ def test_many_connections_open_and_close(server, r):
     deadline = time.time() + 5
     while time.time() < deadline and r.info("clients")["connected_clients"] > before:
         time.sleep(0.05)
-    assert r.info("clients")["connected_clients"] == before
+    assert r.info("clients")["connected_clients"] <= before
 
 
 # --- limits for unauthenticated clients ------------------------------------------------
