@@ -9,7 +9,8 @@
 extern const Module dump_module;
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
-    blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module;
+    blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module,
+    hash_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -25,6 +26,7 @@ const Module *const server_modules[] = {
     /* data types */
     &string_module,
     &bitops_module,
+    &hash_module,
     /* persistence: after the types, whose descriptors it loads values with */
     &persist_module,
     &dump_module,
