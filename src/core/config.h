@@ -119,8 +119,6 @@ typedef struct Config {
     int list_compress_depth;
     long long hash_max_listpack_entries;
     long long hash_max_listpack_value;
-    long long set_max_intset_entries;
-    long long set_max_listpack_entries;
     long long zset_max_listpack_entries;
     long long zset_max_listpack_value;
     long long stream_node_max_bytes;
