@@ -115,6 +115,13 @@ static void set_convert_to_ht(Obj *o) {
 /* Adds an integer to an intset-encoded set, converting when it grows too big. */
 static int set_intset_add(Obj *o, long long v) {
     int added;
+    if (is_len(o->ptr) >= is_max_safe_entries()) {
+        /* full at 2^30 (set-max-intset-entries that high): a new member converts first */
+        if (is_find(o->ptr, v)) return 0;
+        set_convert_to_ht(o);
+        char buf[LONG_STR_SIZE];
+        return strset_add(o->ptr, buf, (size_t)ll2string(buf, sizeof(buf), v));
+    }
     o->ptr = is_add(o->ptr, v, &added);
     if (added && is_len(o->ptr) > set_intset_limit()) set_convert_to_ht(o);
     return added;

@@ -711,6 +711,17 @@ static void set_sscan_cmd(Client *c) {
 
 /* ---- command table ---- */
 
+/* SINTERCARD's keys for COMMAND GETKEYS: none (an error there) when numkeys, read
+ * as atoi reads it, is below 1 or names more keys than the arguments hold. */
+static int set_sintercard_getkeys(int argc, Obj **argv, int *keys, int max) {
+    if (argc < 2 || argv[1]->encoding == ENC_INT) return 0;
+    long num = atol(argv[1]->ptr);
+    if (num < 1 || num > argc - 2) return 0;
+    int n = 0;
+    for (int i = 2; i < 2 + num && n < max; i++) keys[n++] = i;
+    return n;
+}
+
 #define KS_KEY1(fl) { KS1(fl, 1, 0, 1) }
 #define KS_STORE(dstfl) { KS1(dstfl, 1, 0, 1), KS1(KS_RO | KS_ACCESS, 2, -1, 1) }
 #define SINTER_COMPLEXITY \
@@ -793,7 +804,7 @@ static Command set_commands[] = {
      .arity = -3, .flags = CMD_READONLY, .acl = ACL_RO_SLOW, .group = "set",
      .summary = "Intersect multiple sets and return the cardinality of the result", .since = "7.0.0",
      .complexity = SINTER_COMPLEXITY,
-     .keyspecs = {KSN(KS_RO | KS_ACCESS, 1, 0, 1, 1)}, .nkeyspecs = 1},
+     .keyspecs = {KSN(KS_RO | KS_ACCESS, 1, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = set_sintercard_getkeys},
     {.name = "sinterstore", .proc = set_sinterstore_cmd,
      .args = "destination:key key:key...",
      .arity = -3, .flags = CMD_WRITE | CMD_DENYOOM, .acl = ACL_RW_SLOW, .group = "set",

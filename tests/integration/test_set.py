@@ -922,3 +922,16 @@ def test_large_set_operations(r):
     assert enc(r, "ints") == b"hashtable"
     assert r.sintercard(2, ["ints", "ints"]) == n
     assert r.sdiffstore("d", "ints", "big") == n
+
+
+def test_command_getkeys(c):
+    def keys(*args):
+        return raw_cmd(c, "COMMAND", "GETKEYS", *args)
+    assert keys("SINTERCARD", "2", "a", "b", "LIMIT", "1") == b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    assert keys("SINTERCARD", "5", "a") == b"-ERR Invalid arguments specified for command\r\n"
+    assert keys("SINTERCARD", "0", "a") == b"-ERR Invalid arguments specified for command\r\n"
+    assert keys("SINTERSTORE", "d", "a", "b") == b"*3\r\n$1\r\nd\r\n$1\r\na\r\n$1\r\nb\r\n"
+    assert keys("SMOVE", "a", "b", "m") == b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    assert raw_cmd(c, "COMMAND", "GETKEYSANDFLAGS", "SMOVE", "a", "b", "m") == (
+        b"*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+        b"*2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+insert\r\n")
