@@ -10,7 +10,7 @@ extern const Module dump_module;
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
     blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module,
-    hash_module;
+    hash_module, set_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -27,6 +27,7 @@ const Module *const server_modules[] = {
     &string_module,
     &bitops_module,
     &hash_module,
+    &set_module,
     /* persistence: after the types, whose descriptors it loads values with */
     &persist_module,
     &dump_module,

@@ -116,8 +116,6 @@ typedef struct Config {
     long long busy_reply_threshold; /* lua-time-limit, up to LONG_MAX as in Redis */
     int list_max_listpack_size;
     int list_compress_depth;
-    long long set_max_intset_entries;
-    long long set_max_listpack_entries;
     long long zset_max_listpack_entries;
     long long zset_max_listpack_value;
     long long stream_node_max_bytes;

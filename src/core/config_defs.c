@@ -332,7 +332,6 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("maxmemory", NULL, 0, U | MEM, S.maxmemory, 0, (long long)ULLONG_MAX, 0, .apply = apply_maxmemory),
     KEPT_NUM("cluster-link-sendbuf-limit", NULL, 0, U | MEM, 0, (long long)ULLONG_MAX, 0),
     /* size_t / ssize_t / time_t / off_t */
-    CONFIG_NUM("set-max-intset-entries", NULL, 0, U, S.set_max_intset_entries, 0, LMAX, 512),
     CONFIG_NUM("zset-max-listpack-entries", "zset-max-ziplist-entries", 0, U, S.zset_max_listpack_entries, 0, LMAX, 128),
     KEPT_NUM("active-defrag-ignore-bytes", NULL, 0, U | MEM, 1, LLMAX, 100LL << 20),
     CONFIG_NUM("stream-node-max-bytes", NULL, 0, U | MEM, S.stream_node_max_bytes, 0, LMAX, 4096),
