@@ -42,7 +42,6 @@ static const ConfigEnum oom_score_adj_enum[] = {
     {"no", OOM_SCORE_ADJ_NO}, {"yes", OOM_SCORE_RELATIVE}, {"relative", OOM_SCORE_RELATIVE},
     {"absolute", OOM_SCORE_ADJ_ABSOLUTE}, {NULL, 0}};
 static const ConfigEnum acl_pubsub_default_enum[] = {{"allchannels", 1}, {"resetchannels", 0}, {NULL, 0}};
-static const ConfigEnum sanitize_dump_enum[] = {{"no", 0}, {"yes", 1}, {"clients", 2}, {NULL, 0}};
 static const ConfigEnum protected_action_enum[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
 static const ConfigEnum endpoint_type_enum[] = {
     {"ip", 0}, {"hostname", 1}, {"unknown-endpoint", 2}, {NULL, 0}};
@@ -272,7 +271,6 @@ ConfigDef config_core_table[] = {
     KEPT_ENUM("appendfsync", NULL, PERSIST, aof_fsync_enum, 2),
     CONFIG_ENUM("oom-score-adj", NULL, 0, S.oom_score_adj, oom_score_adj_enum, OOM_SCORE_ADJ_NO),
     KEPT_ENUM("acl-pubsub-default", NULL, 0, acl_pubsub_default_enum, 0),
-    KEPT_ENUM("sanitize-dump-payload", NULL, 0, sanitize_dump_enum, 0),
     CONFIG_ENUM("enable-protected-configs", NULL, IMM, S.enable_protected_configs, protected_action_enum, 0),
     CONFIG_ENUM("enable-debug-command", NULL, IMM, S.enable_debug_cmd, protected_action_enum, 0),
     CONFIG_ENUM("enable-module-command", NULL, IMM, S.enable_module_cmd, protected_action_enum, 0),

@@ -18,6 +18,7 @@
  * Costs: intset add/remove O(n) (memmove), lookups O(log n); hashtable add, remove
  * and lookup O(1) expected; random members O(1) expected in both; conversion O(n). */
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include "set.h"
 #include "../base/alloc.h"
@@ -26,6 +27,7 @@
 #include "../core/reply.h"
 #include "../core/servercmds.h"
 #include "../ds/intset.h"
+#include "../ds/rdbenc.h"
 
 long long set_max_intset_entries = 512;
 
@@ -261,6 +263,92 @@ static size_t set_free_effort(const Obj *o) {
     return o->encoding == ENC_HT ? strset_size(o->ptr) : 1;
 }
 
+/* ---- RDB (RDB_TYPE_SET_INTSET: the intset blob; RDB_TYPE_SET: count, members) ---- */
+
+static int set_rdb_type(const Obj *o) {
+    return o->encoding == ENC_INTSET ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
+}
+
+static int set_rdb_save(Rio *r, const Obj *o) {
+    if (o->encoding == ENC_INTSET) return rdb_save_string(r, is_blob(o->ptr), is_blob_len(o->ptr));
+    if (!rdb_save_len(r, strset_size(o->ptr))) return 0;
+    StrsetIter it;
+    const StrsetEntry *e;
+    int ok = 1;
+    strset_iter_init(&it, o->ptr, 0);
+    while (ok && (e = strset_iter_next(&it))) {
+        size_t len;
+        const char *p = strset_entry_bytes(e, &len);
+        ok = rdb_save_string(r, p, len);
+    }
+    strset_iter_done(&it);
+    return ok;
+}
+
+static Obj *set_rdb_fail(Obj *o, RdbErr *err, const char *msg) {
+    if (o) obj_decr(o);
+    snprintf(err->msg, sizeof(err->msg), "%s", msg);
+    return NULL;
+}
+
+/* Members one by one, as Redis loads them: an intset while they are integers and
+ * the count is within set-max-intset-entries, else a table presized for the count. */
+static Obj *set_rdb_load_members(Rio *r, RdbErr *err) {
+    uint64_t len;
+    if (!rdb_load_len(r, &len, NULL, err)) return NULL;
+    if (len == 0) {
+        err->empty = 1;
+        return set_rdb_fail(NULL, err, "empty set");
+    }
+    Obj *o;
+    if (len > (uint64_t)set_intset_limit()) {
+        o = set_new_ht();
+        strset_expand(o->ptr, (size_t)rdb_presize(r, len, 1));
+    } else {
+        o = set_new_intset();
+    }
+    while (len--) {
+        Sds m = rdb_load_string(r, RDB_STRING_MAX, err);
+        if (!m) {
+            obj_decr(o);
+            return NULL;
+        }
+        long long v;
+        int added;
+        if (o->encoding == ENC_INTSET && string2ll(m, sds_len(m), &v)) {
+            o->ptr = is_add(o->ptr, v, &added);
+        } else {
+            if (o->encoding == ENC_INTSET) {
+                set_convert_to_ht(o);
+                strset_expand(o->ptr, (size_t)rdb_presize(r, len + 1 + strset_size(o->ptr), 1));
+            }
+            added = strset_add(o->ptr, m, sds_len(m));
+        }
+        sds_free(m);
+        if (!added) return set_rdb_fail(o, err, "Duplicate set members detected");
+    }
+    return o;
+}
+
+static Obj *set_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
+    if (rdbtype == RDB_TYPE_SET) return set_rdb_load_members(r, err);
+    size_t len;
+    unsigned char *blob = rdb_load_blob(r, RDB_STRING_MAX, &len, err);
+    if (!blob) return NULL;
+    int ok = is_validate_integrity(blob, len, 1);
+    Obj *o = NULL;
+    if (ok) {
+        o = set_new_intset();
+        is_free(o->ptr);
+        o->ptr = is_from_blob(blob, len);
+        if (is_len(o->ptr) > set_intset_limit()) set_convert_to_ht(o);
+    }
+    vfree(blob);
+    return ok ? o : set_rdb_fail(NULL, err, "Intset integrity check failed.");
+}
+
+static const unsigned char set_rdb_types[] = {RDB_TYPE_SET, RDB_TYPE_SET_INTSET, 255};
+
 const ObjType set_type = {
     .type = OBJ_SET,
     .name = "set",
@@ -269,4 +357,8 @@ const ObjType set_type = {
     .digest = set_digest,
     .mem_usage = set_mem_usage,
     .free_effort = set_free_effort,
+    .rdb_type = set_rdb_type,
+    .rdb_save = set_rdb_save,
+    .rdb_load = set_rdb_load,
+    .rdb_load_types = set_rdb_types,
 };
