@@ -4,6 +4,7 @@
  * brings its commands, directives, data type and hooks. The file sits in the top
  * layer (src/app) because it is the only one that knows every module. */
 #include "../core/module.h"
+#include "../persist/aof.h"
 #include "../persist/snapshot.h"
 
 extern const Module dump_module;
@@ -29,6 +30,7 @@ const Module *const server_modules[] = {
     &hash_module,
     &set_module,
     /* persistence: after the types, whose descriptors it loads values with */
+    &aof_module,
     &persist_module,
     &dump_module,
     NULL,

@@ -5,6 +5,7 @@
 #include "rio.h"
 #include "alloc.h"
 #include "crc64.h"
+#include "util.h"
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -160,4 +161,38 @@ int rio_read(Rio *r, void *p, size_t len) {
     }
     account(r, p, len);
     return 1;
+}
+
+long rio_read_line(Rio *r, char *buf, size_t cap) {
+    size_t n = 0;
+    while (n + 1 < cap) {
+        char c;
+        if (!rio_read(r, &c, 1)) return n == 0 && r->eof && !r->error ? 0 : -1;
+        buf[n++] = c;
+        if (c == '\n') {
+            buf[n] = '\0';
+            return (long)n;
+        }
+    }
+    buf[n] = '\0';
+    return -1;
+}
+
+int rio_write_bulk_count(Rio *r, char prefix, long long n) {
+    char buf[32];
+    buf[0] = prefix;
+    int len = 1 + ll2string(buf + 1, sizeof(buf) - 3, n);
+    buf[len++] = '\r';
+    buf[len++] = '\n';
+    return rio_write(r, buf, (size_t)len);
+}
+
+int rio_write_bulk_string(Rio *r, const void *p, size_t len) {
+    return rio_write_bulk_count(r, '$', (long long)len) && (len == 0 || rio_write(r, p, len)) && rio_write(r, "\r\n", 2);
+}
+
+int rio_write_bulk_ll(Rio *r, long long v) {
+    char buf[32];
+    int len = ll2string(buf, sizeof(buf), v);
+    return rio_write_bulk_string(r, buf, (size_t)len);
 }

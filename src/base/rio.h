@@ -56,6 +56,16 @@ Sds rio_take_buffer(Rio *r);
 /* Returns 1, or 0 (and sets error / eof) when the bytes could not be moved. */
 int rio_write(Rio *r, const void *p, size_t len);
 int rio_read(Rio *r, void *p, size_t len);
+/* Reads one line ending with '\n' into buf (at most cap - 1 bytes, NUL-terminated).
+ * Returns its length including the '\n'; 0 at a clean end of input (nothing read);
+ * -1 on a read error, a line longer than cap - 1 bytes, or input ending inside the
+ * line (eof is then set). For line-based formats (AOF) read through a Rio. */
+long rio_read_line(Rio *r, char *buf, size_t cap);
+/* RESP framing for command streams (AOF rewrites): "*<n>\r\n" (prefix '*'), and
+ * bulk strings "$<len>\r\n<bytes>\r\n" from bytes or an integer. 1, or 0. */
+int rio_write_bulk_count(Rio *r, char prefix, long long n);
+int rio_write_bulk_string(Rio *r, const void *p, size_t len);
+int rio_write_bulk_ll(Rio *r, long long v);
 /* Writes out the fd buffer; fsync as well when sync is set. 1 or 0. */
 int rio_flush(Rio *r, int sync);
 

@@ -98,8 +98,6 @@ static void check_def(const ConfigDef *d, int strict) {
     if (t == CONFIG_TYPE_SPECIAL && (!d->set || !d->get)) registry_fail("'%s': a special needs set and get", d->name);
     if ((d->flags & CONFIG_MULTI_ARG) && t != CONFIG_TYPE_ENUM && t != CONFIG_TYPE_SPECIAL)
         registry_fail("'%s': only enums and specials take several arguments", d->name);
-    if ((d->flags & CONFIG_PERSIST) && t == CONFIG_TYPE_SPECIAL && !d->inert && !d->defstr)
-        registry_fail("'%s': a persistence special needs .inert or .defstr", d->name);
     if ((d->numflags & CONFIG_PERCENT) && (!(d->numflags & CONFIG_MEMORY) || d->lower == LLONG_MIN))
         registry_fail("'%s': percent values need CONFIG_MEMORY and a lower bound above LLONG_MIN", d->name);
     if (t == CONFIG_TYPE_NUM && !check_bounds(d, d->def, &err)) registry_fail("'%s': default: %s", d->name, err);

@@ -109,9 +109,6 @@ typedef struct Config {
     long long latency_monitor_threshold;
     int io_threads;
     int crash_log_enabled;
-    int appendonly;
-    char *appendfilename;
-    char *appenddirname;
     int activerehashing;
     long long busy_reply_threshold; /* lua-time-limit, up to LONG_MAX as in Redis */
     int list_max_listpack_size;
@@ -158,9 +155,7 @@ char *config_get_value(const Config *cfg, const char *name);
 /* Iterates directive names (canonical and aliases); returns NULL at the end. */
 const char *config_name_at(int idx, int *is_alias);
 /* Called by the server at boot after config is loaded: logs the warnings about
- * known-but-unimplemented directives met while loading, and about directives that
- * need persistence (CONFIG_PERSIST) set to a value that asks for files, e.g. save
- * points (snapshots are not written yet). */
+ * known-but-unimplemented directives met while loading. */
 void config_report_unsupported(void);
 
 /* ---- added by the config module ---- */

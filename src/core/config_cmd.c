@@ -170,7 +170,6 @@ static const char *set_pairs(Config *cfg, const Client *c, const Sds *names, con
     int ok = set_resolve(cfg, c, names, n, req, &se);
     for (int i = 0; ok && i < n; i++) req[i].old = config_entry_get(cfg, req[i].e);
     ok = ok && set_all(cfg, req, values, n, pa, &se);
-    for (int i = 0; ok && cfg == &server.cfg && i < n; i++) config_persist_check(cfg, req[i].e, 1);
     if (!ok) set_error_text(&se, msg, msglen);
     for (int i = 0; i < n; i++)
         if (req[i].old) sds_free(req[i].old);

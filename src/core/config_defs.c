@@ -7,8 +7,8 @@
  * rebases it onto whichever Config is being loaded or set). The others are
  * CONFIG_NOIMPL with no variable (KEPT_*): the registry keeps their value, so CONFIG
  * GET/SET/REWRITE round-trip them with Redis's validation and the config file accepts
- * them with a start-up warning. Directives that need persistence carry CONFIG_PERSIST:
- * they are warned about when set to a value that would ask for a file to be written.
+ * them with a start-up warning. Subsystems (types, persistence, eviction ...) register
+ * their own directives from their modules (module.h).
  *
  * Invariants: names, aliases, bounds, defaults and error texts are Redis 7.0.15's;
  * apply hooks act on the live server.cfg only (the registry runs them only then).
@@ -31,7 +31,6 @@ static const ConfigEnum loglevel_enum[] = {
     {"debug", LL_DEBUG}, {"verbose", LL_VERBOSE}, {"notice", LL_NOTICE}, {"warning", LL_WARNING}, {NULL, 0}};
 static const ConfigEnum supervised_enum[] = {
     {"upstart", 1}, {"systemd", 2}, {"auto", 3}, {"no", 0}, {NULL, 0}};
-static const ConfigEnum aof_fsync_enum[] = {{"everysec", 2}, {"always", 1}, {"no", 0}, {NULL, 0}};
 static const ConfigEnum shutdown_on_sig_enum[] = {
     {"default", 0}, {"save", SHUTDOWN_SAVE}, {"nosave", SHUTDOWN_NOSAVE},
     {"now", SHUTDOWN_NOW}, {"force", SHUTDOWN_FORCE}, {NULL, 0}};
@@ -78,21 +77,7 @@ static int check_hz(long long *v, const char **err) {
     return 1;
 }
 
-static int is_base_name(const char *v) { return !strchr(v, '/') && !strchr(v, '\\'); }
 
-static int check_aof_filename(const char *v, const char **err) {
-    if (!*v) *err = "appendfilename can't be empty";
-    else if (!is_base_name(v)) *err = "appendfilename can't be a path, just a filename";
-    else return 1;
-    return 0;
-}
-
-static int check_aof_dirname(const char *v, const char **err) {
-    if (!*v) *err = "appenddirname can't be empty";
-    else if (!is_base_name(v)) *err = "appenddirname can't be a path, just a dirname";
-    else return 1;
-    return 0;
-}
 
 static int check_hostname(const char *v, const char **err) {
     if (strlen(v) >= 256) {
@@ -197,7 +182,6 @@ static int apply_maxmemory(const char **err) {
 
 #define S server.cfg
 #define IMM CONFIG_IMMUTABLE
-#define PERSIST CONFIG_PERSIST
 #define MEM CONFIG_MEMORY
 #define PCT CONFIG_PERCENT
 #define OCT CONFIG_OCTAL
@@ -216,12 +200,7 @@ ConfigDef config_core_table[] = {
     CONFIG_BOOL("dynamic-hz", NULL, 0, S.dynamic_hz, 1),
     KEPT_BOOL("repl-disable-tcp-nodelay", NULL, 0, 0),
     KEPT_BOOL("repl-diskless-sync", NULL, 0, 1),
-    KEPT_BOOL("aof-rewrite-incremental-fsync", NULL, PERSIST, 1),
-    KEPT_BOOL("no-appendfsync-on-rewrite", NULL, PERSIST, 0),
     KEPT_BOOL("cluster-require-full-coverage", NULL, 0, 1),
-    KEPT_BOOL("aof-load-truncated", NULL, PERSIST, 1),
-    KEPT_BOOL("aof-use-rdb-preamble", NULL, PERSIST, 1),
-    KEPT_BOOL("aof-timestamp-enabled", NULL, PERSIST, 0),
     KEPT_BOOL("cluster-replica-no-failover", "cluster-slave-no-failover", 0, 0),
     KEPT_BOOL("replica-lazy-flush", "slave-lazy-flush", 0, 0),
     KEPT_BOOL("replica-serve-stale-data", "slave-serve-stale-data", 0, 1),
@@ -231,7 +210,6 @@ ConfigDef config_core_table[] = {
     KEPT_BOOL("activedefrag", NULL, 0, 0, .num_check = check_activedefrag),
     CONFIG_BOOL("syslog-enabled", NULL, IMM, S.syslog_enabled, 0),
     KEPT_BOOL("cluster-enabled", NULL, IMM, 0),
-    CONFIG_BOOL("appendonly", NULL, CONFIG_DENY_LOADING | PERSIST, S.appendonly, 0),
     KEPT_BOOL("cluster-allow-reads-when-down", NULL, 0, 0),
     KEPT_BOOL("cluster-allow-pubsubshard-when-down", NULL, 0, 1),
     CONFIG_BOOL("crash-log-enabled", NULL, 0, S.crash_log_enabled, 1),
@@ -241,7 +219,6 @@ ConfigDef config_core_table[] = {
     KEPT_BOOL("cluster-allow-replica-migration", NULL, 0, 1),
     KEPT_BOOL("replica-announced", NULL, 0, 1),
     CONFIG_BOOL("latency-tracking", NULL, 0, S.latency_tracking, 1),
-    KEPT_BOOL("aof-disable-auto-gc", NULL, PERSIST, 0),
     KEPT_BOOL("replica-ignore-disk-write-errors", NULL, 0, 0),
     /* strings */
     KEPT_STR("aclfile", NULL, IMM, ""),
@@ -253,11 +230,8 @@ ConfigDef config_core_table[] = {
     KEPT_STR("cluster-config-file", NULL, IMM, "nodes.conf"),
     KEPT_STR("cluster-announce-hostname", NULL, CONFIG_EMPTY_NULL, NULL, .str_check = check_hostname),
     CONFIG_STR("syslog-ident", NULL, IMM, S.syslog_ident, "redis"),
-    CONFIG_STR("appendfilename", NULL, IMM | PERSIST, S.appendfilename, "appendonly.aof", .str_check = check_aof_filename),
-    CONFIG_STR("appenddirname", NULL, IMM | PERSIST, S.appenddirname, "appendonlydir", .str_check = check_aof_dirname),
     KEPT_STR("server_cpulist", NULL, IMM | CONFIG_EMPTY_NULL, NULL),
     KEPT_STR("bio_cpulist", NULL, IMM | CONFIG_EMPTY_NULL, NULL),
-    KEPT_STR("aof_rewrite_cpulist", NULL, IMM | CONFIG_EMPTY_NULL | PERSIST, NULL),
     KEPT_STR("ignore-warnings", NULL, 0, ""),
     KEPT_STR("proc-title-template", NULL, 0, "{title} {listen-addr} {server-mode}", .str_check = check_proc_title),
     KEPT_STR("bind-source-addr", NULL, CONFIG_EMPTY_NULL, NULL),
@@ -268,7 +242,6 @@ ConfigDef config_core_table[] = {
     KEPT_ENUM("syslog-facility", NULL, IMM, syslog_facility_enum, 128),
     KEPT_ENUM("repl-diskless-load", NULL, CONFIG_DENY_LOADING, repl_diskless_load_enum, 0),
     CONFIG_ENUM("loglevel", NULL, 0, S.verbosity, loglevel_enum, LL_NOTICE),
-    KEPT_ENUM("appendfsync", NULL, PERSIST, aof_fsync_enum, 2),
     CONFIG_ENUM("oom-score-adj", NULL, 0, S.oom_score_adj, oom_score_adj_enum, OOM_SCORE_ADJ_NO),
     KEPT_ENUM("acl-pubsub-default", NULL, 0, acl_pubsub_default_enum, 0),
     CONFIG_ENUM("enable-protected-configs", NULL, IMM, S.enable_protected_configs, protected_action_enum, 0),
@@ -282,7 +255,6 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("databases", NULL, IMM, 0, S.databases, 1, INT_MAX, 16),
     CONFIG_NUM("port", NULL, 0, 0, S.port, 0, 65535, 6379),
     CONFIG_NUM("io-threads", NULL, IMM, 0, S.io_threads, 1, 128, 1),
-    KEPT_NUM("auto-aof-rewrite-percentage", NULL, PERSIST, 0, 0, INT_MAX, 100),
     KEPT_NUM("cluster-replica-validity-factor", "cluster-slave-validity-factor", 0, 0, 0, INT_MAX, 10),
     CONFIG_NUM("list-max-listpack-size", "list-max-ziplist-size", 0, 0, S.list_max_listpack_size, INT_MIN, INT_MAX, -2),
     CONFIG_NUM("tcp-keepalive", NULL, 0, 0, S.tcp_keepalive, 0, INT_MAX, 300),
@@ -340,7 +312,6 @@ ConfigDef config_core_table[] = {
                1024LL * 1024 * 1024),
     KEPT_NUM("maxmemory-clients", NULL, 0, MEM | PCT, -100, LMAX, 0),
     KEPT_NUM("repl-backlog-ttl", NULL, 0, 0, 0, LMAX, 60 * 60),
-    KEPT_NUM("auto-aof-rewrite-min-size", NULL, PERSIST, MEM, 0, LLMAX, 64LL * 1024 * 1024),
     /* tls */
     KEPT_NUM("tls-port", NULL, 0, 0, 0, 65535, 0),
     KEPT_NUM("tls-session-cache-size", NULL, 0, 0, 0, INT_MAX, 20 * 1024),

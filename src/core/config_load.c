@@ -41,8 +41,6 @@ int config_loading(void) { return loading_text; }
 
 static Sds *unsupported;           /* names of unimplemented directives met */
 static int nunsupported;
-static Sds *persist_warnings;      /* messages of CONFIG_PERSIST directives in use */
-static int npersist;
 
 static void note_unsupported(const char *name) {
     for (int i = 0; i < nunsupported; i++)
@@ -61,43 +59,9 @@ static void clear_list(Sds **list, int *n) {
 void config_report_unsupported(void) {
     for (int i = 0; i < nunsupported; i++)
         server_log(LL_WARNING, "Directive '%s' is not implemented yet by Vesper; ignoring", unsupported[i]);
-    for (int i = 0; i < npersist; i++) server_log(LL_WARNING, "%s", persist_warnings[i]);
     clear_list(&unsupported, &nunsupported);
-    clear_list(&persist_warnings, &npersist);
 }
 
-static int same_bytes(const Sds a, const Sds b) { return sds_len(a) == sds_len(b) && !memcmp(a, b, sds_len(a)); }
-
-void config_persist_check(const Config *cfg, const ConfigEntry *e, int log_now) {
-    const ConfigDef *d = e->def;
-    if (!(d->flags & CONFIG_PERSIST)) return;
-    Sds v = config_entry_get(cfg, e);
-    Sds inert = d->inert ? sds_new(d->inert) : config_entry_default(e);
-    int in_use = !inert || !same_bytes(v, inert);
-    if (inert) sds_free(inert);
-    if (!in_use) {
-        sds_free(v);
-        return;
-    }
-    char cwd[PATH_MAX];
-    Sds msg = sds_catprintf(sds_empty(), "WARNING: '%s %s' needs the append only file, which Vesper does not "
-                            "implement yet: no AOF is written to (or loaded from) %s; RDB snapshots are",
-                            d->name, (d->flags & CONFIG_SENSITIVE) ? "(hidden)" : v,
-                            getcwd(cwd, sizeof(cwd)) ? cwd : "the working directory");
-    sds_free(v);
-    if (log_now) {
-        server_log(LL_WARNING, "%s", msg);
-        sds_free(msg);
-        return;
-    }
-    persist_warnings = vrealloc(persist_warnings, sizeof(Sds) * (size_t)(npersist + 1));
-    persist_warnings[npersist++] = msg;
-}
-
-static void persist_check_all(const Config *cfg) {
-    clear_list(&persist_warnings, &npersist);
-    for (int i = 0; i < config_entry_count(); i++) config_persist_check(cfg, config_entry_at(i), 0);
-}
 
 /* ---------------------------------------------------------------------------
  * Reading files
@@ -271,7 +235,7 @@ static const char *load_entry(Config *cfg, ConfigEntry *e, Sds *argv, int argc) 
         res = config_entry_set(cfg, e, argv + 1, argc - 1, &err);
     }
     if (!res) return err;
-    if ((flags & CONFIG_NOIMPL) && !(flags & CONFIG_PERSIST)) note_unsupported(argv[0]);
+    if (flags & CONFIG_NOIMPL) note_unsupported(argv[0]);
     return NULL;
 }
 
@@ -397,7 +361,6 @@ void config_load(Config *cfg, const char *path, const char *options) {
     load_text(cfg, text, sds_len(text));
     loading_text = 0;
     sds_free(text);
-    persist_check_all(cfg);
 }
 
 /* ---------------------------------------------------------------------------

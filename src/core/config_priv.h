@@ -61,9 +61,6 @@ const char *config_core_replicaof_host(void);
 /* ---- loading (config_load.c) ---- */
 /* 1 while a config text is being read (save lines add up, see config_special.c). */
 int config_loading(void);
-/* Queues the start-up warning of a CONFIG_PERSIST directive not at its inert value;
- * logs it at once instead when log_now (a CONFIG SET on the live server). */
-void config_persist_check(const Config *cfg, const ConfigEntry *e, int log_now);
 Sds config_read_stream(FILE *fp, Sds into);
 
 /* ---- rewriting (config_rewrite.c) ---- */

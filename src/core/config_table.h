@@ -16,7 +16,7 @@
  * variable itself (an lvalue) and store its address; its C type picks the storage
  * (int, unsigned, long, unsigned long, long long, unsigned long long, or char * for
  * strings), so a mismatch is a compile error. Optional fields follow the fixed
- * arguments as designated initializers: .apply, .num_check, .str_check, .inert, ...
+ * arguments as designated initializers: .apply, .num_check, .str_check, ...
  *
  * Ownership: the registry owns string variables (they must start NULL; it frees and
  * replaces them) and never frees the tables, which must outlive the server. */
@@ -36,8 +36,6 @@
 #define CONFIG_EMPTY_NULL (1u << 8)   /* strings: "" is stored as NULL */
 #define CONFIG_BINARY (1u << 9)       /* values may hold NUL bytes: a string is stored as an
                                        * Sds; a special's set() sees them and validates */
-#define CONFIG_PERSIST (1u << 10)     /* needs persistence: warned about at start-up when its
-                                       * value differs from .inert (or from the default) */
 
 /* Number flags (ConfigDef.numflags). */
 #define CONFIG_MEMORY (1u << 0)       /* accepts 1gb, 512mb, 64k ... */
@@ -94,9 +92,6 @@ struct ConfigDef {
     long long lower, upper, def;      /* numbers: bounds and default; bools, enums: default */
     const char *defstr;               /* strings: default (NULL allowed); specials: default
                                        * as CONFIG SET text, applied at init (NULL: none) */
-    const char *inert;                /* CONFIG_PERSIST: value that needs no persistence,
-                                       * as CONFIG GET renders it (NULL: the default;
-                                       * a special needs one of them) */
     const ConfigEnum *enums;          /* enums: the names; CONFIG_MULTI_ARG makes them flags */
     ConfigNumCheck *num_check;
     ConfigStrCheck *str_check;

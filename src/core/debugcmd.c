@@ -443,13 +443,11 @@ static int debug_simple(Client *c, const char *sub) {
         (void)sds_newlen(arg_str(c, 2), arg_len(c, 2)); /* leaked on purpose */
     } else if (c->argc == 3 && !strcasecmp(sub, "set-active-expire")) {
         server.active_expire_enabled = atoi(arg_str(c, 2));
-    } else if (c->argc == 3 && (!strcasecmp(sub, "aof-flush-sleep") || !strcasecmp(sub, "set-disable-deny-scripts") ||
+    } else if (c->argc == 3 && (!strcasecmp(sub, "set-disable-deny-scripts") ||
                                 !strcasecmp(sub, "pause-cron"))) {
         /* accepted; nothing here depends on them yet */
     } else if (c->argc >= 3 && !strcasecmp(sub, "replicate")) {
         /* no replicas to feed */
-    } else if (c->argc == 2 && !strcasecmp(sub, "loadaof")) {
-        server_log(LL_WARNING, "Append Only File loaded by DEBUG LOADAOF");
     } else if (c->argc == 2 && !strcasecmp(sub, "change-repl-id")) {
         server_log(LL_WARNING, "Changing replication IDs after receiving DEBUG change-repl-id");
     } else {

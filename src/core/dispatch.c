@@ -168,7 +168,9 @@ void command_call(Client *c, Command *cmd) {
     cmd->proc(c);
     c->flags &= ~CLIENT_EXECUTING;
     long long duration = ustime() - start;
-    propagate_call_end(c, server.stat.dirty != dirty);
+    /* only a call that added changes propagates: DEBUG LOADAOF / RELOAD reset the
+     * count, and must not end up in the AOF */
+    propagate_call_end(c, server.stat.dirty > dirty);
     if (!again) cmd->calls++; /* once per request, blocking or not, as Redis counts */
     cmd->usec += duration;
     if (current_failed) cmd->failed_calls++;

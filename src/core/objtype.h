@@ -13,6 +13,8 @@
 #include "obj.h"
 
 struct Rio;
+
+#define AOF_REWRITE_ITEMS_PER_CMD 64
 struct RdbErr;
 
 typedef struct ObjType {
@@ -42,6 +44,7 @@ typedef struct ObjType {
     Obj *(*rdb_load)(struct Rio *r, int rdbtype, struct RdbErr *err);
     const unsigned char *rdb_load_types;            /* RDB types it loads, ending with 255 */
     int (*aof_rewrite)(struct Rio *r, const char *key, size_t klen, const Obj *o);
+    /* (Commands carry at most AOF_REWRITE_ITEMS_PER_CMD elements each, as Redis's.) */
     /* Active defragmentation: moves the value's allocations; returns o's new ptr. */
     void *(*defrag)(Obj *o);
 } ObjType;

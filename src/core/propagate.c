@@ -15,6 +15,7 @@
 #include "propagate.h"
 #include "command.h"
 #include "db.h"
+#include "server.h"
 #include "../base/alloc.h"
 #include "../base/panic.h"
 #include "../base/util.h"
@@ -72,6 +73,28 @@ long long propagate_emitted(void) { return emitted; }
 
 /* ---------------- emitting ---------------- */
 
+static Sds cat_header(Sds dst, char prefix, size_t n) {
+    char buf[32];
+    buf[0] = prefix;
+    int len = 1 + ll2string(buf + 1, sizeof(buf) - 3, (long long)n);
+    buf[len++] = '\r';
+    buf[len++] = '\n';
+    return sds_catlen(dst, buf, (size_t)len);
+}
+
+Sds propagate_cat_command(Sds dst, Obj **argv, int argc) {
+    dst = cat_header(dst, '*', (size_t)argc);
+    for (int i = 0; i < argc; i++) {
+        char buf[LONG_STR_SIZE];
+        size_t len;
+        const char *p = obj_strbuf(argv[i], buf, &len);
+        dst = cat_header(dst, '$', len);
+        dst = sds_catlen(dst, p, len);
+        dst = sds_catlen(dst, "\r\n", 2);
+    }
+    return dst;
+}
+
 static void feed_one(PropSink *s, int dbid, Obj **argv, int argc) {
     if (dbid >= 0 && s->seldb != dbid) {
         char buf[16];
@@ -111,7 +134,7 @@ static void flush_pending(void) {
 }
 
 static void add_pending(int dbid, Obj **argv, int argc) {
-    if (nsinks == 0) return;
+    if (nsinks == 0 || server.loading) return; /* nothing propagates while loading */
     if (npending == pending_cap) {
         pending_cap = pending_cap ? pending_cap * 2 : 8;
         pending = vrealloc(pending, sizeof(PendingOp) * (size_t)pending_cap);
@@ -182,6 +205,7 @@ void propagate_replace_objs(Client *c, ...) {
 }
 
 void propagate_also(int dbid, Obj **argv, int argc) {
+    if (server.loading) return;
     if (depth == 0) {
         for (int i = 0; i < nsinks; i++) feed_one(sinks[i], dbid, argv, argc);
         if (nsinks) emitted++;

@@ -88,6 +88,11 @@ void propagate_no_multi(void);
  * once when no command runs, else with the running command's. */
 void propagate_deletion(struct Db *db, const char *key, size_t klen, int lazy);
 
+/* Appends argv as a RESP multibulk command ("*<argc>\r\n" then "$<len>\r\n<arg>\r\n"
+ * per argument, integers as their text): the form the AOF and the replication
+ * stream carry. */
+Sds propagate_cat_command(Sds dst, Obj **argv, int argc);
+
 /* The number of commands emitted so far (tests). */
 long long propagate_emitted(void);
 

@@ -268,6 +268,9 @@ static void setup_signals(void) {
     sigaction(SIGTERM, &act, NULL);
     sigaction(SIGINT, &act, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* a file over RLIMIT_FSIZE (or a filesystem limit) is a write error (EFBIG) the
+     * persistence code reports, not a reason to die */
+    signal(SIGXFSZ, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
 }
 
@@ -438,14 +441,16 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     setup_signals();
     /* listen first, as Redis: clients connecting while the dataset loads get -LOADING */
     if (listen_all() == -1) return 1;
-    modules_init();
     if (server.cfg.daemonize || (server.cfg.pidfile && server.cfg.pidfile[0])) create_pidfile();
+    /* as Redis: the PID line and "Server initialized" come before the dataset loads
+     * (a damaged file's error is then the last line of the log) */
     server_log(LL_NOTICE, "Running mode=standalone, port=%d.", server.cfg.port);
     server_log(LL_NOTICE, "Vesper %s, 64 bit, standalone mode, port %d, PID: %d", VESPER_OWN_VERSION, server.cfg.port, (int)server.pid);
+    server_log(LL_WARNING, "Server initialized");
+    modules_init(); /* loads the dataset; the cron starts after */
     ev_add_timer(server.el, 1, server_cron, NULL);
     ev_set_before_sleep(server.el, before_sleep);
     ev_set_after_sleep(server.el, after_sleep);
-    server_log(LL_WARNING, "Server initialized");
     server_log(LL_NOTICE, "Ready to accept connections");
     ev_main(server.el);
     return 0;

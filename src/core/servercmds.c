@@ -315,7 +315,7 @@ static Sds info_persistence(Sds s) {
         "aof_last_cow_size:0\r\n"
         "module_fork_in_progress:0\r\n"
         "module_fork_last_cow_size:0\r\n",
-        server.loading, server.stat.dirty, server.lastsave, server.cfg.appendonly != 0);
+        server.loading, server.stat.dirty, server.lastsave, 0);
 }
 
 static Sds info_stats(Sds s) {

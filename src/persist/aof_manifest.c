@@ -44,6 +44,14 @@ static void push(AofInfo ***list, int *n, AofInfo *ai) {
     (*list)[(*n)++] = ai;
 }
 
+/* History is kept newest first, as Redis lists it. */
+static void push_front(AofInfo ***list, int *n, AofInfo *ai) {
+    *list = vrealloc(*list, sizeof(AofInfo *) * (size_t)(*n + 1));
+    memmove(*list + 1, *list, sizeof(AofInfo *) * (size_t)*n);
+    (*list)[0] = ai;
+    (*n)++;
+}
+
 static AofInfo *info_dup(const AofInfo *ai) { return ai ? info_new(ai->name, sds_len(ai->name), ai->seq, ai->type) : NULL; }
 
 AofManifest *aofm_dup(const AofManifest *m) {
@@ -173,12 +181,18 @@ Sds aofm_manifest_name(const char *prefix) { return sds_catprintf(sds_empty(), "
 const char *aofm_new_base(AofManifest *m, const char *prefix, int rdb) {
     if (m->base) {
         m->base->type = AOF_HIST;
-        push(&m->hist, &m->nhist, m->base);
+        push_front(&m->hist, &m->nhist, m->base);
     }
     Sds name = aofm_base_name(prefix, ++m->base_seq, rdb);
     m->base = info_new(name, sds_len(name), m->base_seq, AOF_BASE);
     sds_free(name);
     return m->base->name;
+}
+
+void aofm_set_base(AofManifest *m, const char *name, long long seq) {
+    info_free(m->base);
+    m->base = info_new(name, strlen(name), seq, AOF_BASE);
+    m->base_seq = seq;
 }
 
 const char *aofm_new_incr(AofManifest *m, const char *prefix) {
@@ -189,15 +203,14 @@ const char *aofm_new_incr(AofManifest *m, const char *prefix) {
     return ai->name;
 }
 
-void aofm_incr_to_history_but_last(AofManifest *m) {
-    for (int i = 0; i + 1 < m->nincr; i++) {
+void aofm_incr_to_history(AofManifest *m, int keep_last) {
+    int keep = keep_last && m->nincr > 0 ? 1 : 0;
+    for (int i = m->nincr - 1 - keep; i >= 0; i--) {
         m->incr[i]->type = AOF_HIST;
-        push(&m->hist, &m->nhist, m->incr[i]);
+        push_front(&m->hist, &m->nhist, m->incr[i]);
     }
-    if (m->nincr > 1) {
-        m->incr[0] = m->incr[m->nincr - 1];
-        m->nincr = 1;
-    }
+    if (keep) m->incr[0] = m->incr[m->nincr - 1];
+    m->nincr = keep;
 }
 
 void aofm_clear_history(AofManifest *m) {

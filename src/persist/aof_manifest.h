@@ -44,12 +44,16 @@ Sds aofm_base_name(const char *prefix, long long seq, int rdb);
 Sds aofm_incr_name(const char *prefix, long long seq);
 Sds aofm_manifest_name(const char *prefix);
 
-/* A new base (seq + 1): the current base becomes history. Returns its name. */
+/* A new base (seq + 1): the current base becomes history (history is kept newest
+ * first). Returns its name. */
 const char *aofm_new_base(AofManifest *m, const char *prefix, int rdb);
+/* Makes name the base with sequence seq (an old single-file AOF being upgraded). */
+void aofm_set_base(AofManifest *m, const char *name, long long seq);
 /* A new incr file (seq + 1) at the end. Returns its name. */
 const char *aofm_new_incr(AofManifest *m, const char *prefix);
-/* After a rewrite: every incr file but the last becomes history. */
-void aofm_incr_to_history_but_last(AofManifest *m);
+/* After a rewrite: the incr files become history, newest first, except the last
+ * one when keep_last (the file being written to). */
+void aofm_incr_to_history(AofManifest *m, int keep_last);
 /* Drops the history entries (once their files are deleted). */
 void aofm_clear_history(AofManifest *m);
 

@@ -96,12 +96,13 @@ static void finish(int status_ok, int bysignal) {
     if (read(ch.pipe_fd, &cow, sizeof(cow)) != (ssize_t)sizeof(cow)) cow = 0;
     close(ch.pipe_fd);
     ChildDoneFn *done = ch.done;
+    pid_t pid = ch.pid;
     ch.pid = 0;
     ch.type = CHILD_NONE;
     ch.pipe_fd = -1;
     ch.done = NULL;
     tables_resize(1);
-    if (done) done(status_ok, bysignal, cow);
+    if (done) done(pid, status_ok, bysignal, cow);
 }
 
 void child_reap(void) {

@@ -7,9 +7,10 @@
 
 enum { CHILD_NONE, CHILD_RDB, CHILD_AOF };
 
-/* Runs in the parent when the child is reaped: ok when it exited with status 0;
- * bysignal its terminating signal (0 if none); cow its copy-on-write bytes. */
-typedef void ChildDoneFn(int ok, int bysignal, long long cow);
+/* Runs in the parent when the child is reaped (child_type() is CHILD_NONE by
+ * then): pid the child's; ok when it exited with status 0; bysignal its terminating
+ * signal (0 if none); cow its copy-on-write bytes. */
+typedef void ChildDoneFn(pid_t pid, int ok, int bysignal, long long cow);
 
 /* Forks a child of type that runs body() and exits with its result (0: success).
  * Returns the pid, or -1 (errno set, logged) when a child already runs or fork

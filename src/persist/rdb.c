@@ -28,7 +28,12 @@
 
 #define RDB_MAX_KEY_LEN ((size_t)512 * 1024 * 1024)
 
-int rdb_compression = 1, rdb_checksum = 1, rdb_key_save_delay;
+int rdb_compression = 1, rdb_checksum = 1, rdb_key_save_delay, rdb_key_load_delay;
+
+void rdb_debug_delay(int usec) {
+    if (usec < 0) usec = rand_u64() % (uint64_t)(-(long long)usec) == 0 ? 1 : 0;
+    if (usec) usleep((useconds_t)usec);
+}
 int rdb_sanitize_payload = RDB_SANITIZE_NO, rdb_skip_checksum;
 long long rdb_payload_sanitizations;
 
@@ -38,9 +43,10 @@ static int save_aux_fields(Rio *r, const RdbSaveInfo *info) {
     char ver[] = VESPER_VERSION;
     return rdb_save_aux(r, "redis-ver", ver, strlen(ver)) && rdb_save_aux_ll(r, "redis-bits", (long long)sizeof(void *) * 8) &&
            rdb_save_aux_ll(r, "ctime", (long long)time(NULL)) && rdb_save_aux_ll(r, "used-mem", (long long)vmalloc_used()) &&
-           rdb_save_aux_ll(r, "repl-stream-db", info ? info->repl_stream_db : 0) &&
-           rdb_save_aux(r, "repl-id", info && info->replid ? info->replid : server.runid, 40) &&
-           rdb_save_aux_ll(r, "repl-offset", info ? info->repl_offset : 0) &&
+           ((info && info->repl_stream_db == -1) ||
+            (rdb_save_aux_ll(r, "repl-stream-db", info ? info->repl_stream_db : 0) &&
+             rdb_save_aux(r, "repl-id", info && info->replid ? info->replid : server.runid, 40) &&
+             rdb_save_aux_ll(r, "repl-offset", info ? info->repl_offset : 0))) &&
            rdb_save_aux_ll(r, "aof-base", info ? info->aof_base : 0);
 }
 
@@ -281,6 +287,7 @@ static int load_key(Rio *r, Db *db, int type, KeyMeta *m, RdbLoadInfo *info, Rdb
         if (m->expire != -1) o = db_set_expire(db, o, m->expire);
         apply_access(o, m);
         info->keys_loaded++;
+        if (rdb_key_load_delay) rdb_debug_delay(rdb_key_load_delay);
         ok = 1;
     }
     sds_free(key);

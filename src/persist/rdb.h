@@ -11,7 +11,7 @@
 
 /* What a save records in its aux fields besides the server's own. */
 typedef struct RdbSaveInfo {
-    int repl_stream_db;        /* -1 when unknown */
+    int repl_stream_db;        /* -1: no replication fields (an AOF base, as Redis) */
     const char *replid;        /* NULL: the server's */
     long long repl_offset;
     int aof_base;              /* the file is the base of a multi-part AOF */
@@ -44,9 +44,13 @@ int rdb_load(Rio *r, RdbLoadInfo *info, RdbErr *err);
  * "No such file or directory"). */
 int rdb_load_file(const char *path, RdbLoadInfo *info, RdbErr *err);
 
-/* The rdbcompression / rdbchecksum directives, and rdb-key-save-delay (microseconds
- * slept per key while saving: tests use it to make saves slow). */
-extern int rdb_compression, rdb_checksum, rdb_key_save_delay;
+/* The rdbcompression / rdbchecksum directives, rdb-key-save-delay (microseconds
+ * slept per key while saving: tests use it to make saves slow) and key-load-delay
+ * (the same per key or AOF command while loading). */
+extern int rdb_compression, rdb_checksum, rdb_key_save_delay, rdb_key_load_delay;
+/* Sleeps usec microseconds; a negative value sleeps 1 microsecond once in -usec
+ * calls on average (Redis's debugDelay). */
+void rdb_debug_delay(int usec);
 
 /* sanitize-dump-payload (RDB_SANITIZE_*). Vesper validates every encoded value
  * (intset, listpack, ziplist ... blobs) fully whatever it says, so a corrupt value

@@ -14,6 +14,7 @@
  * Costs: BGSAVE costs a fork (page tables) and the copy-on-write of pages written
  * while it runs; SAVE blocks for the whole write. */
 #include "snapshot.h"
+#include "aof.h"
 #include "child.h"
 #include "rdb.h"
 #include "../base/alloc.h"
@@ -38,7 +39,6 @@ static struct {
     int stop_writes_on_error;
     int del_sync_files;
     int incremental_fsync;
-    int key_load_delay;
     int loading_events_every;        /* bytes between event processing while loading */
     char *bgsave_cpulist;
 } cfg;
@@ -89,7 +89,8 @@ static int bgsave_body(void) {
     return 0;
 }
 
-static void bgsave_done(int ok, int bysignal, long long cow) {
+static void bgsave_done(pid_t pid, int ok, int bysignal, long long cow) {
+    (void)pid;
     if (ok) {
         server_log(LL_NOTICE, "Background saving terminated with success");
         server.stat.dirty -= st.dirty_before;
@@ -183,12 +184,13 @@ static void bgsave_cmd(Client *c) {
 }
 
 /* MISCONF: after a failed background save, writes are refused while save points
- * exist and stop-writes-on-bgsave-error is on (PING too, as in Redis). */
+ * exist and stop-writes-on-bgsave-error is on (PING too, as in Redis); then, the
+ * same for a failed AOF write or fsync (aof_write_error). */
 static Sds check_disk_error(Client *c, Command *cmd, int ctx) {
     (void)c; (void)ctx;
-    if (!cfg.stop_writes_on_error || server.cfg.saveparams_len == 0 || st.last_bgsave_ok) return NULL;
     const char *name = cmd->parent ? cmd->parent->name : cmd->name;
     if (!(cmd->flags & CMD_WRITE) && strcmp(name, "ping")) return NULL;
+    if (!cfg.stop_writes_on_error || server.cfg.saveparams_len == 0 || st.last_bgsave_ok) return aof_write_error();
     return sds_new("-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
                    "Commands that may modify the data set are disabled, because this instance is configured to "
                    "report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
@@ -242,7 +244,10 @@ static int load_at_startup(void) {
     return 1;
 }
 
-static void persist_init(void) { load_at_startup(); }
+/* appendonly yes: the AOF module loads the dataset from the AOF instead. */
+static void persist_init(void) {
+    if (!aof_loads_at_startup()) load_at_startup();
+}
 
 /* ---------------- shutdown ---------------- */
 
@@ -293,7 +298,7 @@ static void debug_reload(Client *c) {
 
 static Sds persist_info(Sds s) {
     long long now = time(NULL);
-    return sds_catprintf(s,
+    s = sds_catprintf(s,
         "loading:%d\r\n"
         "async_loading:0\r\n"
         "current_cow_peak:0\r\n"
@@ -311,23 +316,14 @@ static Sds persist_info(Sds s) {
         "rdb_saves:%lld\r\n"
         "rdb_last_cow_size:%lld\r\n"
         "rdb_last_load_keys_expired:%lld\r\n"
-        "rdb_last_load_keys_loaded:%lld\r\n"
-        "aof_enabled:%d\r\n"
-        "aof_rewrite_in_progress:0\r\n"
-        "aof_rewrite_scheduled:0\r\n"
-        "aof_last_rewrite_time_sec:-1\r\n"
-        "aof_current_rewrite_time_sec:-1\r\n"
-        "aof_last_bgrewrite_status:ok\r\n"
-        "aof_rewrites:0\r\n"
-        "aof_rewrites_consecutive_failures:0\r\n"
-        "aof_last_write_status:ok\r\n"
-        "aof_last_cow_size:0\r\n"
-        "module_fork_in_progress:0\r\n"
-        "module_fork_last_cow_size:0\r\n",
+        "rdb_last_load_keys_loaded:%lld\r\n",
         server.loading, server.stat.dirty, child_type() == CHILD_RDB, (long long)server.lastsave,
         st.last_bgsave_ok ? "ok" : "err", st.last_bgsave_time_sec,
         child_type() == CHILD_RDB ? now - child_start_ms() / 1000 : -1LL, st.saves, st.last_cow,
-        st.keys_expired, st.keys_loaded, server.cfg.appendonly != 0);
+        st.keys_expired, st.keys_loaded);
+    s = aof_info_fields(s);
+    s = sds_cat(s, "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
+    return aof_info_extra(s);
 }
 
 static void persist_reset_stats(void) {
@@ -363,7 +359,7 @@ static ConfigDef persist_configs[] = {
     CONFIG_BOOL("rdb-del-sync-files", NULL, 0, cfg.del_sync_files, 0),
     CONFIG_BOOL("rdb-save-incremental-fsync", NULL, 0, cfg.incremental_fsync, 1),
     CONFIG_NUM("rdb-key-save-delay", NULL, CONFIG_HIDDEN, 0, rdb_key_save_delay, INT_MIN, INT_MAX, 0),
-    CONFIG_NUM("key-load-delay", NULL, CONFIG_HIDDEN, 0, cfg.key_load_delay, INT_MIN, INT_MAX, 0),
+    CONFIG_NUM("key-load-delay", NULL, CONFIG_HIDDEN, 0, rdb_key_load_delay, INT_MIN, INT_MAX, 0),
     CONFIG_NUM("loading-process-events-interval-bytes", NULL, CONFIG_HIDDEN, 0, cfg.loading_events_every, 1024,
                INT_MAX, 2 * 1024 * 1024),
     CONFIG_STR("bgsave_cpulist", NULL, CONFIG_IMMUTABLE | CONFIG_EMPTY_NULL, cfg.bgsave_cpulist, NULL),

@@ -366,6 +366,37 @@ static Obj *hash_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
 
 static const unsigned char hash_rdb_types[] = {RDB_TYPE_HASH, RDB_TYPE_HASH_LISTPACK, 255};
 
+static int hash_write_str(Rio *r, const HashStr *h) {
+    char buf[LONG_STR_SIZE];
+    size_t len;
+    const char *p = hash_str_bytes(h, buf, &len);
+    return rio_write_bulk_string(r, p, len);
+}
+
+/* AOF rewrite without a preamble: HMSET key with up to AOF_REWRITE_ITEMS_PER_CMD
+ * pairs per command, as Redis writes it. */
+static int hash_aof_rewrite(Rio *r, const char *key, size_t klen, const Obj *o) {
+    unsigned long left = hash_length(o), batch = 0;
+    HashIter it;
+    int ok = 1;
+    hash_iter_init(&it, (Obj *)o);
+    while (ok && hash_iter_next(&it)) {
+        if (batch == 0) {
+            batch = left < AOF_REWRITE_ITEMS_PER_CMD ? left : AOF_REWRITE_ITEMS_PER_CMD;
+            ok = rio_write_bulk_count(r, '*', 2 + 2 * (long long)batch) && rio_write_bulk_string(r, "HMSET", 5) &&
+                 rio_write_bulk_string(r, key, klen);
+        }
+        HashStr f, v;
+        hash_iter_field(&it, &f);
+        hash_iter_value(&it, &v);
+        ok = ok && hash_write_str(r, &f) && hash_write_str(r, &v);
+        batch--;
+        left--;
+    }
+    hash_iter_done(&it);
+    return ok;
+}
+
 static const ObjType hash_type = {
     .type = OBJ_HASH,
     .name = "hash",
@@ -378,6 +409,7 @@ static const ObjType hash_type = {
     .rdb_save = hash_rdb_save,
     .rdb_load = hash_rdb_load,
     .rdb_load_types = hash_rdb_types,
+    .aof_rewrite = hash_aof_rewrite,
 };
 
 static ConfigDef hash_configs[] = {

@@ -349,6 +349,31 @@ static Obj *set_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
 
 static const unsigned char set_rdb_types[] = {RDB_TYPE_SET, RDB_TYPE_SET_INTSET, 255};
 
+/* AOF rewrite without a preamble: SADD key with up to AOF_REWRITE_ITEMS_PER_CMD
+ * members per command, as Redis writes it. */
+static int set_aof_rewrite(Rio *r, const char *key, size_t klen, const Obj *o) {
+    size_t left = set_size(o), batch = 0;
+    SetIter si;
+    SetElem e;
+    int ok = 1;
+    set_iter_init(&si, (Obj *)o);
+    while (ok && set_iter_next(&si, &e)) {
+        if (batch == 0) {
+            batch = left < AOF_REWRITE_ITEMS_PER_CMD ? left : AOF_REWRITE_ITEMS_PER_CMD;
+            ok = rio_write_bulk_count(r, '*', 2 + (long long)batch) && rio_write_bulk_string(r, "SADD", 4) &&
+                 rio_write_bulk_string(r, key, klen);
+        }
+        char buf[LONG_STR_SIZE];
+        size_t len;
+        const char *p = set_elem_str(&e, buf, &len);
+        ok = ok && rio_write_bulk_string(r, p, len);
+        batch--;
+        left--;
+    }
+    set_iter_done(&si);
+    return ok;
+}
+
 const ObjType set_type = {
     .type = OBJ_SET,
     .name = "set",
@@ -361,4 +386,5 @@ const ObjType set_type = {
     .rdb_save = set_rdb_save,
     .rdb_load = set_rdb_load,
     .rdb_load_types = set_rdb_types,
+    .aof_rewrite = set_aof_rewrite,
 };

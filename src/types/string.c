@@ -859,6 +859,15 @@ static Obj *str_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
 
 static const unsigned char str_rdb_types[] = {RDB_TYPE_STRING, 255};
 
+/* AOF rewrite without a preamble: SET key value. */
+static int str_aof_rewrite(Rio *r, const char *key, size_t klen, const Obj *o) {
+    char buf[LONG_STR_SIZE];
+    size_t len;
+    const char *p = obj_strbuf(o, buf, &len);
+    return rio_write_bulk_count(r, '*', 3) && rio_write_bulk_string(r, "SET", 3) &&
+           rio_write_bulk_string(r, key, klen) && rio_write_bulk_string(r, p, len);
+}
+
 static const ObjType string_type = {
     .type = OBJ_STRING,
     .name = "string",
@@ -870,6 +879,7 @@ static const ObjType string_type = {
     .rdb_save = str_rdb_save,
     .rdb_load = str_rdb_load,
     .rdb_load_types = str_rdb_types,
+    .aof_rewrite = str_aof_rewrite,
 };
 
 const Module string_module = {
