@@ -391,6 +391,16 @@ static void test_lzf_strings(void **state) {
     }
     if (!VESPER_HAVE_LZF) return;
 
+    /* the most compressible data (one byte repeated) loads: LZF's best ratio stays
+     * under the 88 the loader believes at most */
+    for (size_t n = 1000; n <= 4000000; n *= 40) {
+        char *same = calloc(1, n);
+        Sds z = roundtrip_string(same, n, 1, 0xc3, -1);
+        if (n > 1000000) assert_true(sds_len(z) * 87 < n);   /* within 1% of the bound */
+        sds_free(z);
+        free(same);
+    }
+
     /* the LZF form's layout: 0xc3, compressed length, original length, data */
     char s[200];
     memset(s, 'x', sizeof(s));
@@ -759,6 +769,14 @@ static int lzf_clen_huge(void) {
            load_fails((const unsigned char *)"\xc3\x81\x00\x00\x01\x00\x00\x00\x00\x00\x0a" "abc", 14);
 }
 
+/* LZF: a declared original length of 4 GB behind one compressed byte. LZF's output
+ * is at most 88 times its input (a 3-byte back reference makes 264 bytes), so this
+ * can never decompress to that: it must fail before allocating 4 GB. */
+static int lzf_len_4g(void) {
+    return load_fails((const unsigned char *)"\xc3\x01\x80\xff\xff\xff\xff" "a", 8) &&
+           load_fails((const unsigned char *)"\xc3\x03\x80\x40\x00\x00\x00" "abc", 10);
+}
+
 static void test_hostile_lengths(void **state) {
     (void)state;
     /* the limit itself works: a 4 GB allocation does not survive it */
@@ -768,6 +786,7 @@ static void test_hostile_lengths(void **state) {
     assert_int_equal(run_limited(raw_4g), 0);
     assert_int_equal(run_limited(raw_2_64), 0);
     assert_int_equal(run_limited(lzf_clen_huge), 0);
+    if (VESPER_HAVE_LZF) assert_int_equal(run_limited(lzf_len_4g), 0);
     /* and in this process too, with the messages */
     RdbErr err = {{0}};
     Rio r = reader("\x81\x00\x00\x01\x00\x00\x00\x00\x00" "abc", 12);
