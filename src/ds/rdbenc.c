@@ -6,7 +6,8 @@
  * original length, data). Integers, doubles and times are little-endian.
  * Invariants: a reader never allocates more than it can fill: strings longer than
  * STRING_CHUNK are read in chunks, so a hostile length fails at end of input
- * instead of allocating gigabytes.
+ * instead of allocating gigabytes, and an LZF string's original length is believed
+ * only up to what its compressed bytes (all read first) can expand to.
  * Costs: O(bytes); LZF compression is tried only for strings over 20 bytes. */
 #include "rdbenc.h"
 #include "../base/alloc.h"
@@ -30,6 +31,9 @@
 #define RDB_ENC_INT32 2
 #define RDB_ENC_LZF 3
 #define STRING_CHUNK (1024 * 1024)
+/* LZF's output is at most 88 times its input: its longest back reference, 3 bytes,
+ * makes 264. An LZF string claiming more than clen * 88 bytes is corrupt. */
+#define LZF_MAX_EXPANSION 88
 
 static int fail(RdbErr *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(RdbErr *err, const char *fmt, ...) {
@@ -238,7 +242,7 @@ static Sds load_lzf(Rio *r, size_t max_len, RdbErr *err) {
     uint64_t clen, len;
     if (!rdb_load_len(r, &clen, NULL, err) || !rdb_load_len(r, &len, NULL, err)) return NULL;
     if (len > max_len) return fail(err, "compressed string of %llu bytes is over the limit", (unsigned long long)len), NULL;
-    if (clen == 0 || len == 0 || clen > UINT32_MAX || len > UINT32_MAX)
+    if (clen == 0 || len == 0 || clen > UINT32_MAX || len > UINT32_MAX || len > clen * LZF_MAX_EXPANSION)
         return fail(err, "invalid LZF string lengths (%llu, %llu)", (unsigned long long)clen, (unsigned long long)len), NULL;
     if (!VESPER_HAVE_LZF) return fail(err, "LZF-compressed string, but this build has no LZF support"), NULL;
     Sds in = load_raw(r, clen, err);

@@ -1,0 +1,334 @@
+/* fuzz_restore.c - libFuzzer target for the RDB value loaders: arbitrary bytes fed
+ * to rdb_load_value (src/persist/rdb.c) through a memory Rio, as RESTORE feeds a
+ * payload, with every type module registered (strings, sets, hashes: each type's
+ * rdb_load and the ds/rdbenc readers under it).
+ *
+ * Input: one byte choosing the limits the loaders consult (bits 0-1
+ * set-max-intset-entries 512/0/1/4, bits 2-3 hash-max-listpack-entries 512/0/1/4,
+ * bits 4-5 hash-max-listpack-value 64/0/1/8, bit 6 rdbcompression for the
+ * re-save), then the type byte and the value. The input sits in an allocation of
+ * its exact size, so a read past it is an ASan report.
+ *
+ * Invariants checked (abort on violation): a refused payload leaves a message; a
+ * loaded value is whole: iterating it gives exactly its size, no member or field
+ * twice, each found by lookup with the value iteration gave; an intset is
+ * ascending and within its limit, a listpack passes the pairs check; its copy
+ * (dup) and the value saved and loaded again have its digest and size. LSan
+ * reports leaks.
+ *
+ * Seeds: FUZZ_RESTORE_WRITE_SEEDS=<dir> build-fuzz/fuzz_restore writes the seed
+ * inputs (values made by the real encoders, tests/fuzz/corpus/restore) and exits. */
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "base/rio.h"
+#include "base/sds.h"
+#include "base/util.h"
+#include "core/config.h"
+#include "core/module.h"
+#include "core/obj.h"
+#include "core/objtype.h"
+#include "core/server.h"
+#include "ds/intset.h"
+#include "ds/listpack.h"
+#include "ds/rdbenc.h"
+#include "ds/strset.h"
+#include "persist/rdb.h"
+#include "types/hash.h"
+#include "types/set.h"
+
+#define CHECK(cond)                                                                \
+    do {                                                                           \
+        if (!(cond)) {                                                             \
+            fprintf(stderr, "fuzz_restore: check failed at line %d: %s\n", __LINE__, #cond); \
+            abort();                                                               \
+        }                                                                          \
+    } while (0)
+
+static const long long intset_limits[] = {512, 0, 1, 4};
+static const long long entry_limits[] = {512, 0, 1, 4};
+static const long long value_limits[] = {64, 0, 1, 8};
+
+static void apply_limits(unsigned char b) {
+    set_max_intset_entries = intset_limits[b & 3];
+    hash_cfg.max_listpack_entries = entry_limits[(b >> 2) & 3];
+    hash_cfg.max_listpack_value = value_limits[(b >> 4) & 3];
+}
+
+static void digest(const Obj *o, uint8_t d[20]) {
+    memset(d, 0, 20);
+    objtype_get(o->type)->digest(o, d);
+}
+
+/* ---------------- consistency of a loaded value ---------------- */
+
+static void check_string(Obj *o) {
+    CHECK(o->encoding == ENC_RAW || o->encoding == ENC_EMBSTR || o->encoding == ENC_INT);
+    char buf[LONG_STR_SIZE];
+    size_t len;
+    const char *p = obj_strbuf(o, buf, &len);
+    CHECK(len == obj_strlen(o));
+    CHECK(len == 0 || p != NULL);
+}
+
+/* Lookups wait until the iteration is over: a lookup may move a table's
+ * incremental rehash on, which an iteration in progress must not see. */
+static void check_set(Obj *o) {
+    CHECK(o->encoding == ENC_INTSET || o->encoding == ENC_HT);
+    size_t size = set_size(o), n = 0;
+    CHECK(size > 0);
+    if (o->encoding == ENC_INTSET) CHECK((unsigned long long)size <= (unsigned long long)set_max_intset_entries);
+    Sds *m = malloc(size * sizeof(Sds));
+    SetIter si;
+    SetElem e;
+    long long prev = LLONG_MIN;
+    set_iter_init(&si, o);
+    while (set_iter_next(&si, &e)) {
+        CHECK(n < size);
+        if (o->encoding == ENC_INTSET) {
+            CHECK(n == 0 || e.ll > prev);
+            prev = e.ll;
+        }
+        char buf[LONG_STR_SIZE];
+        size_t len;
+        const char *p = set_elem_str(&e, buf, &len);
+        m[n++] = sds_newlen(p, len);
+    }
+    set_iter_done(&si);
+    CHECK(n == size);
+    Strset *seen = strset_create();
+    for (size_t i = 0; i < n; i++) {
+        CHECK(strset_add(seen, m[i], sds_len(m[i])));
+        CHECK(set_contains(o, m[i], sds_len(m[i])));
+        sds_free(m[i]);
+    }
+    strset_free(seen);
+    free(m);
+}
+
+static Sds hstr(const HashStr *h) {
+    char buf[LONG_STR_SIZE];
+    size_t len;
+    const char *p = hash_str_bytes(h, buf, &len);
+    return sds_newlen(p, len);
+}
+
+static void check_hash(Obj *o) {
+    CHECK(o->encoding == ENC_LISTPACK || o->encoding == ENC_HT);
+    size_t size = hash_length(o), n = 0;
+    CHECK(size > 0);
+    if (o->encoding == ENC_LISTPACK) {
+        unsigned long pairs;
+        CHECK(rdb_lp_pairs_valid(o->ptr, lp_bytes(o->ptr), &pairs) && pairs == size);
+    }
+    Sds *kv = malloc(2 * size * sizeof(Sds));
+    HashIter it;
+    hash_iter_init(&it, o);
+    while (hash_iter_next(&it)) {
+        CHECK(n < size);
+        HashStr h;
+        hash_iter_field(&it, &h);
+        kv[2 * n] = hstr(&h);
+        hash_iter_value(&it, &h);
+        kv[2 * n + 1] = hstr(&h);
+        n++;
+    }
+    hash_iter_done(&it);
+    CHECK(n == size);
+    Strset *seen = strset_create();
+    for (size_t i = 0; i < n; i++) {
+        Sds f = kv[2 * i], v = kv[2 * i + 1];
+        HashStr got;
+        CHECK(strset_add(seen, f, sds_len(f)));
+        CHECK(hash_get(o, f, sds_len(f), &got));
+        Sds g = hstr(&got);
+        CHECK(sds_len(g) == sds_len(v) && memcmp(g, v, sds_len(v)) == 0);
+        sds_free(f), sds_free(v), sds_free(g);
+    }
+    strset_free(seen);
+    free(kv);
+}
+
+static size_t value_size(const Obj *o) {
+    if (o->type == OBJ_SET) return set_size(o);
+    if (o->type == OBJ_HASH) return hash_length(o);
+    return obj_strlen(o);
+}
+
+/* Iterates, digests, copies, saves and loads back a value that loaded. */
+static void exercise(Obj *o, int compress) {
+    if (o->type == OBJ_STRING) check_string(o);
+    else if (o->type == OBJ_SET) check_set(o);
+    else if (o->type == OBJ_HASH) check_hash(o);
+    else CHECK(!"a type the loaders do not make");
+    const ObjType *t = objtype_get(o->type);
+    uint8_t d1[20], d2[20];
+    digest(o, d1);
+    if (t->mem_usage) (void)t->mem_usage(o, 0);
+    if (t->free_effort) (void)t->free_effort(o);
+    Obj *copy = t->dup(o);
+    digest(copy, d2);
+    CHECK(memcmp(d1, d2, 20) == 0 && value_size(copy) == value_size(o));
+    obj_decr(copy);
+
+    Rio w;
+    rio_init_buffer(&w);
+    w.compress = compress;
+    CHECK(rdb_save_value(&w, o));
+    Sds b = rio_take_buffer(&w);
+    rio_close(&w);
+    Rio r;
+    rio_init_mem(&r, b, sds_len(b));
+    RdbErr err = {{0}};
+    Obj *again = rdb_load_value(&r, 1, &err);
+    if (!again) {
+        fprintf(stderr, "fuzz_restore: a loaded value saved does not load again: %s\n", err.msg);
+        abort();
+    }
+    CHECK(r.io.mem.pos == sds_len(b));
+    digest(again, d2);
+    CHECK(memcmp(d1, d2, 20) == 0 && value_size(again) == value_size(o));
+    obj_decr(again);
+    sds_free(b);
+}
+
+/* ---------------- seeds ---------------- */
+
+static void write_seed(const char *dir, const char *name, unsigned char limits, const Obj *o, int compress) {
+    Rio w;
+    rio_init_buffer(&w);
+    w.compress = compress;
+    rio_write(&w, &limits, 1);
+    CHECK(rdb_save_value(&w, o));
+    Sds b = rio_take_buffer(&w);
+    rio_close(&w);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(b, 1, sds_len(b), f) != sds_len(b) || fclose(f)) {
+        perror(path);
+        exit(1);
+    }
+    sds_free(b);
+}
+
+static Obj *set_of(const char *const *m, int n) {
+    Obj *o = set_create_for(m[0], strlen(m[0]));
+    for (int i = 0; i < n; i++) set_add(o, m[i], strlen(m[i]));
+    return o;
+}
+
+static Obj *set_range(long long from, long long step, int n, const char *prefix) {
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s%lld", prefix, from);
+    Obj *o = set_create_for(buf, strlen(buf));
+    for (int i = 0; i < n; i++) {
+        snprintf(buf, sizeof(buf), "%s%lld", prefix, from + step * i);
+        set_add(o, buf, strlen(buf));
+    }
+    return o;
+}
+
+static Obj *hash_of(const char *const *kv, int pairs) {
+    Obj *o = hash_create();
+    for (int i = 0; i < pairs; i++) hash_set(o, kv[2 * i], strlen(kv[2 * i]), kv[2 * i + 1], strlen(kv[2 * i + 1]));
+    return o;
+}
+
+static void write_seeds(const char *dir) {
+    apply_limits(0);
+    char longtext[300];
+    memset(longtext, 'x', sizeof(longtext) - 1);
+    longtext[sizeof(longtext) - 1] = 0;
+    memcpy(longtext, "prefix-", 7);
+    struct {
+        const char *name;
+        unsigned char limits;
+        int compress;
+        Obj *o;
+    } seeds[] = {
+        {"string-empty", 0, 0, obj_string("", 0)},
+        {"string-raw", 0, 0, obj_string("hello world", 11)},
+        {"string-int8", 0, 0, obj_string("-7", 2)},
+        {"string-int16", 0, 0, obj_string("4660", 4)},
+        {"string-int32", 0, 0, obj_string("-2147483648", 11)},
+        {"string-2-31", 0, 0, obj_string("2147483648", 10)},
+        {"string-007", 0, 0, obj_string("007", 3)},
+        {"string-lzf", 0, 1, obj_string(longtext, strlen(longtext))},
+        {"set-intset16", 0, 0, set_of((const char *const[]){"1", "2", "3", "-5"}, 4)},
+        {"set-intset64", 0, 0, set_of((const char *const[]){"9223372036854775807", "-9223372036854775808", "0"}, 3)},
+        {"set-intset-wide", 0x01, 0, set_range(-100, 7, 40, "")},
+        {"set-members", 0, 0, set_of((const char *const[]){"a", "b", "12", "-0", "007", ""}, 6)},
+        {"set-intset-over-limit", 0x03, 0, set_range(1, 1, 6, "")},
+        {"set-lzf", 0, 1, set_of((const char *const[]){longtext, "short", "1"}, 3)},
+        {"set-many", 0, 0, set_range(0, 3, 120, "m")},
+        {"hash-listpack", 0, 0, hash_of((const char *const[]){"a", "1", "12", "x", "-3", "-4", "f", ""}, 4)},
+        {"hash-listpack-ints", 0x04, 0, hash_of((const char *const[]){"1", "2", "3", "4", "100000", "-9223372036854775808"}, 3)},
+        {"hash-table", 0, 0, hash_of((const char *const[]){"field", longtext, "k", "v", "1", "2"}, 3)},
+        {"hash-table-lzf", 0x10, 1, hash_of((const char *const[]){"field", longtext, "k", "value!", "1", "2"}, 3)},
+        {"hash-small-limits", 0x28, 0, hash_of((const char *const[]){"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}, 5)},
+    };
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        write_seed(dir, seeds[i].name, seeds[i].limits, seeds[i].o, seeds[i].compress);
+        obj_decr(seeds[i].o);
+    }
+    /* integers saved as a member list (a table under a limit of 4), which the
+     * default limit loads as an intset */
+    apply_limits(0x03);
+    Obj *s = set_range(1, 1, 6, "");
+    write_seed(dir, "set-ints-as-members", 0x00, s, 0);
+    obj_decr(s);
+    /* a hash's listpack form, which the small limits load as a table, and its
+     * pairs form */
+    apply_limits(0);
+    Obj *h = hash_create();
+    for (int i = 0; i < 30; i++) {
+        char f[16], v[16];
+        snprintf(f, sizeof(f), "f%d", i);
+        snprintf(v, sizeof(v), "%d", i * 1000);
+        hash_set(h, f, strlen(f), v, strlen(v));
+    }
+    write_seed(dir, "hash-listpack-30", 0x0c, h, 0);
+    hash_convert(h);
+    write_seed(dir, "hash-pairs-30", 0x00, h, 0);
+    obj_decr(h);
+    fprintf(stderr, "seeds written to %s\n", dir);
+}
+
+/* ---------------- libFuzzer ---------------- */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    (void)argc, (void)argv;
+    modules_register(NULL);
+    config_init_defaults(&server.cfg);
+    const char *dir = getenv("FUZZ_RESTORE_WRITE_SEEDS");
+    if (dir) {
+        write_seeds(dir);
+        exit(0);
+    }
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1) return 0;
+    apply_limits(data[0]);
+    int compress = (data[0] >> 6) & 1;
+    data++, size--;
+    unsigned char *copy = malloc(size ? size : 1);
+    memcpy(copy, data, size);
+    Rio r;
+    rio_init_mem(&r, copy, size);
+    RdbErr err = {{0}};
+    Obj *o = rdb_load_value(&r, 1, &err);
+    if (!o) {
+        CHECK(err.msg[0] != 0);
+    } else {
+        CHECK(!err.empty);
+        exercise(o, compress);
+        obj_decr(o);
+    }
+    free(copy);
+    return 0;
+}
