@@ -24,10 +24,10 @@
  * first/next/prev O(1) each; lp_seek O(n/2) (walks from the nearer end when the
  * count is known); insert, replace and delete O(n) memmove plus possibly one
  * realloc; lp_find O(n); lp_merge O(size of the smaller) plus one realloc;
- * lp_validate_integrity O(1) shallow, O(n) deep. Navigation checks every entry it
- * returns against the listpack's bounds (about a dozen compares), so that a
- * corrupt payload loaded without deep sanitization aborts instead of reading out of
- * bounds. */
+ * lp_validate_integrity O(1) shallow, O(n) deep; lp_pairs_unique O(n log n).
+ * Navigation checks every entry it returns against the listpack's bounds (about a
+ * dozen compares), so that a corrupt payload loaded without deep sanitization
+ * aborts instead of reading out of bounds. */
 #include "listpack.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
@@ -650,6 +650,37 @@ unsigned char *lp_find(unsigned char *lp, unsigned char *p, const unsigned char 
     }
     if (p && p != eof) lp_corrupt("find ran past the end");
     return NULL;
+}
+
+/* ---- duplicate keys ---- */
+
+/* Orders two entries (given by the address of their pointers) by their bytes,
+ * integers in decimal, shorter first on a common prefix. */
+static int lp_bytes_cmp(const void *a, const void *b) {
+    unsigned char ba[LP_INTBUF_SIZE], bb[LP_INTBUF_SIZE];
+    uint32_t la, lb;
+    const unsigned char *sa = lp_get_str(*(unsigned char *const *)a, &la, ba);
+    const unsigned char *sb = lp_get_str(*(unsigned char *const *)b, &lb, bb);
+    int c = memcmp(sa, sb, la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+int lp_pairs_unique(unsigned char *lp) {
+    unsigned long n = lp_length(lp);
+    if (n & 1) return 0;
+    if (n < 4) return 1;
+    unsigned char **keys = vmalloc(sizeof(*keys) * (n / 2));
+    size_t k = 0;
+    for (unsigned char *p = lp_first(lp); p && k < n / 2;) {
+        keys[k++] = p;
+        p = lp_next(lp, p);
+        if (p) p = lp_next(lp, p);
+    }
+    qsort(keys, k, sizeof(*keys), lp_bytes_cmp);
+    int unique = 1;
+    for (size_t i = 1; i < k && unique; i++) unique = lp_bytes_cmp(&keys[i - 1], &keys[i]) != 0;
+    vfree(keys);
+    return unique;
 }
 
 /* ---- random picks ---- */

@@ -138,6 +138,13 @@ int lp_validate_integrity(unsigned char *lp, size_t size, int deep, LpValidateCb
 unsigned char *lp_validate_first(unsigned char *lp);
 int lp_validate_next(unsigned char *lp, unsigned char **pp, size_t lpbytes);
 
+/* 1 when lp holds key/value pairs (an even number of entries) whose keys, the
+ * entries at even positions, are pairwise distinct, an integer key being equal to
+ * its decimal string; 0 otherwise. For loaders of untrusted hashes and sorted sets
+ * (Redis refuses duplicates); lp must be valid. An empty listpack passes.
+ * O(n log n) time, n/2 pointers of temporary memory. */
+int lp_pairs_unique(unsigned char *lp);
+
 /* Prints the entries, their offsets and encodings (DEBUG LISTPACK). */
 void lp_repr(FILE *out, unsigned char *lp);
 

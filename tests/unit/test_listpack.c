@@ -1006,6 +1006,61 @@ static void test_random_against_model(void **state) {
     lp_free(lp);
 }
 
+/* lp_pairs_unique: even counts, keys compared by their bytes (an integer equals its
+ * decimal string even when the string is stored as a string), values ignored. */
+static void test_pairs_unique(void **state) {
+    (void)state;
+    unsigned char *lp = lp_new(0);
+    assert_true(lp_pairs_unique(lp));
+    lp = lp_append(lp, (const unsigned char *)"k", 1);
+    assert_false(lp_pairs_unique(lp));
+    lp_free(lp);
+
+    const char *ok[] = {"a", "x", "b", "x", "12", "a", "012", "b", "", "", "-1", "1"};
+    lp = lp_from(ok, 12);
+    assert_true(lp_pairs_unique(lp));
+    lp_free(lp);
+    const char *dup[] = {"a", "1", "b", "2", "a", "3"};
+    lp = lp_from(dup, 6);
+    assert_false(lp_pairs_unique(lp));
+    lp_free(lp);
+    const char *dupint[] = {"7", "x", "-7", "y", "7", "z"};
+    lp = lp_from(dupint, 6);
+    assert_false(lp_pairs_unique(lp));
+    lp_free(lp);
+
+    /* "12" stored as a string (a payload Vesper would not write) and 12 */
+    unsigned char raw[32];
+    size_t n;
+    hex_to_bytes("1100000004008231320301010c010201ff", raw, &n);
+    assert_true(lp_validate_integrity(raw, n, 1, NULL, NULL));
+    lp = lp_new(n);
+    memcpy(lp, raw, n);
+    assert_false(lp_pairs_unique(lp));
+    lp_free(lp);
+
+    /* 1000 distinct random keys, then one repeated */
+    lp = lp_new(0);
+    for (int i = 0; i < 1000; i++) {
+        char k[32];
+        int len = snprintf(k, sizeof(k), "%d:%llu", i, (unsigned long long)(rand_u64() % 1000));
+        lp = lp_append(lp, (const unsigned char *)k, (uint32_t)len);
+        lp = lp_append_int(lp, i % 3);
+    }
+    assert_true(lp_pairs_unique(lp));
+    unsigned char *p = lp_seek(lp, 2 * (long)(rand_u64() % 1000));
+    unsigned char buf[LP_INTBUF_SIZE];
+    uint32_t len;
+    const unsigned char *s = lp_get_str(p, &len, buf);
+    char copy[32];
+    memcpy(copy, s, len);
+    lp = lp_append(lp, (const unsigned char *)copy, len);
+    assert_false(lp_pairs_unique(lp));
+    lp = lp_append(lp, (const unsigned char *)"v", 1);
+    assert_false(lp_pairs_unique(lp));
+    lp_free(lp);
+}
+
 int main(void) {
     const char *seed = getenv("LP_TEST_SEED");
     if (seed) test_seed = strtoull(seed, NULL, 10);
@@ -1028,6 +1083,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_validate_random_flips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_navigation_aborts_on_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pairs_unique, setup, teardown),
     };
     return cmocka_run_group_tests_name("listpack", tests, NULL, NULL);
 }
