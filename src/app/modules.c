@@ -7,6 +7,7 @@
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
     blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module;
+extern const Module zset_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -22,5 +23,6 @@ const Module *const server_modules[] = {
     /* data types */
     &string_module,
     &bitops_module,
+    &zset_module,
     NULL,
 };

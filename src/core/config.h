@@ -121,8 +121,6 @@ typedef struct Config {
     long long hash_max_listpack_value;
     long long set_max_intset_entries;
     long long set_max_listpack_entries;
-    long long zset_max_listpack_entries;
-    long long zset_max_listpack_value;
     long long stream_node_max_bytes;
     long long stream_node_max_entries;
     long long hll_sparse_max_bytes; /* up to LONG_MAX as in Redis */
