@@ -38,7 +38,7 @@ CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initia
 LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
 LIBS := $(MALLOC_LIBS) $(LZF_LIBS) -lm -lpthread
 
-LIB_SRC := $(wildcard src/base/*.c src/ds/*.c src/net/*.c src/core/*.c src/types/*.c src/app/*.c)
+LIB_SRC := $(wildcard src/base/*.c src/ds/*.c src/net/*.c src/core/*.c src/types/*.c src/persist/*.c src/app/*.c)
 LIB_SRC := $(filter-out src/app/main.c,$(LIB_SRC))
 LIB_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC))
 MAIN_OBJ := $(BUILD)/app/main.o
@@ -56,7 +56,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PY := /usr/bin/python3
 PORT ?= 6379
 
-.PHONY: all clean run test test-deps unit integration conformance bench deps check-layers sanitize
+.PHONY: all clean run test test-deps unit integration conformance bench deps check-layers sanitize fuzz fuzz-run
 
 all: check-layers $(SERVER) vesper-server $(if $(CLI_OBJ),$(CLI)) $(if $(BENCH_OBJ),$(BENCH))
 
@@ -84,12 +84,12 @@ $(BUILD)/%.o: src/%.c
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BENCH_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d)
 
-# Lower layers never include higher ones: base < ds < net < core < types < app;
+# Lower layers never include higher ones: base < ds < net < core < types < persist < app;
 # tools include only base and the RESP reader.
 check-layers:
 	@sh tests/check_layers.sh
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $$(pkg-config --cflags --libs cmocka) $(LIBS)
 
@@ -118,9 +118,32 @@ bench: all
 sanitize:
 	$(MAKE) SANITIZE=1 all
 
+# Fuzzing with clang's libFuzzer: `make fuzz` builds tests/fuzz/fuzz_*.c (against
+# src/net/resp.c and src/base/) into build-fuzz/; `make fuzz-run FUZZ_SECONDS=30`
+# runs each target that long from its seed corpus (tests/fuzz/corpus/<name>) and
+# fails on the first finding, which it leaves in build-fuzz/crash-*.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_SRC := src/net/resp.c $(wildcard src/base/*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz: $(FUZZ_BIN)
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_SRC) $(wildcard src/net/resp.h src/base/*.h)
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -DVESPER_LIBC_MALLOC -Wall -Wextra -Werror -Isrc -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(FUZZ_SRC) -lm -lpthread
+
+fuzz-run: fuzz
+	@for t in $(FUZZ_BIN); do n=$${t#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
+	  echo "== $$t for $(FUZZ_SECONDS)s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -dict=tests/fuzz/resp.dict -artifact_prefix=build-fuzz/ \
+	    build-fuzz/corpus-$$n tests/fuzz/corpus/$$n 2>build-fuzz/$$n.log || { tail -40 build-fuzz/$$n.log; exit 1; }; \
+	  grep -E '^Done' build-fuzz/$$n.log; done
+
 # Installs the Debian packages (as root or through sudo); see tools/build/deps.sh.
 deps:
 	bash tools/build/deps.sh install
 
 clean:
-	rm -rf build build-san vesper-server vesper-cli vesper-benchmark
+	rm -rf build build-san build-fuzz vesper-server vesper-cli vesper-benchmark

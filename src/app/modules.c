@@ -4,9 +4,13 @@
  * brings its commands, directives, data type and hooks. The file sits in the top
  * layer (src/app) because it is the only one that knows every module. */
 #include "../core/module.h"
+#include "../persist/snapshot.h"
+
+extern const Module dump_module;
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
-    blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module;
+    blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module,
+    hash_module;
 extern const Module zset_module;
 
 const Module *const server_modules[] = {
@@ -23,6 +27,10 @@ const Module *const server_modules[] = {
     /* data types */
     &string_module,
     &bitops_module,
+    &hash_module,
     &zset_module,
+    /* persistence: after the types, whose descriptors it loads values with */
+    &persist_module,
+    &dump_module,
     NULL,
 };

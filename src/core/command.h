@@ -141,6 +141,16 @@ void commands_reset_stats(void);
 /* Where a command comes from, for the checks: a client's request, a command queued
  * in MULTI run by EXEC, a script's redis.call(), a blocked client re-running. */
 enum { CHECK_CTX_CLIENT, CHECK_CTX_EXEC, CHECK_CTX_SCRIPT, CHECK_CTX_RERUN };
+/* Slots in the list of checks that subsystems fill (Module.checks), in Redis's
+ * order among the core's own: auth, no-multi, [ACL], [cluster], OOM, [disk error],
+ * [replica], [pub/sub context], loading, [busy script]. A check returns NULL or
+ * the error to reply (a new sds). */
+enum { CHECK_SLOT_ACL, CHECK_SLOT_CLUSTER, CHECK_SLOT_DISK, CHECK_SLOT_REPLICA, CHECK_SLOT_PUBSUB, CHECK_SLOT_BUSY,
+       CHECK_SLOT__COUNT };
+typedef Sds DispatchCheckFn(Client *c, struct Command *cmd, int ctx);
+/* Fills a slot (modules_register does it from Module.checks); one check per slot. */
+void command_set_check(int slot, DispatchCheckFn *fn);
+
 /* Runs one parsed command for c: lookup, arity, checks, MULTI queueing, call. */
 void command_process(Client *c);
 /* The same for a blocked client whose key became ready (blocking.c). */

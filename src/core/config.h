@@ -109,7 +109,6 @@ typedef struct Config {
     long long latency_monitor_threshold;
     int io_threads;
     int crash_log_enabled;
-    char *dbfilename;
     int appendonly;
     char *appendfilename;
     char *appenddirname;
@@ -117,8 +116,6 @@ typedef struct Config {
     long long busy_reply_threshold; /* lua-time-limit, up to LONG_MAX as in Redis */
     int list_max_listpack_size;
     int list_compress_depth;
-    long long hash_max_listpack_entries;
-    long long hash_max_listpack_value;
     long long set_max_intset_entries;
     long long set_max_listpack_entries;
     long long stream_node_max_bytes;
@@ -127,9 +124,6 @@ typedef struct Config {
     char *notify_keyspace_events_str;
     int notify_keyspace_events;
     char *save_params;           /* "3600 1 300 100 60 10000" style, as given */
-    int stop_writes_on_bgsave_err;
-    int rdbcompression;
-    int rdbchecksum;
     int replica_read_only;
     int latency_tracking_info_percentiles_len;
     double latency_tracking_info_percentiles[16];

@@ -81,14 +81,6 @@ static int check_hz(long long *v, const char **err) {
 
 static int is_base_name(const char *v) { return !strchr(v, '/') && !strchr(v, '\\'); }
 
-static int check_dbfilename(const char *v, const char **err) {
-    if (!is_base_name(v)) {
-        *err = "dbfilename can't be a path, just a filename";
-        return 0;
-    }
-    return 1;
-}
-
 static int check_aof_filename(const char *v, const char **err) {
     if (!*v) *err = "appendfilename can't be empty";
     else if (!is_base_name(v)) *err = "appendfilename can't be a path, just a filename";
@@ -216,15 +208,11 @@ static int apply_maxmemory(const char **err) {
 
 ConfigDef config_core_table[] = {
     /* booleans */
-    CONFIG_BOOL("rdbchecksum", NULL, IMM | PERSIST, S.rdbchecksum, 1),
     CONFIG_BOOL("daemonize", NULL, IMM, S.daemonize, 0),
     KEPT_BOOL("io-threads-do-reads", NULL, IMM, 0),
     KEPT_BOOL("always-show-logo", NULL, IMM, 0),
     CONFIG_BOOL("protected-mode", NULL, 0, S.protected_mode, 1),
-    CONFIG_BOOL("rdbcompression", NULL, PERSIST, S.rdbcompression, 1),
-    KEPT_BOOL("rdb-del-sync-files", NULL, PERSIST, 0),
     CONFIG_BOOL("activerehashing", NULL, 0, S.activerehashing, 1),
-    CONFIG_BOOL("stop-writes-on-bgsave-error", NULL, PERSIST, S.stop_writes_on_bgsave_err, 1),
     CONFIG_BOOL("set-proc-title", NULL, IMM, S.set_proc_title, 1),
     CONFIG_BOOL("dynamic-hz", NULL, 0, S.dynamic_hz, 1),
     KEPT_BOOL("repl-disable-tcp-nodelay", NULL, 0, 0),
@@ -232,7 +220,6 @@ ConfigDef config_core_table[] = {
     KEPT_BOOL("aof-rewrite-incremental-fsync", NULL, PERSIST, 1),
     KEPT_BOOL("no-appendfsync-on-rewrite", NULL, PERSIST, 0),
     KEPT_BOOL("cluster-require-full-coverage", NULL, 0, 1),
-    KEPT_BOOL("rdb-save-incremental-fsync", NULL, PERSIST, 1),
     KEPT_BOOL("aof-load-truncated", NULL, PERSIST, 1),
     KEPT_BOOL("aof-use-rdb-preamble", NULL, PERSIST, 1),
     KEPT_BOOL("aof-timestamp-enabled", NULL, PERSIST, 0),
@@ -267,13 +254,11 @@ ConfigDef config_core_table[] = {
     KEPT_STR("cluster-config-file", NULL, IMM, "nodes.conf"),
     KEPT_STR("cluster-announce-hostname", NULL, CONFIG_EMPTY_NULL, NULL, .str_check = check_hostname),
     CONFIG_STR("syslog-ident", NULL, IMM, S.syslog_ident, "redis"),
-    CONFIG_STR("dbfilename", NULL, CONFIG_PROTECTED | PERSIST, S.dbfilename, "dump.rdb", .str_check = check_dbfilename),
     CONFIG_STR("appendfilename", NULL, IMM | PERSIST, S.appendfilename, "appendonly.aof", .str_check = check_aof_filename),
     CONFIG_STR("appenddirname", NULL, IMM | PERSIST, S.appenddirname, "appendonlydir", .str_check = check_aof_dirname),
     KEPT_STR("server_cpulist", NULL, IMM | CONFIG_EMPTY_NULL, NULL),
     KEPT_STR("bio_cpulist", NULL, IMM | CONFIG_EMPTY_NULL, NULL),
     KEPT_STR("aof_rewrite_cpulist", NULL, IMM | CONFIG_EMPTY_NULL | PERSIST, NULL),
-    KEPT_STR("bgsave_cpulist", NULL, IMM | CONFIG_EMPTY_NULL | PERSIST, NULL),
     KEPT_STR("ignore-warnings", NULL, 0, ""),
     KEPT_STR("proc-title-template", NULL, 0, "{title} {listen-addr} {server-mode}", .str_check = check_proc_title),
     KEPT_STR("bind-source-addr", NULL, CONFIG_EMPTY_NULL, NULL),
@@ -320,8 +305,6 @@ ConfigDef config_core_table[] = {
     KEPT_NUM("repl-timeout", NULL, 0, 0, 1, INT_MAX, 60),
     KEPT_NUM("repl-ping-replica-period", "repl-ping-slave-period", 0, 0, 1, INT_MAX, 10),
     CONFIG_NUM("list-compress-depth", NULL, 0, 0, S.list_compress_depth, 0, INT_MAX, 0),
-    KEPT_NUM("rdb-key-save-delay", NULL, CONFIG_HIDDEN | PERSIST, 0, INT_MIN, INT_MAX, 0),
-    KEPT_NUM("key-load-delay", NULL, CONFIG_HIDDEN | PERSIST, 0, INT_MIN, INT_MAX, 0),
     CONFIG_NUM("active-expire-effort", NULL, 0, 0, S.active_expire_effort, 1, 10, 1),
     CONFIG_NUM("hz", NULL, 0, 0, S.hz, 0, INT_MAX, 10, .num_check = check_hz, .apply = apply_hz),
     KEPT_NUM("min-replicas-to-write", "min-slaves-to-write", 0, 0, 0, INT_MAX, 0),
@@ -349,10 +332,8 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("maxmemory", NULL, 0, U | MEM, S.maxmemory, 0, (long long)ULLONG_MAX, 0, .apply = apply_maxmemory),
     KEPT_NUM("cluster-link-sendbuf-limit", NULL, 0, U | MEM, 0, (long long)ULLONG_MAX, 0),
     /* size_t / ssize_t / time_t / off_t */
-    CONFIG_NUM("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, U, S.hash_max_listpack_entries, 0, LMAX, 512),
     CONFIG_NUM("set-max-intset-entries", NULL, 0, U, S.set_max_intset_entries, 0, LMAX, 512),
     KEPT_NUM("active-defrag-ignore-bytes", NULL, 0, U | MEM, 1, LLMAX, 100LL << 20),
-    CONFIG_NUM("hash-max-listpack-value", "hash-max-ziplist-value", 0, U | MEM, S.hash_max_listpack_value, 0, LMAX, 64),
     CONFIG_NUM("stream-node-max-bytes", NULL, 0, U | MEM, S.stream_node_max_bytes, 0, LMAX, 4096),
     CONFIG_NUM("hll-sparse-max-bytes", NULL, 0, U | MEM, S.hll_sparse_max_bytes, 0, LMAX, 3000),
     KEPT_NUM("tracking-table-max-keys", NULL, 0, U, 0, LMAX, 1000000),
@@ -361,7 +342,6 @@ ConfigDef config_core_table[] = {
     KEPT_NUM("maxmemory-clients", NULL, 0, MEM | PCT, -100, LMAX, 0),
     KEPT_NUM("repl-backlog-ttl", NULL, 0, 0, 0, LMAX, 60 * 60),
     KEPT_NUM("auto-aof-rewrite-min-size", NULL, PERSIST, MEM, 0, LLMAX, 64LL * 1024 * 1024),
-    KEPT_NUM("loading-process-events-interval-bytes", NULL, CONFIG_HIDDEN | PERSIST, 0, 1024, INT_MAX, 2 * 1024 * 1024),
     /* tls */
     KEPT_NUM("tls-port", NULL, 0, 0, 0, 65535, 0),
     KEPT_NUM("tls-session-cache-size", NULL, 0, 0, 0, INT_MAX, 20 * 1024),

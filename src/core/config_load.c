@@ -80,9 +80,9 @@ void config_persist_check(const Config *cfg, const ConfigEntry *e, int log_now) 
         return;
     }
     char cwd[PATH_MAX];
-    Sds msg = sds_catprintf(sds_empty(), "WARNING: '%s %s' needs persistence, which Vesper does not implement "
-                            "yet: no RDB snapshot or AOF file is written to (or loaded from) %s, the data lives "
-                            "in memory only", d->name, (d->flags & CONFIG_SENSITIVE) ? "(hidden)" : v,
+    Sds msg = sds_catprintf(sds_empty(), "WARNING: '%s %s' needs the append only file, which Vesper does not "
+                            "implement yet: no AOF is written to (or loaded from) %s; RDB snapshots are",
+                            d->name, (d->flags & CONFIG_SENSITIVE) ? "(hidden)" : v,
                             getcwd(cwd, sizeof(cwd)) ? cwd : "the working directory");
     sds_free(v);
     if (log_now) {

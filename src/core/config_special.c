@@ -546,7 +546,7 @@ ConfigDef config_special_table[] = {
     CONFIG_SPECIAL("requirepass", NULL, CONFIG_SENSITIVE | BIN, S, requirepass_set, requirepass_get,
                    .rewrite = requirepass_rewrite),
     CONFIG_SPECIAL("dir", NULL, CONFIG_PROTECTED | CONFIG_DENY_LOADING, S, dir_set, dir_get, .rewrite = dir_rewrite),
-    CONFIG_SPECIAL("save", NULL, MULTI | CONFIG_PERSIST | BIN, S, save_set, save_get, .rewrite = save_rewrite,
+    CONFIG_SPECIAL("save", NULL, MULTI | BIN, S, save_set, save_get, .rewrite = save_rewrite,
                    .inert = ""),
     CONFIG_SPECIAL("client-output-buffer-limit", NULL, MULTI | BIN, S, obuf_set, obuf_get, .rewrite = obuf_rewrite),
     CONFIG_SPECIAL("oom-score-adj-values", NULL, MULTI | BIN, S, oom_values_set, oom_values_get,

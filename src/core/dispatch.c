@@ -18,7 +18,9 @@
 #include "propagate.h"
 #include "reply.h"
 #include "server.h"
+#include "servercmds.h"
 #include "../base/alloc.h"
+#include "../base/panic.h"
 #include "../base/util.h"
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +37,15 @@ Client *command_current_client(void) { return current_client; }
 int command_call_depth(void) { return prop_depth; } /* each call opens one propagation scope */
 
 /* ---------------- the checks ---------------- */
+
+/* Protected commands (DEBUG) run only where enable-debug-command allows. */
+static inline Sds check_protected(Client *c, Command *cmd, int ctx) {
+    (void)ctx;
+    if (!(cmd->flags & CMD_PROTECTED) || debug_command_allowed(c)) return NULL;
+    return sds_new("DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can "
+                   "run it from a local connection, otherwise you need to set this option in the configuration "
+                   "file, and then restart the server.");
+}
 
 static inline Sds check_auth(Client *c, Command *cmd, int ctx) {
     (void)ctx;
@@ -75,22 +86,37 @@ static inline Sds check_loading(Client *c, Command *cmd, int ctx) {
     return sds_new("-LOADING Redis is loading the dataset in memory");
 }
 
-/* The list of checks, in Redis's order: authentication, MULTI restrictions, then
- * (as they arrive) ACL, cluster redirection, OOM, disk errors, read-only replica,
- * pub/sub context, loading, busy script. Each is a static function the compiler
- * inlines, so the list costs a few flag tests per command. EXEC re-checks only
- * what can change between queueing and EXEC (OOM; ACL and the replica state
- * when they exist). */
+static DispatchCheckFn *slots[CHECK_SLOT__COUNT];
+
+void command_set_check(int slot, DispatchCheckFn *fn) {
+    if (slot < 0 || slot >= CHECK_SLOT__COUNT || slots[slot]) panic("dispatch check slot %d set twice", slot);
+    slots[slot] = fn;
+}
+
+#define SLOT(s) if (slots[s] && (err = slots[s](c, cmd, ctx))) return err
+
+/* The list of checks, in Redis's order: authentication, MULTI restrictions, ACL,
+ * cluster redirection, OOM, disk errors, read-only replica, pub/sub context,
+ * loading, busy script. The core's own are static functions the compiler inlines;
+ * the subsystems' fill slots. EXEC re-checks what can change between queueing and
+ * EXEC (ACL, OOM, disk errors, the replica state); the subsystems' checks see ctx. */
 static inline Sds run_checks(Client *c, Command *cmd, int ctx) {
     Sds err;
     if (ctx != CHECK_CTX_EXEC) {
+        if ((err = check_protected(c, cmd, ctx))) return err;
         if ((err = check_auth(c, cmd, ctx))) return err;
         if ((err = check_no_multi(c, cmd, ctx))) return err;
     }
+    SLOT(CHECK_SLOT_ACL);
+    SLOT(CHECK_SLOT_CLUSTER);
     if ((err = check_oom(c, cmd, ctx))) return err;
+    SLOT(CHECK_SLOT_DISK);
+    SLOT(CHECK_SLOT_REPLICA);
+    SLOT(CHECK_SLOT_PUBSUB);
     if (ctx != CHECK_CTX_EXEC) {
         if ((err = check_loading(c, cmd, ctx))) return err;
     }
+    SLOT(CHECK_SLOT_BUSY);
     return NULL;
 }
 

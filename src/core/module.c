@@ -17,10 +17,13 @@ static int nmods;
 
 static void register_one(const Module *m) {
     if (nmods == MAX_MODULES) panic("too many modules (%d)", MAX_MODULES);
+    if (m->info_section && modules_info_provider(m->info_section))
+        panic("INFO section '%s' provided twice (module %s)", m->info_section, m->name);
     mods[nmods++] = m;
     if (m->type) objtype_register(m->type);
     if (m->commands) commands_register_table(m->commands);
     if (m->configs) config_register_table(m->configs);
+    for (const DispatchCheckDef *d = m->checks; d && d->fn; d++) command_set_check(d->slot, d->fn);
 }
 
 void modules_register(const Module *const *extra) {
@@ -53,6 +56,13 @@ void modules_client_reset(Client *c) {
 void modules_reset_stats(void) {
     for (int i = 0; i < nmods; i++)
         if (mods[i]->reset_stats) mods[i]->reset_stats();
+}
+
+int modules_shutdown(int flags) {
+    int res = 0;
+    for (int i = 0; i < nmods; i++)
+        if (mods[i]->shutdown && mods[i]->shutdown(flags) == -1) res = -1;
+    return res;
 }
 
 const Module *modules_info_provider(const char *name) {

@@ -24,6 +24,12 @@ typedef struct InfoGauge {
     long long (*get)(void);
 } InfoGauge;
 
+/* A check the module adds to dispatch's list (command.h: CHECK_SLOT_*). */
+typedef struct DispatchCheckDef {
+    int slot;
+    Sds (*fn)(Client *c, struct Command *cmd, int ctx);
+} DispatchCheckDef;
+
 /* A DEBUG subcommand the module answers; fn gets the whole DEBUG command. */
 typedef struct DebugExt {
     const char *name;
@@ -44,6 +50,10 @@ typedef struct Module {
     Sds (*info)(Sds info);             /*   the placeholder), and its body's fields */
     const InfoGauge *gauges;           /* ending with {0}, or NULL */
     const DebugExt *debug;             /* ending with {0}, or NULL */
+    const DispatchCheckDef *checks;    /* ending with {.fn = NULL}, or NULL */
+    /* Shutdown (SHUTDOWN, SIGTERM): flags are SHUTDOWN_* (server.h). Returns 0, or -1
+     * to refuse (the reason logged), unless SHUTDOWN_FORCE. */
+    int (*shutdown)(int flags);
 } Module;
 
 /* Every subsystem, in initialization order; NULL-terminated. */
@@ -59,6 +69,8 @@ void modules_cron(void);
 void modules_before_sleep(void);
 void modules_client_reset(Client *c);
 void modules_reset_stats(void);
+/* Runs every module's shutdown hook; -1 when one refused (they all run anyway). */
+int modules_shutdown(int flags);
 /* INFO: the module providing section name (case-insensitive), or NULL. */
 const Module *modules_info_provider(const char *name);
 /* Modules with sections that are not built-in, one per call: *cursor starts at 0. */

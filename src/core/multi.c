@@ -173,9 +173,13 @@ void multi_client_reset(Client *c) {
 }
 
 int multi_client_state(const Client *c, size_t *mem) {
-    *mem = multi_client_memory(c);
-    if (!(c->flags & CLIENT_MULTI)) return -1;
     const MultiState *ms = c->mstate;
+    /* CLIENT LIST's multi-mem, as Redis counts it: the queued arguments' bytes and
+     * one pointer per argument (the whole state is in tot-mem) */
+    *mem = 0;
+    for (int i = 0; ms && i < ms->count; i++) *mem += sizeof(Obj *) * (size_t)ms->cmds[i].argc;
+    if (ms) *mem += ms->argv_bytes;
+    if (!(c->flags & CLIENT_MULTI)) return -1;
     return ms ? ms->count : 0;
 }
 

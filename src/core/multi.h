@@ -35,7 +35,8 @@ void multi_touch_key(int dbid, const char *key, size_t len);
 void multi_touch_db(int dbid, int replaced_with);
 /* Frees a client's transaction state and watches. */
 void multi_client_reset(Client *c);
-/* CLIENT LIST: queued commands (-1 outside MULTI) and the memory they hold. */
+/* CLIENT LIST: queued commands (-1 outside MULTI) and their arguments' memory as
+ * Redis reports it (multi-mem); multi_client_memory() is everything the state holds. */
 int multi_client_state(const Client *c, size_t *mem);
 size_t multi_client_memory(const Client *c);
 size_t multi_watched_count(void);

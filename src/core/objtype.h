@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include "obj.h"
 
+struct Rio;
+struct RdbErr;
+
 typedef struct ObjType {
     int type;                                       /* OBJ_STRING, OBJ_LIST, ... */
     const char *name;                               /* TYPE's reply: "string", "list", ... */
@@ -29,13 +32,16 @@ typedef struct ObjType {
     /* Work to free the value (elements, allocations): lazy freeing hands values
      * above a threshold to the background thread. NULL: 1. */
     size_t (*free_effort)(const Obj *o);
-    /* Persistence: write the value in RDB form / read it back from the RDB type
-     * byte, and emit commands that rebuild it (AOF rewrite). The stream types are
-     * the persistence module's. */
-    int (*rdb_save)(void *rio, const Obj *o);
-    int (*rdb_type)(const Obj *o);                   /* RDB type byte for o's encoding */
-    Obj *(*rdb_load)(void *rio, int rdbtype, int *error);
-    int (*aof_rewrite)(void *rio, const char *key, size_t klen, const Obj *o);
+    /* Persistence (src/ds/rdbenc.h has the building blocks): the RDB type byte for
+     * o's encoding; the value's encoding after the type byte (RDB files, DUMP);
+     * the value read back for one of the rdb_load_types (a new unkeyed object, or
+     * NULL with err set: corrupt or hostile input never crashes); the commands that
+     * rebuild the value for an AOF rewrite without an RDB preamble. */
+    int (*rdb_type)(const Obj *o);
+    int (*rdb_save)(struct Rio *r, const Obj *o);
+    Obj *(*rdb_load)(struct Rio *r, int rdbtype, struct RdbErr *err);
+    const unsigned char *rdb_load_types;            /* RDB types it loads, ending with 255 */
+    int (*aof_rewrite)(struct Rio *r, const char *key, size_t klen, const Obj *o);
     /* Active defragmentation: moves the value's allocations; returns o's new ptr. */
     void *(*defrag)(Obj *o);
 } ObjType;

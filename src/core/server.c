@@ -53,7 +53,7 @@ void server_log_raw(int level, const char *msg) {
     localtime_r(&tv.tv_sec, &tm);
     int off = (int)strftime(timebuf, sizeof(timebuf), "%d %b %Y %H:%M:%S.", &tm);
     snprintf(timebuf + off, sizeof(timebuf) - (size_t)off, "%03d", (int)tv.tv_usec / 1000);
-    char role = server.el ? 'M' : 'C';
+    char role = server.in_child ? 'C' : 'M';
     fprintf(fp, "%d:%c %s %c %s\n", (int)getpid(), role, timebuf, marks[level > 3 ? 3 : level], msg);
     fflush(fp);
     if (!to_stdout) fclose(fp);
@@ -211,6 +211,21 @@ static int listen_all(void) {
 
 /* ---------------- shutdown ---------------- */
 
+void server_close_listeners_in_child(void) {
+    for (int i = 0; i < server.nlisten; i++) close(server.listen_fds[i]);
+    if (server.unix_fd != -1) close(server.unix_fd);
+}
+
+void server_process_events_while_loading(void) {
+    static long long last_ms;
+    long long now = mstime();
+    if (!server.el || now - last_ms < 2) return; /* at most every 2 ms */
+    last_ms = now;
+    server_update_time();
+    ev_process(server.el, 1);
+    net_handle_pending_writes();
+}
+
 static void close_listeners(void) {
     for (int i = 0; i < server.nlisten; i++) close(server.listen_fds[i]);
     server.nlisten = 0;
@@ -222,9 +237,11 @@ static void close_listeners(void) {
 }
 
 int server_prepare_shutdown(int flags) {
-    (void)flags;
     server_log(LL_WARNING, "User requested shutdown...");
-    /* No persistence yet: nothing to save. */
+    if (modules_shutdown(flags) == -1 && !(flags & SHUTDOWN_FORCE)) {
+        server_log(LL_WARNING, "Errors trying to shut down the server. Check the logs for more information.");
+        return -1;
+    }
     close_listeners();
     if (server.cfg.pidfile && server.cfg.pidfile[0] && (server.cfg.daemonize || server.cfg.pidfile)) unlink(server.cfg.pidfile);
     server_log(LL_WARNING, "Redis is now ready to exit, bye bye...");
@@ -275,8 +292,9 @@ void server_cron_tick(void) {
     if (server.shutdown_asap) {
         if (server.shutdown_flags == SIGINT) server_log(LL_WARNING, "Received SIGINT scheduling shutdown...");
         else server_log(LL_WARNING, "Received SIGTERM scheduling shutdown...");
-        server_prepare_shutdown(SHUTDOWN_NOFLAGS);
-        server_exit(0);
+        if (server_prepare_shutdown(SHUTDOWN_NOFLAGS) == 0) server_exit(0);
+        server_log(LL_WARNING, "SIGTERM received but errors trying to shut down the server, check the logs for more information");
+        server.shutdown_asap = 0;
     }
     size_t used = vmalloc_used();
     if ((long long)used > server.stat_peak_memory) server.stat_peak_memory = (long long)used;
@@ -417,9 +435,10 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     server.hz = server.cfg.hz;
     db_init_all(server.cfg.databases);
     bio_init();
-    modules_init();
     setup_signals();
+    /* listen first, as Redis: clients connecting while the dataset loads get -LOADING */
     if (listen_all() == -1) return 1;
+    modules_init();
     if (server.cfg.daemonize || (server.cfg.pidfile && server.cfg.pidfile[0])) create_pidfile();
     server_log(LL_NOTICE, "Running mode=standalone, port=%d.", server.cfg.port);
     server_log(LL_NOTICE, "Vesper %s, 64 bit, standalone mode, port %d, PID: %d", VESPER_OWN_VERSION, server.cfg.port, (int)server.pid);

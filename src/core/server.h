@@ -25,6 +25,7 @@ typedef struct ServerStats {
     long long client_outbuf_limit_disconnections;
     long long dirty;                /* changes since last save */
     long long total_reads_processed, total_writes_processed;
+    long long latest_fork_usec, total_forks;
     long long io_reads, io_writes;
 } ServerStats;
 
@@ -60,6 +61,7 @@ typedef struct Server {
     int in_script;
     long long stat_peak_memory;
     int sentinel_mode;
+    int in_child;                   /* this process is a fork child (BGSAVE, AOF rewrite) */
 } Server;
 
 extern Server server;
@@ -68,6 +70,11 @@ extern Server server;
 void server_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void server_log_raw(int level, const char *msg);
 void server_update_time(void);
+/* In a fork child: closes the listening sockets (the parent keeps serving). */
+void server_close_listeners_in_child(void);
+/* While loading a dataset: serves the event loop once without waiting, so clients
+ * get -LOADING instead of hanging. */
+void server_process_events_while_loading(void);
 /* One run of the server cron (hz times a second) and of the before-sleep work;
  * the event loop calls them, tests may too. */
 void server_cron_tick(void);

@@ -355,8 +355,8 @@ static Sds info_stats(Sds s) {
         "pubsub_channels:%lld\r\n"
         "pubsub_patterns:%lld\r\n"
         "pubsubshard_channels:%lld\r\n"
-        "latest_fork_usec:0\r\n"
-        "total_forks:0\r\n"
+        "latest_fork_usec:%lld\r\n"
+        "total_forks:%lld\r\n"
         "migrate_cached_sockets:0\r\n"
         "slave_expires_tracked_keys:0\r\n"
         "active_defrag_hits:0\r\n"
@@ -378,6 +378,7 @@ static Sds info_stats(Sds s) {
         "reply_buffer_shrinks:0\r\n"
         "reply_buffer_expands:0\r\n",
         info_int("pubsub_channels"), info_int("pubsub_patterns"), info_int("pubsubshard_channels"),
+        st->latest_fork_usec, st->total_forks,
         info_int("tracking_total_keys"), info_int("tracking_total_items"), info_int("tracking_total_prefixes"),
         st->unexpected_error_replies, st->total_error_replies, info_int("dump_payload_sanitizations"),
         st->total_reads_processed, st->total_writes_processed, st->io_reads, st->io_writes);

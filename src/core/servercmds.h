@@ -35,6 +35,9 @@ void debug_digest_add(uint8_t out[20], const void *p, size_t len);
 /* Order-dependent mix: out = SHA1(out ^ SHA1(p)). */
 void debug_digest_mix(uint8_t out[20], const void *p, size_t len);
 
+/* Whether enable-debug-command lets c run DEBUG (dispatch's protected-command check). */
+int debug_command_allowed(const Client *c);
+
 /* DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this big go to plain nodes. */
 extern size_t debug_quicklist_packed_threshold;
 

@@ -21,7 +21,9 @@
 #include <string.h>
 #include <strings.h>
 #include "../base/alloc.h"
+#include "../base/rio.h"
 #include "../base/util.h"
+#include "../ds/rdbenc.h"
 #include "../core/command.h"
 #include "../core/db.h"
 #include "../core/lazyfree.h"
@@ -834,6 +836,29 @@ static size_t str_mem_usage(const Obj *o, long long samples) {
     return o->encoding == ENC_RAW && !o->embedded ? sds_alloc_size(o->ptr) : 0;
 }
 
+/* RDB: the bytes (an int-encoded value as the integer encoding, as Redis does). */
+static int str_rdb_type(const Obj *o) {
+    (void)o;
+    return RDB_TYPE_STRING;
+}
+
+static int str_rdb_save(Rio *r, const Obj *o) {
+    if (o->encoding == ENC_INT) return rdb_save_ll_string(r, (long long)(intptr_t)o->ptr);
+    return rdb_save_string(r, o->ptr, sds_len(o->ptr));
+}
+
+/* Strings are limited only by memory here (a chunked read bounds what a hostile
+ * length can make us allocate); the value gets the encoding a SET would give it. */
+#define STR_RDB_MAX_LEN ((size_t)1 << 40)
+
+static Obj *str_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
+    (void)rdbtype;
+    Sds s = rdb_load_string(r, STR_RDB_MAX_LEN, err);
+    return s ? obj_try_encode(obj_from_sds(s)) : NULL;
+}
+
+static const unsigned char str_rdb_types[] = {RDB_TYPE_STRING, 255};
+
 static const ObjType string_type = {
     .type = OBJ_STRING,
     .name = "string",
@@ -841,6 +866,10 @@ static const ObjType string_type = {
     .dup = obj_dup_string,
     .digest = str_digest,
     .mem_usage = str_mem_usage,
+    .rdb_type = str_rdb_type,
+    .rdb_save = str_rdb_save,
+    .rdb_load = str_rdb_load,
+    .rdb_load_types = str_rdb_types,
 };
 
 const Module string_module = {

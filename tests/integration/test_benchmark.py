@@ -246,3 +246,40 @@ def test_bad_option_and_help():
     assert p.returncode == 0
     for flag in ("--rps", "--ratio", "--dist", "--zipf-s", "--threads", "--csv", "-P"):
         assert flag in p.stdout
+
+
+def run_in_pty(argv, timeout=30):
+    """Runs argv with stdout on a pseudo-terminal; returns everything it wrote."""
+    import pty
+    import select
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(argv[0], argv)
+    out, deadline = b"", time.time() + timeout
+    while time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        try:
+            chunk = os.read(fd, 65536) if ready else b""
+        except OSError:
+            chunk = b""
+        if ready and not chunk:
+            break
+        out += chunk
+    os.waitpid(pid, 0)
+    os.close(fd)
+    return out
+
+
+def test_regression_quiet_mode_shows_live_progress_on_a_terminal(server):
+    """Regression (fixed) (bench_main.c): with -q on a terminal nothing showed while
+    a test ran; redis-benchmark -q draws "TEST: rps=... (overall: ...) avg_msec=..."
+    lines ended by \\r, wipes the last one and prints the final line."""
+    base = [BENCH, "-h", "127.0.0.1", "-p", str(server.port), "-t", "set", "-n", "1500", "--rps", "1500"]
+    out = run_in_pty(base + ["-q"]).decode()
+    live = re.findall(r"SET: rps=[\d.]+ \(overall: [\d.]+\) avg_msec=[\d.]+ \(overall: [\d.]+\)[^\r\n]*\r", out)
+    assert len(live) >= 2, out
+    last = out.rstrip("\r\n").split("\r")[-1]        # the final line overwrote the live one
+    assert QUIET_LINE.match(last), out
+    assert out.endswith("msec\r\n\r\n")             # and the blank line after the last test
+    out = run_in_pty(base + ["--csv"]).decode()        # CSV stays clean
+    assert "rps=" not in out and "\r\n" + '"SET"' in out

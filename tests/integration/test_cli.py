@@ -12,6 +12,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -778,3 +779,86 @@ def test_ctrl_d_and_ctrl_c_exit(server, term):
     t.wait_for(prompt(server.port))
     t.send("abc\x03")
     assert t.wait_exit() == 0
+
+
+# ---------------------------------------------------------------------------
+# Redraw: erase lines, never the screen
+
+def test_regression_redraw_erases_lines_not_the_screen(server, term):
+    """Regression (fixed) (lineedit.c): every redraw erased to the end of the
+    screen (ESC[J); on the top row that is a screen clear to tmux, which pushed a
+    copy of the line into the scrollback per key. Rows are erased with ESC[K."""
+    t = term("-p", server.port, cols=30)
+    t.wait_for(prompt(server.port))
+    t.send(":set nohints\r")
+    t.send("set wrapped " + "v" * 30)        # wraps onto a second row
+    t.wait_for("v" * 10)
+    t.send("\x01\x06\x06\x06\x06X")           # edit on the first row of a wrapped line
+    t.wait_for(prompt(server.port) + "set Xwrapped")
+    t.send("\x05" + "\x7f" * 30)              # back to one row: the second row must go
+    text = t.wait_for(lambda s: s.splitlines()[-1].endswith("set Xwrapped"))
+    assert len(text.splitlines()) == 2, text   # the ":set nohints" line and this one
+    t.send("\x15")
+    t.wait_for(lambda s: s.splitlines()[-1] == prompt(server.port).rstrip())
+    assert b"\x1b[J" not in t.raw and b"\x1b[0J" not in t.raw
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux not installed")
+def test_regression_typing_on_top_row_leaves_tmux_scrollback_alone(server, tmp_path):
+    """Regression (fixed) (lineedit.c): in tmux (scroll-on-clear) each key typed on
+    the top row of a fresh window put a copy of the line into the scrollback."""
+    sock = f"vesper-test-{os.getpid()}"
+    tmux = ["tmux", "-L", sock, "-f", "/dev/null"]
+    env = dict(os.environ, HOME=str(tmp_path), VESPERCLI_HISTFILE=str(tmp_path / "history"), TERM="screen")
+    subprocess.run(tmux + ["new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
+                           f"{CLI} -p {server.port}"], env=env, check=True)
+    try:
+        def pane():
+            return subprocess.run(tmux + ["capture-pane", "-p", "-S", "-100", "-t", "t"],
+                                  capture_output=True, text=True).stdout
+
+        def wait(pred):
+            deadline = time.time() + 5
+            while time.time() < deadline and not pred(pane()):
+                time.sleep(0.05)
+            return pane()
+        wait(lambda s: prompt(server.port) in s)
+        for ch in "set foo":
+            subprocess.run(tmux + ["send-keys", "-t", "t", "-l", ch], check=True)
+            time.sleep(0.03)
+        text = wait(lambda s: "set foo value" in s)
+        assert text.count(prompt(server.port).rstrip()) == 1, text
+    finally:
+        subprocess.run(tmux + ["kill-server"], capture_output=True)
+
+
+def test_regression_json_passes_high_bytes_through_like_redis_cli(server, r):
+    """Regression (fixed) (format.c): --json wrote bytes above 0x7f that are not
+    UTF-8 as \\u00XX; redis-cli 7.0 writes every byte from 0x7f up unchanged (its
+    test "Escape character in JSON mode" reads "\\xf0e" back as F0 65), escaping
+    only backslash, quote and control characters. Other modes for comparison."""
+    r.set("eth", b"\xf0e")
+    r.set("ctl", b"Hello\x00\x01\x02\x03World")
+    r.set("mix", "中".encode() + b"\x7f\xff\\\"/\t")
+    expect = {
+        ("--json", "eth"): b'"\xf0e"\n',
+        ("--quoted-json", "eth"): b'"\\\\xf0e"\n',
+        ("--csv", "eth"): b'"\\xf0e"\n',
+        ("--no-raw", "eth"): b'"\\xf0e"\n',
+        ("--raw", "eth"): b"\xf0e\n",
+        ("--json", "ctl"): b'"Hello\\u0000\\u0001\\u0002\\u0003World"\n',
+        ("--quoted-json", "ctl"): b'"Hello\\\\x00\\\\x01\\\\x02\\\\x03World"\n',
+        ("--json", "mix"): '"中\x7f'.encode() + b'\xff\\\\\\"/\\t"\n',
+    }
+    for (mode, key), want in expect.items():
+        assert cli(server, mode, "get", key).stdout == want, (mode, key)
+    env = dict(os.environ, FAKETTY="1")
+    out = subprocess.run([CLI, "-p", str(server.port), "--json", "get", "eth"], env=env, capture_output=True).stdout
+    assert out == b'"\xf0e"\n'
+    fake = FakeServer(canned({b"X": b"%1\r\n$5\r\nK\x00\x01ey\r\n$7\r\nV\x00\x01alue\r\n", b"HELLO": b"%0\r\n"}))
+    try:
+        run = lambda *a: subprocess.run([CLI, "-p", str(fake.port), *a, "x"], capture_output=True).stdout  # noqa: E731
+        assert run("--json") == b'{"K\\u0000\\u0001ey":"V\\u0000\\u0001alue"}\n'
+        assert run("--quoted-json") == b'{"K\\\\x00\\\\x01ey":"V\\\\x00\\\\x01alue"}\n'
+    finally:
+        fake.close()

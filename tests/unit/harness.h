@@ -308,7 +308,12 @@ static inline void h_sink_feed(PropSink *s, Obj **argv, int argc) {
         size_t len;
         const char *p = obj_strbuf(argv[i], buf, &len);
         if (i) h_prop_lines = sds_catlen(h_prop_lines, " ", 1);
-        h_prop_lines = sds_catlen(h_prop_lines, p, len);
+        /* bytes outside printable ASCII (and backslash) as \xHH, so lines stay C strings */
+        for (size_t k = 0; k < len; k++) {
+            unsigned char ch = (unsigned char)p[k];
+            if (ch < 0x20 || ch >= 0x7f || ch == '\\') h_prop_lines = sds_catprintf(h_prop_lines, "\\x%02x", ch);
+            else h_prop_lines = sds_catlen(h_prop_lines, p + k, 1);
+        }
         h_prop_resp = sds_catprintf(h_prop_resp, "$%zu\r\n", len);
         h_prop_resp = sds_catlen(h_prop_resp, p, len);
         h_prop_resp = sds_catlen(h_prop_resp, "\r\n", 2);
@@ -405,6 +410,7 @@ static inline int h_reset(void **state) {
     h_config("lazyfree-lazy-expire", "no");
     h_config("lazyfree-lazy-user-del", "no");
     server.cfg.maxmemory = 0;
+    server.cfg.enable_debug_cmd = 1;
     server.loading = 0;
     server.active_expire_enabled = 1;
     db_empty(-1, 0);

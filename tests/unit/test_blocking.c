@@ -126,6 +126,26 @@ static void test_client_blocked_on_several_keys(void **state) {
     h_expect(p, "GET b2", "$1\r\n1\r\n");
 }
 
+/* FLUSHDB and SWAPDB make every key of the database ready: a waiter whose key
+ * is now there is served (Redis 7.0 serves BLPOP after SWAPDB), one whose key is
+ * still missing runs again and keeps waiting. */
+static void test_flush_and_swapdb_wake_waiters(void **state) {
+    (void)state;
+    Client *w = h_conn(), *p = h_conn();
+    h_send(w, "TESTPOP k 0");
+    h_expect(p, "SET other 1", "+OK\r\n");
+    h_expect(p, "FLUSHDB", "+OK\r\n");
+    expect_blocked(w);
+    h_expect(p, "SELECT 1", "+OK\r\n");
+    h_expect(p, "SET k from-db1", "+OK\r\n");
+    expect_blocked(w);
+    h_expect(p, "SWAPDB 0 1", "+OK\r\n");
+    expect_popped(w, "k", "from-db1");
+    h_expect(p, "SELECT 0", "+OK\r\n");
+    h_expect(p, "EXISTS k", ":0\r\n");
+    assert_int_equal(block_keys_with_waiters(), 0);
+}
+
 /* Two waiters, one value: the first is served; the second runs again, finds
  * nothing and stays blocked where it was, ahead of later waiters, with its
  * deadline. */
@@ -245,6 +265,13 @@ static void test_timeouts(void **state) {
     h_expect(soon, "SET k v", "+OK\r\n");
     expect_popped(later, "k", "v");
     expect_blocked(never);
+    /* the event loop's timer ends a wait on time without a before-sleep call */
+    Client *timed = h_conn();
+    h_send(timed, "TESTPOP k2 2");
+    usleep(5000);
+    for (int i = 0; i < 10 && (timed->flags & CLIENT_BLOCKED); i++) ev_process(server.el, 1);
+    h_expect_out(timed, "*-1\r\n");
+    assert_false(timed->flags & CLIENT_BLOCKED);
     /* many deadlines, served in order */
     Client *many[8];
     for (int i = 0; i < 8; i++) {
@@ -436,6 +463,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_fifo_service, h_reset),
         cmocka_unit_test_teardown(test_client_blocked_on_several_keys, h_reset),
         cmocka_unit_test_teardown(test_reblock_in_place, h_reset),
+        cmocka_unit_test_teardown(test_flush_and_swapdb_wake_waiters, h_reset),
         cmocka_unit_test_teardown(test_client_freed_while_blocked, h_reset),
         cmocka_unit_test_teardown(test_client_unblock, h_reset),
         cmocka_unit_test_teardown(test_timeouts, h_reset),

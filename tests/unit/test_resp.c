@@ -43,12 +43,14 @@ static void collect(void *ctx, const char *p, size_t len, long argc_total) {
 static const RespLimits auth_lim = {512LL * 1024 * 1024, 1};
 static const RespLimits noauth_lim = {512LL * 1024 * 1024, 0};
 
+/* The request state of parse_all: an error text may live in it, so it outlives the call. */
+static RespRequest all_req;
+
 /* Parses one request from the whole buffer; returns the result code. */
 static int parse_all(const char *buf, size_t len, size_t *pos, const RespLimits *lim, Args *a, const char **err) {
-    RespRequest req;
-    resp_request_reset(&req);
+    resp_request_reset(&all_req);
     *err = NULL;
-    return resp_parse_request(&req, buf, len, pos, lim, collect, a, err);
+    return resp_parse_request(&all_req, buf, len, pos, lim, collect, a, err);
 }
 
 static void expect_args(const Args *a, int n, const char **want) {
@@ -264,10 +266,160 @@ static void test_request_errors_and_limits(void **state) {
 
 /* Regression (fixed) (resp.c): Redis 7.0 refuses a multibulk count above 10 from a client that
  * still has to authenticate ("Protocol error: unauthenticated multibulk length");
- * the parser only refuses counts above RESP_MULTIBULK_MAX (1M). */
+ * the parser only refused counts above a 1M limit. */
 static void test_regression_request_unauthenticated_multibulk_len(void **state) {
     (void)state;
     expect_error("*11\r\n", 5, &noauth_lim, "Protocol error: unauthenticated multibulk length");
+}
+
+/* Parses m[0..len) with one RespRequest; returns the result, the args and where it stopped. */
+static int parse_one(const char *m, size_t len, Args *a, size_t *pos, const char **err) {
+    *pos = 0;
+    return parse_all(m, len, pos, &auth_lim, a, err);
+}
+
+static void expect_wait(const char *m, size_t len, size_t want_pos) {
+    Args a = {0};
+    const char *err = NULL;
+    size_t pos;
+    int r = parse_one(m, len, &a, &pos, &err);
+    if (r != RESP_REQ_NEED_MORE) fail_msg("'%.*s': result %d (%s), want to wait", (int)len, m, r, err ? err : "");
+    if (a.n != 0) fail_msg("'%.*s': delivered %d args while waiting", (int)len, m, a.n);
+    assert_int_equal(pos, want_pos);
+    args_reset(&a);
+}
+#define EXPECT_WAIT(lit, pos) expect_wait((lit), sizeof(lit) - 1, (pos))
+
+/* Regression (fixed) (resp.c): a bulk header that did not start with '$' was an
+ * error at once; Redis 7.0 waits until the line has a CR and one byte after it. */
+static void test_regression_request_bulk_header_waits_for_its_line(void **state) {
+    (void)state;
+    EXPECT_WAIT("*1\r\n\n", 4);
+    EXPECT_WAIT("*1\r\nX", 4);
+    EXPECT_WAIT("*1\r\nX\r", 4);
+    EXPECT_WAIT("*1\r\n\r", 4);
+    EXPECT_WAIT("*1\r\n:1", 4);
+    /* the line is complete once one byte follows the CR, whatever it is */
+    EXPECT_ERROR("*1\r\nX\rY", &auth_lim, "Protocol error: expected '$', got 'X'");
+    EXPECT_ERROR("*1\r\nX\r\n", &auth_lim, "Protocol error: expected '$', got 'X'");
+    EXPECT_ERROR("*1\r\n\n\r\n", &auth_lim, "Protocol error: expected '$', got ' '");
+    EXPECT_ERROR("*1\r\n\r\n", &auth_lim, "Protocol error: expected '$', got ' '");
+    EXPECT_ERROR("*1\r\n\rA", &auth_lim, "Protocol error: expected '$', got ' '");
+    /* the count line too: "*1\r" waits, "*1\rx" is a line (Redis skips the byte unchecked) */
+    EXPECT_WAIT("*1\r", 0);
+    Args a = {0};
+    const char *err;
+    size_t pos;
+    assert_int_equal(parse_one("*1\rx$4\r\nPING\r\n", 14, &a, &pos, &err), RESP_REQ_DONE);
+    expect_args(&a, 1, (const char *[]){"PING"});
+    args_reset(&a);
+    /* a later argument's header waits the same way */
+    assert_int_equal(parse_one("*2\r\n$1\r\na\r\nxyz", 14, &a, &pos, &err), RESP_REQ_NEED_MORE);
+    assert_int_equal(pos, 11);
+    expect_args(&a, 1, (const char *[]){"a"});
+    args_reset(&a);
+}
+
+/* Regression (fixed) (resp.c): a NUL byte in an inline line cut the line there
+ * ("SET a b\0c" stored "b", "PING\0" answered PONG) and made multibulk headers
+ * fail at once. Redis 7.0 looks for line ends with strchr: a NUL hides them, so
+ * the request waits (and fails at the 64 KB limit); nothing is acted on. */
+static void test_regression_request_nul_byte_never_truncates(void **state) {
+    (void)state;
+    EXPECT_WAIT("SET a b\0c\r\n", 0);
+    EXPECT_WAIT("PING\0\r\n", 0);
+    EXPECT_WAIT("\0PING\r\n", 0);
+    EXPECT_WAIT("PING\r\0\n", 0);
+    EXPECT_WAIT("*1\0\r\n", 0);
+    EXPECT_WAIT("*1\r\n\0\r\n", 4);
+    EXPECT_WAIT("*1\r\nX\0\r\n", 4);
+    EXPECT_WAIT("*1\r\n$4\0\r\nPING\r\n", 4);
+    EXPECT_WAIT("*1\r\n$\0\r\n", 4);
+    /* a NUL after the line end belongs to the next request */
+    Args a = {0};
+    const char *err;
+    size_t pos;
+    const char two[] = "PING\r\nPING\0\r\n";
+    assert_int_equal(parse_one(two, sizeof(two) - 1, &a, &pos, &err), RESP_REQ_DONE);
+    assert_int_equal(pos, 6);
+    expect_args(&a, 1, (const char *[]){"PING"});
+    args_reset(&a);
+    /* quoted escapes still make NUL bytes, whole */
+    const char *q = "ECHO \"a\\x00b\"\r\n";
+    assert_int_equal(parse_one(q, strlen(q), &a, &pos, &err), RESP_REQ_DONE);
+    assert_int_equal(a.n, 2);
+    assert_int_equal(a.len[1], 3);
+    assert_memory_equal(a.v[1], "a\0b", 3);
+    args_reset(&a);
+    /* waiting behind a NUL ends at the line limit */
+    size_t big = RESP_INLINE_MAX + 1;
+    char *m = malloc(big);
+    memset(m, 'a', big);
+    m[3] = '\0';
+    m[10] = '\n';
+    expect_wait(m, big - 1, 0);
+    expect_error(m, big, &auth_lim, "Protocol error: too big inline request");
+    m[0] = '*';
+    m[1] = '1';
+    m[2] = '\r';
+    m[3] = '\n';
+    m[4] = '$';
+    m[5] = '\0';
+    m[10] = '\r';
+    expect_wait(m, big, 4);
+    free(m);
+}
+
+/* Regression (fixed) (resp.c): the too-big checks were one byte late for count
+ * lines; Redis fails once more than 64 KB wait without a line end. */
+static void test_regression_request_line_limit_boundaries(void **state) {
+    (void)state;
+    size_t max = RESP_INLINE_MAX;
+    char *m = malloc(max + 8);
+    memset(m, '1', max + 8);
+    m[0] = '*';
+    expect_wait(m, max, 0);
+    expect_error(m, max + 1, &auth_lim, "Protocol error: too big mbulk count string");
+    memcpy(m, "*1\r\n$", 5);
+    expect_wait(m, max + 4, 4);
+    expect_error(m, max + 5, &auth_lim, "Protocol error: too big bulk count string");
+    memset(m, 'a', max + 8);
+    expect_wait(m, max, 0);
+    expect_error(m, max + 1, &auth_lim, "Protocol error: too big inline request");
+    free(m);
+}
+
+/* Regression (fixed) (resp.c): the "expected '$'" text lived in a static buffer,
+ * so a second parse (another client, or another I/O thread) overwrote the first
+ * client's error. Every text must also be one clean line. */
+static void test_regression_request_error_text_per_request(void **state) {
+    (void)state;
+    RespRequest r1, r2;
+    resp_request_reset(&r1);
+    resp_request_reset(&r2);
+    Args a = {0};
+    const char *e1 = NULL, *e2 = NULL;
+    size_t p1 = 0, p2 = 0;
+    assert_int_equal(resp_parse_request(&r1, "*1\r\nx\r\n", 7, &p1, &auth_lim, collect, &a, &e1), RESP_REQ_ERROR);
+    assert_int_equal(resp_parse_request(&r2, "*1\r\ny\r\n", 7, &p2, &auth_lim, collect, &a, &e2), RESP_REQ_ERROR);
+    assert_string_equal(e1, "Protocol error: expected '$', got 'x'");
+    assert_string_equal(e2, "Protocol error: expected '$', got 'y'");
+    /* every byte value in the quoted position: a clean one-line text */
+    for (int c = 0; c < 256; c++) {
+        char m[8] = {'*', '1', '\r', '\n', (char)c, '\r', 'Z', 0};
+        const char *err = NULL;
+        size_t pos = 0;
+        int r = parse_all(m, 7, &pos, &auth_lim, &a, &err);
+        args_reset(&a);
+        if (c == 0) { assert_int_equal(r, RESP_REQ_NEED_MORE); continue; }
+        assert_int_equal(r, RESP_REQ_ERROR);
+        if (c == '$') { assert_string_equal(err, "Protocol error: invalid bulk length"); continue; }
+        char want[64];
+        char shown = (c == '\r' || c == '\n') ? ' ' : (char)c;
+        snprintf(want, sizeof(want), "Protocol error: expected '$', got '%c'", shown);
+        assert_string_equal(err, want);
+        assert_null(strpbrk(err, "\r\n"));
+    }
 }
 
 /* ---------- reply reader ---------- */
@@ -403,10 +555,27 @@ static void test_reader_resp3_types(void **state) {
     assert_int_equal(v->elements, 3);
     assert_string_equal(v->element[0]->str, "message");
     resp_value_free(v);
-    v = READ1("|1\r\n+key-popularity\r\n%1\r\n$1\r\na\r\n,0.19\r\n");
+    /* an attribute comes before the value it describes: the reader returns it
+     * first, the value next; inside an aggregate it takes no element slot */
+    const char attr[] = "|1\r\n+key-popularity\r\n%1\r\n$1\r\na\r\n,0.19\r\n:7\r\n";
+    RespReader *r = resp_reader_create();
+    resp_reader_feed(r, attr, sizeof(attr) - 5);
+    assert_int_equal(resp_reader_next(r, &v), 0);
+    resp_reader_feed(r, attr + sizeof(attr) - 5, 4);
+    assert_int_equal(resp_reader_next(r, &v), 1);
     assert_int_equal(v->type, RESP_ATTR);
     assert_int_equal(v->elements, 2);
     assert_int_equal(v->element[1]->type, RESP_MAP);
+    resp_value_free(v);
+    assert_int_equal(resp_reader_next(r, &v), 1);
+    assert_int_equal(v->integer, 7);
+    resp_value_free(v);
+    resp_reader_free(r);
+    v = READ1("*2\r\n|1\r\n+a\r\n:1\r\n:5\r\n:6\r\n");
+    assert_int_equal(v->type, RESP_ARRAY);
+    assert_int_equal(v->elements, 2);
+    assert_int_equal(v->element[0]->integer, 5);
+    assert_int_equal(v->element[1]->integer, 6);
     resp_value_free(v);
 }
 
@@ -581,6 +750,89 @@ static void test_reader_errors(void **state) {
     }
 }
 
+/* What the reader makes of m fed whole: -1 error, 0 incomplete, else the bytes
+ * of the first reply with the attributes before it (what resp_skip_reply counts). */
+static long reader_outcome(const char *m, size_t len) {
+    RespReader *r = resp_reader_create();
+    resp_reader_feed(r, m, len);
+    RespValue *v = NULL;
+    int rc;
+    while ((rc = resp_reader_next(r, &v)) == 1 && v->type == RESP_ATTR) resp_value_free(v);
+    long out = rc;
+    if (rc == 1) {
+        out = (long)(len - resp_reader_pending(r));
+        resp_value_free(v);
+    }
+    if (rc < 0) assert_true(strlen(resp_reader_error(r)) > 0);
+    resp_reader_free(r);
+    return out;
+}
+
+/* The same fed one byte at a time: the outcome may not depend on the chunking. */
+static long reader_outcome_bytewise(const char *m, size_t len) {
+    RespReader *r = resp_reader_create();
+    RespValue *v = NULL;
+    long out = 0;
+    size_t fed = 0;
+    while (fed < len) {
+        resp_reader_feed(r, m + fed++, 1);
+        int rc;
+        while ((rc = resp_reader_next(r, &v)) == 1 && v->type == RESP_ATTR) resp_value_free(v);
+        if (rc == 1) { out = (long)(fed - resp_reader_pending(r)); resp_value_free(v); break; }
+        if (rc < 0) { out = -1; break; }
+    }
+    resp_reader_free(r);
+    return out;
+}
+
+/* Regression (fixed) (resp.c): the reader and resp_skip_reply had their own rules:
+ * "$3\r\nabc7\n" passed the reader (it skipped two bytes after a bulk unchecked)
+ * and failed resp_skip_reply; attributes inside aggregates, "!-1", a CR inside a
+ * line, nesting depth and double/bignum syntax differed too. Both now walk with
+ * one scanner. want: -1 malformed, 0 incomplete, else the reply's length. */
+static void test_regression_reader_and_skip_agree(void **state) {
+    (void)state;
+    static const struct { const char *m; long want; } table[] = {
+        {"*3\r\n:1\r\n$3\r\nabc7\n+OK\r\n", -1}, {"$3\r\nabcX\r\n", -1}, {"$3\r\nabc\rX", -1},
+        {"$3\r\nabc\n\r", -1}, {"$3\r\nabcd\r\n", -1}, {"+OK\rX\n", -1}, {"+O\nK\r\n", -1},
+        {":1\rx", -1}, {":abc\r\n", -1}, {":\r\n", -1}, {":01\r\n", -1}, {":-0\r\n", -1},
+        {":+1\r\n", -1}, {": 1\r\n", -1}, {":1 \r\n", -1}, {":99999999999999999999\r\n", -1},
+        {"$-2\r\n", -1}, {"$01\r\n", -1}, {"$\r\n", -1}, {"$abc\r\n", -1}, {"$ 3\r\nabc\r\n", -1},
+        {"$+3\r\nabc\r\n", -1}, {"!-1\r\n", -1}, {"=-1\r\n", -1}, {"=3\r\nabc\r\n", -1},
+        {"=4\r\nabcd\r\n", -1}, {"*-2\r\n", -1}, {"*01\r\n", -1}, {"%-1\r\n", -1}, {"~-1\r\n", -1},
+        {">-1\r\n", -1}, {"|-1\r\n", -1}, {"*3000000000\r\n", -1}, {"#x\r\n", -1}, {"#tt\r\n", -1},
+        {"#\r\n", -1}, {"_x\r\n", -1}, {",\r\n", -1}, {",abc\r\n", -1}, {", 1\r\n", -1},
+        {",1.5x\r\n", -1}, {"(\r\n", -1}, {"(-\r\n", -1}, {"(12a\r\n", -1}, {"?\r\n", -1},
+        {"\r\n", -1}, {"*2\r\n:1\r\n$1\r\nab\r\n", -1}, {"%1\r\n+k\r\n:x\r\n", -1},
+        {"|1\r\n+a\r\n:1\r\n:x\r\n", -1}, {"*1\r\n|1\r\n+a\r\n$1\r\nxy\r\n", -1},
+        {"+OK\r\n", 5}, {"*3\r\n:1\r\n$3\r\nabc\r\n+OK\r\n", 22}, {"|1\r\n+a\r\n:1\r\n+OK\r\n", 17},
+        {"*2\r\n|1\r\n+a\r\n:1\r\n:5\r\n:6\r\n", 24}, {"%1\r\n+a\r\n*0\r\n", 12}, {"$-1\r\n", 5},
+        {"*-1\r\n", 5}, {",inf\r\n", 6}, {",-inf\r\n", 7}, {",nan\r\n", 6}, {",1e+20\r\n", 8},
+        {"=5\r\ntxt:a\r\n", 11}, {"(-12\r\n", 6}, {"_\r\n", 3}, {"#t\r\n", 4}, {"!3\r\nERR\r\n", 9},
+        {">1\r\n+x\r\n", 8}, {"~0\r\n", 4}, {":-9223372036854775808\r\n", 23}, {"|0\r\n:1\r\n", 8},
+        {"$3\r\nabc\r", 0}, {"*1\r\n", 0}, {"|1\r\n+a\r\n:1\r\n", 0}, {"+OK\r", 0}, {"$3\r\nab", 0},
+        {"+a\nb", 0}, {"", 0},
+    };
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        const char *m = table[i].m;
+        size_t len = strlen(m);
+        long skip = resp_skip_reply(m, len), whole = reader_outcome(m, len);
+        long bytewise = reader_outcome_bytewise(m, len);
+        if (skip != table[i].want || whole != table[i].want || bytewise != table[i].want)
+            fail_msg("case %zu '%s': skip %ld, reader %ld, bytewise %ld, want %ld", i, m, skip, whole, bytewise, table[i].want);
+    }
+    /* nesting: RESP_MAX_DEPTH (64) aggregates deep is fine, one more is malformed */
+    char deep[1024];
+    for (int levels = 64; levels <= 65; levels++) {
+        size_t off = 0;
+        for (int i = 0; i < levels; i++) off += (size_t)sprintf(deep + off, "*1\r\n");
+        off += (size_t)sprintf(deep + off, ":1\r\n");
+        long want = levels == 64 ? (long)off : -1;
+        assert_int_equal(resp_skip_reply(deep, off), want);
+        assert_int_equal(reader_outcome(deep, off), want);
+    }
+}
+
 static void test_reader_no_leaks(void **state) {
     (void)state;
     size_t before = vmalloc_used();
@@ -591,7 +843,7 @@ static void test_reader_no_leaks(void **state) {
         while (resp_reader_next(r, &v) == 1) resp_value_free(v);
     }
     /* a partial aggregate parsed many times must not leak its children */
-    resp_reader_feed(r, "*3\r\n:1\r\n$2\r\nab\r\n", 17);
+    resp_reader_feed(r, "*3\r\n:1\r\n$2\r\nab\r\n", 16);
     RespValue *v;
     for (int i = 0; i < 10; i++) assert_int_equal(resp_reader_next(r, &v), 0);
     resp_reader_free(r);
@@ -608,12 +860,17 @@ int main(void) {
         cmocka_unit_test(test_request_errors),
         cmocka_unit_test(test_request_errors_and_limits),
         cmocka_unit_test(test_regression_request_unauthenticated_multibulk_len),
+        cmocka_unit_test(test_regression_request_bulk_header_waits_for_its_line),
+        cmocka_unit_test(test_regression_request_nul_byte_never_truncates),
+        cmocka_unit_test(test_regression_request_line_limit_boundaries),
+        cmocka_unit_test(test_regression_request_error_text_per_request),
         cmocka_unit_test(test_reader_resp2_types),
         cmocka_unit_test(test_reader_resp3_types),
         cmocka_unit_test(test_reader_bytewise),
         cmocka_unit_test(test_reader_big_values),
         cmocka_unit_test(test_reader_errors),
         cmocka_unit_test(test_reader_no_leaks),
+        cmocka_unit_test(test_regression_reader_and_skip_agree),
     };
     return cmocka_run_group_tests_name("resp", tests, NULL, NULL);
 }

@@ -37,7 +37,7 @@ typedef struct Bench {
     KeyDist keys;
     char keyspace_desc[128];
     ReportInfo ri;
-    int progress;               /* live line: stdout is a terminal, full report */
+    int progress;               /* live line: stdout is a terminal, not CSV */
     int exit_code;
 } Bench;
 
@@ -414,7 +414,8 @@ static void bench_setup_report(Bench *b) {
     b->ri.pipeline = o->pipeline;
     b->ri.threads = o->threads;
     b->ri.rps_target = o->rps;
-    b->progress = b->ri.mode == REPORT_FULL && isatty(STDOUT_FILENO);
+    /* as redis-benchmark: the live line in the full and the -q report, not in CSV */
+    b->progress = b->ri.mode != REPORT_CSV && isatty(STDOUT_FILENO);
 }
 
 /* Value bytes for SET/LPUSH/...: printable, varied, reproducible. */

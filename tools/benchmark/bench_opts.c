@@ -78,7 +78,7 @@ static const char *opts_usage_text =
 "\n"
 "The full report (without -q or --csv) shows the latency percentile ladder, the\n"
 "cumulative distribution and a summary with p50, p95, p99, p99.9, p99.99 and max.\n"
-"On a terminal a progress line is updated while a test runs.\n"
+"On a terminal a progress line is updated while a test runs (with -q too).\n"
 "\n"
 "Examples:\n"
 "\n"

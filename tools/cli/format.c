@@ -170,50 +170,20 @@ Sds cli_format_csv(const RespValue *r) {
     return out;
 }
 
-/* Length of the valid UTF-8 sequence starting at p (at most len), 0 if invalid. */
-static size_t fmt_utf8_seq(const unsigned char *p, size_t len) {
-    size_t n;
-    if (p[0] < 0x80) return 1;
-    if ((p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2) n = 2;
-    else if ((p[0] & 0xf0) == 0xe0) n = 3;
-    else if ((p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4) n = 4;
-    else return 0;
-    if (n > len) return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80) return 0;
-    return n;
-}
-
-/* JSON string: valid UTF-8 passes through as redis-cli does; bytes that are not
- * valid UTF-8 become \u00XX so the output always parses. */
+/* JSON string as redis-cli 7.0 writes it: backslash, quote and the usual control
+ * characters get their short escapes, other bytes up to 0x1f become \u00XX, and
+ * every byte from 0x7f up passes through unchanged (so UTF-8 text stays readable,
+ * and other bytes arrive as themselves: redis-cli's own test reads "\xf0e" back as
+ * the two bytes F0 65). --quoted-json is the ASCII-only form. */
 static Sds fmt_json_string(Sds s, const char *p, size_t len) {
     s = sds_catlen(s, "\"", 1);
-    const unsigned char *u = (const unsigned char *)p;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = u[i];
-        switch (c) {
-        case '\\': s = sds_catlen(s, "\\\\", 2); i++; continue;
-        case '"': s = sds_catlen(s, "\\\"", 2); i++; continue;
-        case '\n': s = sds_catlen(s, "\\n", 2); i++; continue;
-        case '\f': s = sds_catlen(s, "\\f", 2); i++; continue;
-        case '\r': s = sds_catlen(s, "\\r", 2); i++; continue;
-        case '\t': s = sds_catlen(s, "\\t", 2); i++; continue;
-        case '\b': s = sds_catlen(s, "\\b", 2); i++; continue;
-        default: break;
-        }
-        if (c <= 0x1f) {
-            s = sds_catprintf(s, "\\u%04x", c);
-            i++;
-            continue;
-        }
-        size_t n = fmt_utf8_seq(u + i, len - i);
-        if (n == 0) {
-            s = sds_catprintf(s, "\\u%04x", c);
-            i++;
-        } else {
-            s = sds_catlen(s, p + i, n);
-            i += n;
-        }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        const char *esc = c == '\\' ? "\\\\" : c == '"' ? "\\\"" : c == '\n' ? "\\n" : c == '\f' ? "\\f"
+                        : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b" : NULL;
+        if (esc) s = sds_catlen(s, esc, 2);
+        else if (c <= 0x1f) s = sds_catprintf(s, "\\u%04x", c);
+        else s = sds_catlen(s, p + i, 1);
     }
     return sds_catlen(s, "\"", 1);
 }

@@ -1,11 +1,13 @@
 /* lineedit.c - vesper-cli's line editor.
  *
  * On a terminal the editor switches stdin to raw mode for the duration of one
- * le_readline call and redraws the whole edit area after every change: it moves
- * the cursor back to the row where the prompt starts, clears to the end of the
- * screen, writes prompt + text (+ a grey hint when it fits on the line) and puts
- * the cursor where it belongs. Long lines wrap over several rows; the editor
- * tracks the cursor's row so the next redraw finds the start again.
+ * le_readline call and redraws the whole edit area after every change: it erases
+ * the rows the last redraw used, bottom up, one line at a time (ESC[K, never
+ * ESC[J: tmux takes an erase from the top-left corner to the end of the screen
+ * for a screen clear and pushes the screen into its scrollback), writes prompt +
+ * text (+ a grey hint when it fits on the line) and puts the cursor where it
+ * belongs. Long lines wrap over several rows; the editor tracks the cursor's row
+ * and the rows in use so the next redraw finds and erases them all.
  *
  * The buffer holds UTF-8 bytes and the cursor is a byte offset that only ever
  * rests on a character boundary; widths count wide East Asian characters as two
@@ -47,6 +49,7 @@ typedef struct LeState {
     const char *prompt;
     size_t prompt_width;
     int oldrow;             /* cursor row (from the prompt's row) after the last redraw */
+    int oldrows;            /* rows the last redraw used (at least 1) */
     int history_index;      /* 0: the line being edited, 1: newest history entry... */
 } LeState;
 
@@ -212,11 +215,19 @@ static size_t le_cat_fit(Sds *ab, const char *s, size_t maxw) {
     return w;
 }
 
+/* Erases the rows of the last redraw with erase-in-line only, from the last row
+ * up, leaving the cursor at column 0 of the prompt's row. */
+static void le_erase_rows(const LeState *l, Sds *ab) {
+    int below = l->oldrows - 1 - l->oldrow;
+    if (below > 0) *ab = sds_catprintf(*ab, "\x1b[%dB", below);
+    for (int row = l->oldrows - 1; row > 0; row--) *ab = sds_cat(*ab, "\r\x1b[K\x1b[1A");
+    *ab = sds_cat(*ab, "\r\x1b[K");
+}
+
 static void le_refresh(LeState *l, int show_hint) {
     size_t cols = le_columns(l->ofd);
     Sds ab = sds_empty();
-    if (l->oldrow > 0) ab = sds_catprintf(ab, "\x1b[%dA", l->oldrow);
-    ab = sds_cat(ab, "\r\x1b[J");
+    le_erase_rows(l, &ab);
     ab = sds_cat(ab, l->prompt);
     size_t textw;
     if (mask_mode) {
@@ -256,6 +267,7 @@ static void le_refresh(LeState *l, int show_hint) {
     ab = sds_cat(ab, "\r");
     if (ccol) ab = sds_catprintf(ab, "\x1b[%zuC", ccol);
     l->oldrow = crow;
+    l->oldrows = endrow + 1;
     le_write(l->ofd, ab, sds_len(ab));
     sds_free(ab);
 }
@@ -477,6 +489,7 @@ static int le_edit(LeState *l) {
         case KEY_CTRL_L:
             le_clear_screen();
             l->oldrow = 0;
+            l->oldrows = 1;
             break;
         case KEY_CTRL_W: le_delete_prev_word(l); break;
         default:
@@ -533,6 +546,7 @@ char *le_readline(const char *prompt) {
     l.buf[0] = '\0';
     l.prompt = prompt;
     l.prompt_width = le_width(prompt, strlen(prompt));
+    l.oldrows = 1;
     int rc = le_edit(&l);
     le_disable_raw();
     printf("\n");

@@ -1,0 +1,89 @@
+/* rdbenc.h - the building blocks of the RDB format (version 10, Redis 7.0): type and
+ * opcode bytes, lengths, strings (with the integer and LZF encodings), doubles and
+ * times, read and written through a Rio. RDB files, DUMP payloads and the type
+ * modules' value encoders are made of these; nothing here knows the keyspace.
+ *
+ * Readers take untrusted input: every length is checked against what the caller
+ * allows, allocation sizes are bounded by the bytes actually present when the
+ * input is in memory, and a failure leaves a reason in the RdbErr the caller
+ * passes (with the offset, from the Rio). */
+#ifndef VESPER_RDBENC_H
+#define VESPER_RDBENC_H
+#include <stddef.h>
+#include <stdint.h>
+#include "../base/rio.h"
+#include "../base/sds.h"
+
+#define RDB_VERSION 10
+
+/* Value types. */
+#define RDB_TYPE_STRING 0
+#define RDB_TYPE_LIST 1
+#define RDB_TYPE_SET 2
+#define RDB_TYPE_ZSET 3
+#define RDB_TYPE_HASH 4
+#define RDB_TYPE_ZSET_2 5
+#define RDB_TYPE_MODULE 6
+#define RDB_TYPE_MODULE_2 7
+#define RDB_TYPE_HASH_ZIPMAP 9
+#define RDB_TYPE_LIST_ZIPLIST 10
+#define RDB_TYPE_SET_INTSET 11
+#define RDB_TYPE_ZSET_ZIPLIST 12
+#define RDB_TYPE_HASH_ZIPLIST 13
+#define RDB_TYPE_LIST_QUICKLIST 14
+#define RDB_TYPE_STREAM_LISTPACKS 15
+#define RDB_TYPE_HASH_LISTPACK 16
+#define RDB_TYPE_ZSET_LISTPACK 17
+#define RDB_TYPE_LIST_QUICKLIST_2 18
+#define RDB_TYPE_STREAM_LISTPACKS_2 19
+
+/* Opcodes. */
+#define RDB_OPCODE_FUNCTION2 245
+#define RDB_OPCODE_FUNCTION 246
+#define RDB_OPCODE_MODULE_AUX 247
+#define RDB_OPCODE_IDLE 248
+#define RDB_OPCODE_FREQ 249
+#define RDB_OPCODE_AUX 250
+#define RDB_OPCODE_RESIZEDB 251
+#define RDB_OPCODE_EXPIRETIME_MS 252
+#define RDB_OPCODE_EXPIRETIME 253
+#define RDB_OPCODE_SELECTDB 254
+#define RDB_OPCODE_EOF 255
+
+/* Why a read failed: a message for logs and errors; the offset is the Rio's. */
+typedef struct RdbErr {
+    char msg[400];
+} RdbErr;
+
+/* ---- writing (each returns 1, or 0 when the Rio failed) ---- */
+int rdb_save_type(Rio *r, int type);
+int rdb_save_len(Rio *r, uint64_t len);
+/* A string: as an integer encoding when it is a small canonical integer, LZF
+ * compressed when the Rio's compress flag is set and that saves space (longer than
+ * 20 bytes), else raw. */
+int rdb_save_string(Rio *r, const void *p, size_t len);
+int rdb_save_ll_string(Rio *r, long long v);     /* an integer-valued string */
+int rdb_save_binary_double(Rio *r, double d);    /* 8 bytes, little-endian */
+int rdb_save_millis(Rio *r, long long ms);       /* 8 bytes, little-endian */
+int rdb_save_aux(Rio *r, const char *key, const char *value, size_t vlen);
+int rdb_save_aux_ll(Rio *r, const char *key, long long v);
+
+/* ---- reading ---- */
+/* The type or opcode byte; -1 on failure. */
+int rdb_load_type(Rio *r, RdbErr *err);
+/* A length. *isencoded (may be NULL: then an encoded value is an error) is set
+ * when the length is one of the special string encodings (its value in *len).
+ * Returns 1, or 0 with err set. */
+int rdb_load_len(Rio *r, uint64_t *len, int *isencoded, RdbErr *err);
+/* A string (any encoding) as a new sds, of at most max_len bytes; NULL with err. */
+Sds rdb_load_string(Rio *r, size_t max_len, RdbErr *err);
+/* A string that must hold a canonical integer (for intset-like uses). */
+int rdb_load_double_binary(Rio *r, double *d, RdbErr *err);
+/* The pre-ZSET_2 text double (one length byte, 253/254/255 for nan/inf/-inf). */
+int rdb_load_double_text(Rio *r, double *d, RdbErr *err);
+int rdb_load_millis(Rio *r, long long *ms, RdbErr *err);
+int rdb_load_seconds(Rio *r, long long *secs, RdbErr *err);
+/* Reads and discards n bytes. */
+int rdb_skip(Rio *r, uint64_t n, RdbErr *err);
+
+#endif

@@ -1,0 +1,55 @@
+/* rdb.h - the whole dataset in RDB form (version 10, Redis 7.0's format): saving it
+ * to a stream or a file, and loading it back, with every check a hostile or
+ * damaged file needs. Each value is written and read by its type's descriptor
+ * (objtype.h), so this module knows no type's internals. */
+#ifndef VESPER_RDB_H
+#define VESPER_RDB_H
+#include <stddef.h>
+#include "../base/rio.h"
+#include "../core/obj.h"
+#include "../ds/rdbenc.h"
+
+/* What a save records in its aux fields besides the server's own. */
+typedef struct RdbSaveInfo {
+    int repl_stream_db;        /* -1 when unknown */
+    const char *replid;        /* NULL: the server's */
+    long long repl_offset;
+    int aof_base;              /* the file is the base of a multi-part AOF */
+} RdbSaveInfo;
+
+/* Writes the dataset to r: "REDIS0010", aux fields, every database, EOF and the
+ * CRC-64 (zero when rdbchecksum is off). Returns 1, or 0 when r failed. */
+int rdb_save(Rio *r, const RdbSaveInfo *info);
+/* Saves to path atomically: a temp file in the same directory, fsync, rename, fsync
+ * of the directory. Returns 0, or -1 with errno set (the reason is logged). */
+int rdb_save_file(const char *path, const RdbSaveInfo *info);
+
+/* What a load found (aux fields and counts). */
+typedef struct RdbLoadInfo {
+    long long keys_loaded, keys_expired;
+    int repl_stream_db;
+    char replid[41];
+    long long repl_offset;
+    int aof_base;
+    long long ctime;
+} RdbLoadInfo;
+
+/* Loads an RDB stream into the databases (which should be empty; a key present
+ * twice is an error). Keys already expired are skipped (counted). Returns 1, or 0
+ * with err holding why and where ("... at offset N, key 'k'"); on failure the
+ * databases keep what was loaded so far (the caller decides to exit or flush). */
+int rdb_load(Rio *r, RdbLoadInfo *info, RdbErr *err);
+/* Loads path; 1 on success, 0 with err (a missing file is errno ENOENT, err
+ * "No such file or directory"). */
+int rdb_load_file(const char *path, RdbLoadInfo *info, RdbErr *err);
+
+/* The rdbcompression / rdbchecksum directives, and rdb-key-save-delay (microseconds
+ * slept per key while saving: tests use it to make saves slow). */
+extern int rdb_compression, rdb_checksum, rdb_key_save_delay;
+
+/* The value of one key, as DUMP / RESTORE carry it: type byte and encoding. */
+int rdb_save_value(Rio *r, const Obj *o);
+/* Reads a type byte and a value (RESTORE); NULL with err. */
+Obj *rdb_load_value(Rio *r, RdbErr *err);
+
+#endif

@@ -1,0 +1,21 @@
+/* snapshot.h - RDB snapshots as a server feature: SAVE, BGSAVE in a forked child,
+ * save points, loading at start-up, saving at shutdown, DEBUG RELOAD, INFO
+ * persistence, and the MISCONF refusal of writes after a failed background save.
+ * The one child process the server may have at a time (BGSAVE now, AOF rewrites
+ * later) is managed here. */
+#ifndef VESPER_SNAPSHOT_H
+#define VESPER_SNAPSHOT_H
+#include <sys/types.h>
+
+struct Module;
+extern const struct Module persist_module;
+
+/* The running child's type (CHILD_* of child.h). */
+int persist_child_type(void);
+/* Saves the dataset to the configured file now (SAVE, SHUTDOWN, DEBUG RELOAD).
+ * 0, or -1 (logged). */
+int persist_save_now(void);
+/* Starts a background save; 0, or -1 (another child runs, or fork failed). */
+int persist_bgsave(void);
+
+#endif

@@ -1,0 +1,295 @@
+/* hash.c - the hash type: its two encodings, the conversion between them, the
+ * type's descriptor (free, COPY, DEBUG DIGEST, MEMORY USAGE, lazy-free effort) and
+ * its directives. The commands are in hash_cmds.c.
+ *
+ * Encodings (OBJECT ENCODING names in quotes):
+ * - "listpack": o->ptr is a listpack of field, value, field, value ... in insertion
+ *   order. Canonical integers are stored as numbers, as Redis does.
+ * - "hashtable": o->ptr is a Strmap (src/ds/strmap.h), one allocation per pair.
+ *
+ * Invariants:
+ * - A listpack hash has at most hash-max-listpack-entries fields, none of its
+ *   fields or values written since the last directive change is longer than
+ *   hash-max-listpack-value, and it stays below the listpack's safe size.
+ * - A hash converts from listpack to table exactly when Redis 7.0 does: before a
+ *   write whose field or value is too long (or would make the listpack unsafe),
+ *   after a write that leaves too many fields. It never converts back.
+ * - A stored hash is never empty: the commands delete the key with its last field.
+ *
+ * Costs: listpack lookups, writes and deletes are O(n) in the listpack's bytes
+ * (n <= hash-max-listpack-entries); table operations O(1) expected; conversion,
+ * copy, digest and iteration O(n). */
+#include <limits.h>
+#include <string.h>
+#include "hash.h"
+#include "../base/alloc.h"
+#include "../base/panic.h"
+#include "../core/command.h"
+#include "../core/config_table.h"
+#include "../core/module.h"
+#include "../core/objtype.h"
+#include "../core/servercmds.h"
+#include "../ds/listpack.h"
+
+HashConfig hash_cfg = {512, 64};
+/* The command table (hash_cmds.c). */
+extern Command hash_commands[];
+
+/* ---- strings read from either encoding ---- */
+
+static void hash_str_from_lp(const unsigned char *p, HashStr *out) {
+    LpEntry e;
+    lp_get(p, &e);
+    out->s = (const char *)e.sval;
+    out->len = e.slen;
+    out->ll = e.lval;
+}
+
+const char *hash_str_bytes(const HashStr *h, char *buf, size_t *len) {
+    if (h->s) {
+        *len = h->len;
+        return h->s;
+    }
+    *len = (size_t)ll2string(buf, LONG_STR_SIZE, h->ll);
+    return buf;
+}
+
+void hash_reply_str(Client *c, const HashStr *h) {
+    if (h->s) reply_bulk(c, h->s, h->len);
+    else reply_bulk_ll(c, h->ll);
+}
+
+void hash_entry_field(const StrmapEntry *e, HashStr *out) {
+    out->s = strmap_entry_field(e, &out->len);
+    out->ll = 0;
+}
+
+void hash_entry_value(const StrmapEntry *e, HashStr *out) {
+    out->s = strmap_entry_value(e, &out->len);
+    out->ll = 0;
+}
+
+/* ---- the value ---- */
+
+Obj *hash_create(void) {
+    Obj *o = obj_new(OBJ_HASH, lp_new(0));
+    o->encoding = ENC_LISTPACK;
+    return o;
+}
+
+unsigned long hash_length(const Obj *o) {
+    if (o->encoding == ENC_LISTPACK) return lp_length(o->ptr) / 2;
+    return strmap_size(o->ptr);
+}
+
+/* The listpack entry of field f, or NULL. */
+static unsigned char *hash_lp_find(unsigned char *lp, const char *f, size_t flen) {
+    unsigned char *fp = lp_first(lp);
+    if (!fp || flen > UINT32_MAX) return NULL;
+    return lp_find(lp, fp, (const unsigned char *)f, (uint32_t)flen, 1);
+}
+
+int hash_get(Obj *o, const char *f, size_t flen, HashStr *v) {
+    if (o->encoding == ENC_LISTPACK) {
+        unsigned char *fp = hash_lp_find(o->ptr, f, flen);
+        if (!fp) return 0;
+        hash_str_from_lp(lp_next(o->ptr, fp), v);
+        return 1;
+    }
+    const StrmapEntry *e = strmap_find(o->ptr, f, flen);
+    if (!e) return 0;
+    hash_entry_value(e, v);
+    return 1;
+}
+
+void hash_try_convert(Obj *o, Obj **argv, int first, int last) {
+    if (o->encoding != ENC_LISTPACK) return;
+    size_t sum = 0;
+    for (int i = first; i <= last; i++) {
+        size_t len = sds_len(argv[i]->ptr);
+        if ((unsigned long long)len > (unsigned long long)hash_cfg.max_listpack_value) {
+            hash_convert(o);
+            return;
+        }
+        sum += len;
+    }
+    if (!lp_safe_to_add(o->ptr, sum)) hash_convert(o);
+}
+
+static int hash_lp_set(Obj *o, const char *f, size_t flen, const char *v, size_t vlen) {
+    unsigned char *lp = o->ptr;
+    unsigned char *fp = hash_lp_find(lp, f, flen);
+    int added = fp == NULL;
+    if (fp) {
+        unsigned char *vp = lp_next(lp, fp);
+        lp = lp_replace(lp, &vp, (const unsigned char *)v, (uint32_t)vlen);
+    } else {
+        lp = lp_append(lp, (const unsigned char *)f, (uint32_t)flen);
+        lp = lp_append(lp, (const unsigned char *)v, (uint32_t)vlen);
+    }
+    o->ptr = lp;
+    if ((unsigned long long)hash_length(o) > (unsigned long long)hash_cfg.max_listpack_entries) hash_convert(o);
+    return added;
+}
+
+int hash_set(Obj *o, const char *f, size_t flen, const char *v, size_t vlen) {
+    if (o->encoding == ENC_LISTPACK) {
+        unsigned long long max = (unsigned long long)hash_cfg.max_listpack_value;
+        /* HINCRBY* reach here without hash_try_convert; the safe-size check keeps a
+         * listpack that a huge max value allows from passing 1 GB */
+        if (flen > max || vlen > max || !lp_safe_to_add(o->ptr, flen + vlen)) hash_convert(o);
+        else return hash_lp_set(o, f, flen, v, vlen);
+    }
+    return strmap_set(o->ptr, f, flen, v, vlen);
+}
+
+int hash_delete(Obj *o, const char *f, size_t flen) {
+    if (o->encoding == ENC_LISTPACK) {
+        unsigned char *fp = hash_lp_find(o->ptr, f, flen);
+        if (!fp) return 0;
+        o->ptr = lp_delete_range_with_entry(o->ptr, &fp, 2);
+        return 1;
+    }
+    return strmap_delete(o->ptr, f, flen);
+}
+
+void hash_convert(Obj *o) {
+    if (o->encoding != ENC_LISTPACK) return;
+    unsigned char *lp = o->ptr;
+    Strmap *m = strmap_create();
+    strmap_expand(m, hash_length(o));
+    for (unsigned char *fp = lp_first(lp); fp; fp = lp_next(lp, lp_next(lp, fp))) {
+        HashStr fs, vs;
+        char fbuf[LONG_STR_SIZE], vbuf[LONG_STR_SIZE];
+        size_t flen, vlen;
+        hash_str_from_lp(fp, &fs);
+        hash_str_from_lp(lp_next(lp, fp), &vs);
+        const char *f = hash_str_bytes(&fs, fbuf, &flen), *v = hash_str_bytes(&vs, vbuf, &vlen);
+        if (!strmap_add(m, f, flen, v, vlen)) panic("Listpack corruption detected");
+    }
+    lp_free(lp);
+    o->ptr = m;
+    o->encoding = ENC_HT;
+}
+
+void hash_random(Obj *o, HashStr *f, HashStr *v) {
+    if (o->encoding == ENC_LISTPACK) {
+        LpEntry k, val;
+        lp_random_pair(o->ptr, hash_length(o), &k, v ? &val : NULL);
+        f->s = (const char *)k.sval, f->len = k.slen, f->ll = k.lval;
+        if (v) v->s = (const char *)val.sval, v->len = val.slen, v->ll = val.lval;
+        return;
+    }
+    const StrmapEntry *e = strmap_random(o->ptr);
+    hash_entry_field(e, f);
+    if (v) hash_entry_value(e, v);
+}
+
+/* ---- iteration ---- */
+
+void hash_iter_init(HashIter *it, Obj *o) {
+    it->o = o;
+    it->fp = it->vp = NULL;
+    it->e = NULL;
+    if (o->encoding == ENC_HT) strmap_iter_init(&it->si, o->ptr, 0);
+}
+
+int hash_iter_next(HashIter *it) {
+    if (it->o->encoding == ENC_HT) return (it->e = strmap_iter_next(&it->si)) != NULL;
+    unsigned char *lp = it->o->ptr;
+    it->fp = it->fp ? lp_next(lp, it->vp) : lp_first(lp);
+    if (!it->fp) return 0;
+    it->vp = lp_next(lp, it->fp);
+    return 1;
+}
+
+void hash_iter_field(const HashIter *it, HashStr *out) {
+    if (it->o->encoding == ENC_HT) hash_entry_field(it->e, out);
+    else hash_str_from_lp(it->fp, out);
+}
+
+void hash_iter_value(const HashIter *it, HashStr *out) {
+    if (it->o->encoding == ENC_HT) hash_entry_value(it->e, out);
+    else hash_str_from_lp(it->vp, out);
+}
+
+void hash_iter_done(HashIter *it) {
+    if (it->o->encoding == ENC_HT) strmap_iter_done(&it->si);
+}
+
+/* ---- the type's descriptor ---- */
+
+static void hash_free_value(Obj *o) {
+    if (o->encoding == ENC_LISTPACK) lp_free(o->ptr);
+    else strmap_free(o->ptr);
+}
+
+static Obj *hash_dup(const Obj *o) {
+    Obj *d;
+    if (o->encoding == ENC_LISTPACK) {
+        size_t n = lp_bytes(o->ptr);
+        unsigned char *lp = vmalloc(n);
+        memcpy(lp, o->ptr, n);
+        d = obj_new(OBJ_HASH, lp);
+    } else {
+        d = obj_new(OBJ_HASH, strmap_dup(o->ptr));
+    }
+    d->encoding = o->encoding;
+    return d;
+}
+
+/* Each pair is digested on its own (field then value, order-dependent) and the
+ * pairs are combined order-independently, as Redis does. */
+static void hash_digest(const Obj *o, uint8_t d[20]) {
+    HashIter it;
+    hash_iter_init(&it, (Obj *)o);
+    while (hash_iter_next(&it)) {
+        uint8_t pair[20] = {0};
+        HashStr h;
+        char buf[LONG_STR_SIZE];
+        size_t len;
+        const char *p;
+        hash_iter_field(&it, &h);
+        p = hash_str_bytes(&h, buf, &len);
+        debug_digest_mix(pair, p, len);
+        hash_iter_value(&it, &h);
+        p = hash_str_bytes(&h, buf, &len);
+        debug_digest_mix(pair, p, len);
+        debug_digest_add(d, pair, sizeof(pair));
+    }
+    hash_iter_done(&it);
+}
+
+static size_t hash_mem_usage(const Obj *o, long long samples) {
+    if (o->encoding == ENC_LISTPACK) return vmalloc_size(o->ptr);
+    return strmap_mem_usage(o->ptr, samples < 0 ? 0 : (size_t)samples);
+}
+
+static size_t hash_free_effort(const Obj *o) {
+    return o->encoding == ENC_HT ? strmap_size(o->ptr) : 1;
+}
+
+static const ObjType hash_type = {
+    .type = OBJ_HASH,
+    .name = "hash",
+    .free_value = hash_free_value,
+    .dup = hash_dup,
+    .digest = hash_digest,
+    .mem_usage = hash_mem_usage,
+    .free_effort = hash_free_effort,
+};
+
+static ConfigDef hash_configs[] = {
+    CONFIG_NUM("hash-max-listpack-entries", "hash-max-ziplist-entries", 0, CONFIG_UNSIGNED,
+               hash_cfg.max_listpack_entries, 0, LONG_MAX, 512),
+    CONFIG_NUM("hash-max-listpack-value", "hash-max-ziplist-value", 0, CONFIG_UNSIGNED | CONFIG_MEMORY,
+               hash_cfg.max_listpack_value, 0, LONG_MAX, 64),
+    {0},
+};
+
+const Module hash_module = {
+    .name = "hashes",
+    .commands = hash_commands,
+    .configs = hash_configs,
+    .type = &hash_type,
+};

@@ -1,0 +1,350 @@
+"""RDB snapshots: SAVE, BGSAVE, save points, shutdown, loading at start-up, damaged
+files, MISCONF, and files moving both ways between Vesper and Redis 7.0.15 with
+identical contents (DEBUG DIGEST is Redis's algorithm in both)."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+import redis
+
+from conftest import ServerProcess, free_port, is_reference_redis, ping
+
+REFERENCE = "/usr/bin/redis-server"
+
+
+def start(spawn, d, *extra):
+    return spawn("--dir", d, "--enable-debug-command", "yes", *extra)
+
+
+def wait_bgsave(r, timeout=10):
+    deadline = time.time() + timeout
+    while r.info("persistence")["rdb_bgsave_in_progress"]:
+        assert time.time() < deadline, "BGSAVE did not finish"
+        time.sleep(0.05)
+
+
+def fill(r):
+    r.set("s", "hello")
+    r.set("n", 12345)
+    r.set("big", 2 ** 62)
+    r.set("neg", -7)
+    r.set("e", "")
+    r.set("long", "x" * 5000)                  # LZF-compressed when rdbcompression is on
+    r.set("bin", bytes(range(256)) * 3)
+    r.set("ttl", "soon", px=600000)
+    r.set("sec", "later", ex=1000)
+    r.execute_command("SELECT", 5)
+    r.set("in5", "five")
+    r.execute_command("SELECT", 0)
+
+
+def digest(r):
+    return r.execute_command("DEBUG", "DIGEST")
+
+
+def test_save_and_load_back(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d)
+    r = srv.client()
+    fill(r)
+    before = digest(r)
+    assert srv.raw().cmd("SAVE") == b"OK"
+    assert os.path.exists(os.path.join(d, "dump.rdb"))
+    srv.stop()
+    srv = start(spawn, d)
+    r = srv.client()
+    assert digest(r) == before
+    assert r.get("bin") == bytes(range(256)) * 3
+    assert 0 < r.pttl("ttl") <= 600000
+    r.execute_command("SELECT", 5)
+    assert r.get("in5") == b"five"
+    assert "Done loading RDB, keys loaded: 10, keys expired: 0." in srv.log_text()
+
+
+def test_bgsave_and_info(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d)
+    r = srv.client()
+    fill(r)
+    assert r.info("persistence")["rdb_changes_since_last_save"] > 0
+    last = r.lastsave()
+    time.sleep(1.1)
+    assert srv.raw().cmd("BGSAVE") == b"Background saving started"
+    wait_bgsave(r)
+    info = r.info("persistence")
+    assert info["rdb_last_bgsave_status"] == "ok"
+    assert info["rdb_changes_since_last_save"] == 0
+    assert r.lastsave() > last
+    assert srv.wait_log("Background saving terminated with success")
+    assert r.info("stats")["total_forks"] >= 1
+    with pytest.raises(redis.ResponseError, match="syntax error"):
+        r.execute_command("BGSAVE", "FOO")
+
+
+def test_bgsave_in_progress_and_schedule(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d, "--rdb-key-save-delay", "100000")
+    r = srv.client()
+    for i in range(20):
+        r.set(f"k{i}", i)
+    assert srv.raw().cmd("BGSAVE") == b"Background saving started"
+    with pytest.raises(redis.ResponseError, match="Background save already in progress"):
+        r.execute_command("BGSAVE")
+    with pytest.raises(redis.ResponseError, match="Background save already in progress"):
+        r.execute_command("SAVE")
+    assert r.info("persistence")["rdb_bgsave_in_progress"] == 1
+    r.config_set("rdb-key-save-delay", 0)
+
+
+def test_save_points_trigger_bgsave(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d, "--save", "1 1")
+    r = srv.client()
+    r.set("a", 1)
+    assert srv.wait_log("1 changes in 1 seconds. Saving...", timeout=5)
+    wait_bgsave(r)
+    assert os.path.exists(os.path.join(d, "dump.rdb"))
+
+
+@pytest.mark.parametrize("how", ["shutdown", "sigterm"])
+def test_shutdown_saves_with_save_points(spawn, how):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d, "--save", "3600 1")
+    r = srv.client()
+    r.set("kept", "yes")
+    if how == "shutdown":
+        c = srv.raw()
+        c.send("SHUTDOWN\r\n")
+        assert c.is_closed(wait=10)
+        srv.wait_exit()
+    else:
+        srv.stop(signal.SIGTERM)
+    assert "Saving the final RDB snapshot before exiting." in srv.log_text()
+    srv = start(spawn, d)
+    assert srv.client().get("kept") == b"yes"
+
+
+def test_shutdown_nosave_and_save_flags(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d, "--save", "3600 1")
+    r = srv.client()
+    r.set("gone", 1)
+    c = srv.raw()
+    c.send("SHUTDOWN NOSAVE\r\n")
+    assert c.is_closed(wait=10)
+    srv.wait_exit()
+    assert not os.path.exists(os.path.join(d, "dump.rdb"))
+    srv = start(spawn, d)               # no save points (--save "" from the defaults)
+    r = srv.client()
+    r.set("kept", 1)
+    c = srv.raw()
+    c.send("SHUTDOWN SAVE\r\n")
+    assert c.is_closed(wait=10)
+    srv.wait_exit()
+    assert os.path.exists(os.path.join(d, "dump.rdb"))
+
+
+def test_debug_reload_keeps_data(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d)
+    r = srv.client()
+    fill(r)
+    before = digest(r)
+    assert r.execute_command("DEBUG", "RELOAD") == b"OK"
+    assert digest(r) == before
+
+
+def test_misconf_after_failed_bgsave(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d, "--save", "3600 1")
+    r = srv.client()
+    r.set("a", 1)
+    shutil.rmtree(d)                     # the temp file cannot be created any more
+    assert srv.raw().cmd("BGSAVE") == b"Background saving started"
+    wait_bgsave(r)
+    assert r.info("persistence")["rdb_last_bgsave_status"] == "err"
+    with pytest.raises(redis.ResponseError, match="^MISCONF Redis is configured to save RDB snapshots"):
+        r.set("b", 2)
+    with pytest.raises(redis.ResponseError, match="^MISCONF"):
+        r.ping()
+    assert r.get("a") == b"1"            # reads still work
+    r.config_set("stop-writes-on-bgsave-error", "no")
+    assert r.set("b", 2)
+    r.config_set("save", "")
+
+
+def corrupt_start(d, data):
+    """Writes data as dump.rdb and starts the server on it; returns (exit code, log)."""
+    with open(os.path.join(d, "dump.rdb"), "wb") as f:
+        f.write(data)
+    port = free_port()
+    bin_ = os.environ.get("VESPER_SERVER") or os.path.join(os.path.dirname(__file__), "../../build/vesper-server")
+    p = subprocess.run([os.path.abspath(bin_), "--port", str(port), "--dir", d, "--save", ""],
+                       capture_output=True, timeout=20)
+    return p.returncode, p.stdout.decode(errors="replace")
+
+
+def good_file(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d)
+    r = srv.client()
+    fill(r)
+    r.execute_command("SAVE")
+    srv.stop()
+    with open(os.path.join(d, "dump.rdb"), "rb") as f:
+        return d, f.read()
+
+
+@pytest.mark.skipif(is_reference_redis(), reason="Vesper's own messages")
+def test_damaged_files_are_refused_with_the_reason(spawn):
+    d, data = good_file(spawn)
+    code, log = corrupt_start(d, data[:len(data) // 2])
+    assert code == 1 and "byte offset" in log and "Exiting" in log, log
+    flipped = bytearray(data)
+    flipped[-20] ^= 0xff
+    code, log = corrupt_start(d, bytes(flipped))
+    assert code == 1 and ("Wrong RDB checksum" in log or "byte offset" in log), log
+    code, log = corrupt_start(d, b"NOTREDIS0010" + data[9:])
+    assert code == 1 and "wrong signature" in log, log
+    code, log = corrupt_start(d, b"REDIS0011" + data[9:])
+    assert code == 1 and "Can't handle RDB format version 11" in log, log
+    code, log = corrupt_start(d, data[:9])
+    assert code == 1 and "truncated" in log, log
+    # a key length far beyond the file: refused, not a huge allocation
+    code, log = corrupt_start(d, data[:9] + bytes([0xfe, 0x00, 0x00, 0x81]) + b"\x7f" + b"\xff" * 7)
+    assert code == 1 and "byte offset" in log, log
+
+
+def run_reference(d, *extra):
+    port = free_port()
+    proc = subprocess.Popen([REFERENCE, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", "",
+                             "--enable-debug-command", "yes", *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while not ping("127.0.0.1", port):
+        assert proc.poll() is None, "redis-server exited"
+        assert time.time() < deadline
+        time.sleep(0.05)
+    return proc, redis.Redis(port=port, socket_timeout=10)
+
+
+@pytest.mark.skipif(not os.path.exists(REFERENCE) or is_reference_redis(), reason="needs Vesper and Redis")
+@pytest.mark.parametrize("compression", ["yes", "no"])
+def test_files_move_both_ways_with_redis(spawn, compression):
+    # Vesper -> Redis
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d, "--rdbcompression", compression)
+    r = srv.client()
+    fill(r)
+    ours = digest(r)
+    r.execute_command("SAVE")
+    srv.stop()
+    proc, ref = run_reference(d)
+    try:
+        assert ref.execute_command("DEBUG", "DIGEST") == ours
+        assert ref.get("bin") == bytes(range(256)) * 3
+        # Redis -> Vesper
+        ref.set("from-redis", "x" * 300)
+        ref.set("int", 99)
+        theirs = ref.execute_command("DEBUG", "DIGEST")
+        ref.config_set("rdbcompression", compression)
+        ref.execute_command("SAVE")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    srv = start(spawn, d)
+    assert digest(srv.client()) == theirs
+
+
+# ---------------------------------------------------------------- DUMP / RESTORE
+
+def test_dump_restore_round_trip_and_options(r):
+    r.set("s", "hello")
+    r.set("n", 300)
+    r.set("long", "z" * 200)
+    for k in ("s", "n", "long"):
+        payload = r.dump(k)
+        assert r.restore(k + "2", 0, payload)
+        assert r.get(k + "2") == r.get(k)
+    assert r.dump("missing") is None
+    payload = r.dump("s")
+    with pytest.raises(redis.ResponseError, match="^BUSYKEY Target key name already exists."):
+        r.restore("s", 0, payload)
+    assert r.restore("s", 5000, payload, replace=True)
+    assert 0 < r.pttl("s") <= 5000
+    future = int(time.time() * 1000) + 100000
+    assert r.restore("abs", future, payload, absttl=True)
+    assert 0 < r.pttl("abs") <= 100000
+    assert r.restore("past", 1, payload, absttl=True)
+    assert r.exists("past") == 0
+    with pytest.raises(redis.ResponseError, match="Invalid TTL value, must be >= 0"):
+        r.restore("x", -1, payload)
+    with pytest.raises(redis.ResponseError, match="DUMP payload version or checksum are wrong"):
+        r.restore("x", 0, b"garbage")
+    with pytest.raises(redis.ResponseError, match="DUMP payload version or checksum are wrong"):
+        r.restore("x", 0, payload[:-1] + bytes([payload[-1] ^ 1]))
+    with pytest.raises(redis.ResponseError, match="Invalid IDLETIME value, must be >= 0"):
+        r.execute_command("RESTORE", "x", 0, payload, "IDLETIME", -1)
+    with pytest.raises(redis.ResponseError, match=r"Invalid FREQ value, must be >= 0 and <= 255"):
+        r.execute_command("RESTORE", "x", 0, payload, "FREQ", 256)
+    with pytest.raises(redis.ResponseError, match="syntax error"):
+        r.execute_command("RESTORE", "x", 0, payload, "IDLETIME", 1, "FREQ", 2)
+    assert r.execute_command("RESTORE", "idle", 0, payload, "IDLETIME", 1000)
+    assert r.object("idletime", "idle") >= 1000
+
+
+def crc64_jones(data):
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x95ac9329ac4bc9b5 if crc & 1 else crc >> 1
+    return crc
+
+
+def with_footer(body, version=10):
+    data = body + bytes([version & 0xff, version >> 8])
+    return data + crc64_jones(data).to_bytes(8, "little")
+
+
+def test_restore_hostile_payloads_get_bad_data_format(r):
+    import random
+    rng = random.Random(1234)
+    r.set("s", "hello" * 30)
+    good = r.dump("s")[:-10]
+    for body in [b"", b"\x00", b"\x00\x80\xff\xff\xff\xff", b"\x00\x81" + b"\xff" * 8, b"\x00\xc3\x05\x0a",
+                 b"\x00\xc3\x80\x00\x01\x00\x00\x80\x00\x01\x00\x00", b"\x63\x00", b"\x00\xc4"]:
+        with pytest.raises(redis.ResponseError, match="Bad data format"):
+            r.restore("x", 0, with_footer(body))
+    for _ in range(300):
+        b = bytearray(good)
+        for _ in range(rng.randint(1, 4)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        try:
+            r.restore("x", 0, with_footer(bytes(b)), replace=True)
+        except redis.ResponseError as e:
+            assert "Bad data format" in str(e)
+    with pytest.raises(redis.ResponseError, match="DUMP payload version or checksum are wrong"):
+        r.restore("x", 0, with_footer(good, version=11), replace=True)
+    assert r.ping()
+
+
+@pytest.mark.skipif(not os.path.exists(REFERENCE) or is_reference_redis(), reason="needs Vesper and Redis")
+def test_dump_payloads_are_redis_identical(r):
+    d = tempfile.mkdtemp(prefix="vesper-dump-")
+    proc, ref = run_reference(d)
+    try:
+        for value in (b"hello", b"300", b"-1", b"12345678901234", b"z" * 200, bytes(range(256))):
+            r.set("k", value)
+            ref.set("k", value)
+            assert r.dump("k") == ref.dump("k"), value
+            assert ref.restore("k2", 0, r.dump("k"), replace=True)
+            assert r.restore("k2", 0, ref.dump("k"), replace=True)
+            assert ref.get("k2") == value and r.get("k2") == value
+    finally:
+        proc.terminate()
+        proc.wait(10)
