@@ -2,7 +2,8 @@
  * order, range parsing and range deletes, score replies, the type descriptor
  * (free, COPY, DEBUG DIGEST, MEMORY USAGE, lazy-free effort), the
  * zset-max-listpack-* directives and the Module. The commands are in
- * zset_cmds.c and zset_multi.c, their table in zset_table.c.
+ * zset_cmds.c, zset_setops.c and zset_pop.c, their table in zset_table.c, the RDB
+ * form in zset_rdb.c.
  *
  * Encodings, chosen exactly when Redis 7.0 chooses them:
  * - listpack: member, score, member, score... ascending by (score, member bytes).
@@ -623,6 +624,10 @@ static const ObjType zset_type = {
     .digest = zset_digest,
     .mem_usage = zset_mem_usage,
     .free_effort = zset_free_effort,
+    .rdb_type = zset_rdb_type,
+    .rdb_save = zset_rdb_save,
+    .rdb_load = zset_rdb_load,
+    .rdb_load_types = zset_rdb_types,
 };
 
 static ConfigDef zset_configs[] = {

@@ -1,7 +1,8 @@
 /* zset.h - the sorted-set type's internal API, shared by its files and by no other
  * module: zset.c (values, encodings, the type descriptor, directives, the Module),
- * zset_cmds.c (single-key commands and ranges), zset_multi.c (set algebra, pops and
- * blocking pops, ZRANDMEMBER, ZSCAN) and zset_table.c (the command table).
+ * zset_cmds.c (single-key commands and ranges), zset_setops.c (set algebra),
+ * zset_pop.c (pops, blocking pops, ZRANDMEMBER, ZSCAN), zset_rdb.c (RDB form) and
+ * zset_table.c (the command table).
  *
  * A sorted-set value is an Obj of type OBJ_ZSET whose encoding is ENC_LISTPACK
  * (o->ptr: a listpack of member, score pairs in (score, member) order) or
@@ -122,9 +123,17 @@ Obj *zset_from_sorted(const ZPair *pairs, size_t n);
 /* Orders pairs by (score, member bytes). */
 int zset_pair_cmp(const void *a, const void *b);
 
+/* ---- RDB (zset_rdb.c) ---- */
+struct Rio;
+struct RdbErr;
+int zset_rdb_type(const Obj *o);
+int zset_rdb_save(struct Rio *r, const Obj *o);
+Obj *zset_rdb_load(struct Rio *r, int rdbtype, struct RdbErr *err);
+extern const unsigned char zset_rdb_types[];
+
 extern Command zset_commands[];
 
-/* Command procs (zset_cmds.c and zset_multi.c), named in zset_table.c. */
+/* Command procs (zset_cmds.c, zset_setops.c, zset_pop.c), named in zset_table.c. */
 void zset_zadd_cmd(Client *c);
 void zset_zincrby_cmd(Client *c);
 void zset_zrem_cmd(Client *c);
