@@ -373,7 +373,7 @@ static void setop_generic(Client *c, Obj *dstkey, int nk, int op, int card_only)
     ZResult r = {0};
     Ht *acc = NULL;
     setop_compute(src, setnum, &a, &r, &acc);
-    if (!card_only) qsort(r.pairs, r.n, sizeof(ZPair), zset_pair_cmp);
+    if (r.n > 1) qsort(r.pairs, r.n, sizeof(ZPair), zset_pair_cmp);
     if (card_only) reply_long(c, (long long)r.card);
     else if (dstkey) setop_store(c, dstkey, &r, op);
     else setop_reply(c, &r, a.withscores);
