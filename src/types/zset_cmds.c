@@ -40,7 +40,7 @@ typedef struct ZaddArgs {
     int n;                 /* score/member pairs */
 } ZaddArgs;
 
-static int zadd_parse_flags(Client *c, ZaddArgs *a) {
+static void zadd_parse_flags(Client *c, ZaddArgs *a) {
     static const struct {
         const char *name;
         int flag;
@@ -53,7 +53,6 @@ static int zadd_parse_flags(Client *c, ZaddArgs *a) {
         if (!found && !strcasecmp(s, "ch")) a->ch = found = 1;
         if (!found) break;
     }
-    return 1;
 }
 
 /* Options and their conflicts, with Redis's errors and in its order. */
@@ -266,13 +265,13 @@ void zset_zrevrank_cmd(Client *c) { zrank_generic(c, 1); }
 /* ---------------- ZCOUNT / ZLEXCOUNT ---------------- */
 
 /* Members from first (inclusive) to last (inclusive) of a skiplist. */
-static unsigned long zsl_span(Zsl *zsl, ZslNode *first, ZslNode *last) {
+static unsigned long zset_node_span(Zsl *zsl, ZslNode *first, ZslNode *last) {
     if (!first || !last) return 0;
     return zsl_node_rank(zsl, last) - zsl_node_rank(zsl, first) + 1;
 }
 
 static unsigned long zcount_score(Obj *z, const ZRangeSpec *r) {
-    if (z->encoding == ENC_SKIPLIST) return zsl_span(z->ptr, zsl_first_in_range(z->ptr, r), zsl_last_in_range(z->ptr, r));
+    if (z->encoding == ENC_SKIPLIST) return zset_node_span(z->ptr, zsl_first_in_range(z->ptr, r), zsl_last_in_range(z->ptr, r));
     ZPos p;
     unsigned long n = 0;
     if (!zpos_first_in_score(z, r, &p)) return 0;
@@ -282,7 +281,7 @@ static unsigned long zcount_score(Obj *z, const ZRangeSpec *r) {
 
 static unsigned long zcount_lex(Obj *z, const ZLexRangeSpec *r) {
     if (z->encoding == ENC_SKIPLIST)
-        return zsl_span(z->ptr, zsl_first_in_lex_range(z->ptr, r), zsl_last_in_lex_range(z->ptr, r));
+        return zset_node_span(z->ptr, zsl_first_in_lex_range(z->ptr, r), zsl_last_in_lex_range(z->ptr, r));
     ZPos p;
     unsigned long n = 0;
     if (!zpos_first_in_lex(z, r, &p)) return 0;

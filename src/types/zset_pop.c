@@ -261,12 +261,12 @@ static void zrand_sample_walk(Client *c, Obj *z, unsigned long count, unsigned l
 }
 
 /* A set of ranks (open addressing) for Floyd's sampling. */
-typedef struct RankSet {
+typedef struct ZrandRankSet {
     unsigned long *slot;       /* rank + 1; 0 is empty */
     unsigned long mask;
-} RankSet;
+} ZrandRankSet;
 
-static int rankset_add(RankSet *s, unsigned long rank) {
+static int zrand_rankset_add(ZrandRankSet *s, unsigned long rank) {
     unsigned long i = (unsigned long)((rank * 0x9E3779B97F4A7C15ULL) >> 17) & s->mask;
     for (; s->slot[i]; i = (i + 1) & s->mask)
         if (s->slot[i] == rank + 1) return 0;
@@ -277,14 +277,14 @@ static int rankset_add(RankSet *s, unsigned long rank) {
 /* Unique picks from a big skiplist (count * 3 <= size): Floyd's algorithm draws
  * count distinct ranks with count random numbers. */
 static void zrand_sample_floyd(Client *c, Obj *z, unsigned long count, unsigned long size, int withscores) {
-    RankSet s;
+    ZrandRankSet s;
     s.mask = 1;
     while (s.mask < count * 2) s.mask <<= 1;
     s.slot = vcalloc(sizeof(unsigned long) * s.mask);
     s.mask--;
     for (unsigned long j = size - count; j < size; j++) {
         unsigned long t = zrand_below(j + 1);
-        unsigned long rank = rankset_add(&s, t) ? t : (rankset_add(&s, j), j);
+        unsigned long rank = zrand_rankset_add(&s, t) ? t : (zrand_rankset_add(&s, j), j);
         ZPos p;
         zpos_rank(z, rank, &p);
         zrand_reply_pos(c, &p, withscores);

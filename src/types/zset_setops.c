@@ -121,7 +121,7 @@ static int zsrc_cmp(const void *a, const void *b) {
     return x->idx - y->idx;
 }
 
-static void aggregate(double *target, double val, int agg) {
+static void setop_aggregate(double *target, double val, int agg) {
     if (agg == AGG_SUM) {
         *target += val;
         if (isnan(*target)) *target = 0.0;
@@ -166,38 +166,38 @@ static void zresult_free(ZResult *r) {
 /* ---------------- union ---------------- */
 
 /* An accumulator entry: the aggregated score, then the member bytes. */
-typedef struct AccEntry {
+typedef struct SetopAcc {
     double score;
     uint32_t len;
     char m[];
-} AccEntry;
+} SetopAcc;
 
-static const void *acc_key(const void *e, size_t *len) {
-    const AccEntry *a = e;
+static const void *setop_acc_key(const void *e, size_t *len) {
+    const SetopAcc *a = e;
     *len = a->len;
     return a->m;
 }
 
-static void acc_free(void *e) { vfree(e); }
+static void setop_acc_free(void *e) { vfree(e); }
 
-static const HtType acc_type = {hash_bytes, acc_key, NULL, acc_free};
+static const HtType setop_acc_type = {hash_bytes, setop_acc_key, NULL, setop_acc_free};
 
-typedef struct UnionCtx {
+typedef struct SetopUnionCtx {
     Ht *acc;
     double weight;
     int agg;
-} UnionCtx;
+} SetopUnionCtx;
 
-static int union_one(void *ctx, const char *m, size_t len, double score) {
-    UnionCtx *u = ctx;
+static int setop_union_one(void *ctx, const char *m, size_t len, double score) {
+    SetopUnionCtx *u = ctx;
     score *= u->weight;
     if (isnan(score)) score = 0;
-    AccEntry *e = ht_find(u->acc, m, len);
+    SetopAcc *e = ht_find(u->acc, m, len);
     if (e) {
-        aggregate(&e->score, score, u->agg);
+        setop_aggregate(&e->score, score, u->agg);
         return 1;
     }
-    e = vmalloc(sizeof(AccEntry) + len);
+    e = vmalloc(sizeof(SetopAcc) + len);
     e->score = score;
     e->len = (uint32_t)len;
     memcpy(e->m, m, len);
@@ -205,16 +205,16 @@ static int union_one(void *ctx, const char *m, size_t len, double score) {
     return 1;
 }
 
-static Ht *zunion(ZSrc *src, int n, int agg, ZResult *res) {
-    UnionCtx u = {ht_create(&acc_type), 1.0, agg};
+static Ht *setop_union(ZSrc *src, int n, int agg, ZResult *res) {
+    SetopUnionCtx u = {ht_create(&setop_acc_type), 1.0, agg};
     if (n && src[n - 1].len) ht_expand(u.acc, src[n - 1].len);
     for (int i = 0; i < n; i++) {
         if (!src[i].len) continue;
         u.weight = src[i].weight;
-        zsrc_walk(src[i].o, union_one, &u);
+        zsrc_walk(src[i].o, setop_union_one, &u);
     }
     HtIter it;
-    AccEntry *e;
+    SetopAcc *e;
     ht_iter_init(&it, u.acc, 0);
     while ((e = ht_iter_next(&it))) zresult_push(res, e->m, e->len, e->score, 0);
     ht_iter_done(&it);
@@ -223,21 +223,21 @@ static Ht *zunion(ZSrc *src, int n, int agg, ZResult *res) {
 
 /* ---------------- intersection and difference ---------------- */
 
-typedef struct InterCtx {
+typedef struct SetopInterCtx {
     ZSrc *src;
     int n, agg, card_only;
     ZResult *res;
-} InterCtx;
+} SetopInterCtx;
 
-static int inter_one(void *ctx, const char *m, size_t len, double s0) {
-    InterCtx *x = ctx;
+static int setop_inter_one(void *ctx, const char *m, size_t len, double s0) {
+    SetopInterCtx *x = ctx;
     double score = x->src[0].weight * s0, value;
     if (isnan(score)) score = 0;
     for (int j = 1; j < x->n; j++) {
         if (x->src[j].o == x->src[0].o) value = s0 * x->src[j].weight;
         else if (zsrc_find(x->src[j].o, m, len, &value)) value *= x->src[j].weight;
         else return 1;
-        aggregate(&score, value, x->agg);
+        setop_aggregate(&score, value, x->agg);
     }
     if (!x->card_only) {
         zresult_push(x->res, m, len, score, 1);
@@ -247,8 +247,8 @@ static int inter_one(void *ctx, const char *m, size_t len, double s0) {
     return !(x->res->limit && x->res->card >= x->res->limit);
 }
 
-static int diff_one(void *ctx, const char *m, size_t len, double score) {
-    InterCtx *x = ctx;
+static int setop_diff_one(void *ctx, const char *m, size_t len, double score) {
+    SetopInterCtx *x = ctx;
     double ignored;
     for (int j = 1; j < x->n; j++)
         if (x->src[j].o == x->src[0].o || zsrc_find(x->src[j].o, m, len, &ignored)) return 1;
@@ -349,13 +349,13 @@ static void setop_store(Client *c, Obj *dstkey, const ZResult *r, int op) {
 
 static void setop_compute(ZSrc *src, long setnum, const SetOpArgs *a, ZResult *r, Ht **acc) {
     if (a->op != OP_DIFF) qsort(src, (size_t)setnum, sizeof(ZSrc), zsrc_cmp);
-    InterCtx x = {src, (int)setnum, a->agg, a->card_only, r};
+    SetopInterCtx x = {src, (int)setnum, a->agg, a->card_only, r};
     if (a->op == OP_UNION) {
-        *acc = zunion(src, (int)setnum, a->agg, r);
+        *acc = setop_union(src, (int)setnum, a->agg, r);
     } else if (src[0].len > 0) {
         r->owns_members = 1;
         r->limit = (unsigned long)a->limit;
-        zsrc_walk(src[0].o, a->op == OP_INTER ? inter_one : diff_one, &x);
+        zsrc_walk(src[0].o, a->op == OP_INTER ? setop_inter_one : setop_diff_one, &x);
     }
 }
 
