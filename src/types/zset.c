@@ -422,9 +422,19 @@ int zpos_last_in_score(Obj *z, const ZRangeSpec *r, ZPos *p) {
     return 0;
 }
 
+/* Redis's early-out for a listpack lex range: the last member must be at least min
+ * and the first at most max. With equal scores this only saves a walk; with mixed
+ * scores (where lex ranges mean little) it decides the answer, as in Redis. */
+static int zlp_lex_overlaps(Obj *z, const ZLexRangeSpec *r) {
+    ZPos p;
+    if (zsl_lex_range_empty(r) || !zpos_last(z, &p) || !zpos_lex_gte_min(&p, r)) return 0;
+    zpos_first(z, &p);
+    return zpos_lex_lte_max(&p, r);
+}
+
 int zpos_first_in_lex(Obj *z, const ZLexRangeSpec *r, ZPos *p) {
     if (z->encoding == ENC_SKIPLIST) return zpos_sl(z, zsl_first_in_lex_range(z->ptr, r), p);
-    if (zsl_lex_range_empty(r)) return 0;
+    if (!zlp_lex_overlaps(z, r)) return 0;
     for (int ok = zpos_first(z, p); ok; zpos_next(p), ok = zpos_valid(p))
         if (zpos_lex_gte_min(p, r)) return zpos_lex_lte_max(p, r);
     return 0;
@@ -432,7 +442,7 @@ int zpos_first_in_lex(Obj *z, const ZLexRangeSpec *r, ZPos *p) {
 
 int zpos_last_in_lex(Obj *z, const ZLexRangeSpec *r, ZPos *p) {
     if (z->encoding == ENC_SKIPLIST) return zpos_sl(z, zsl_last_in_lex_range(z->ptr, r), p);
-    if (zsl_lex_range_empty(r)) return 0;
+    if (!zlp_lex_overlaps(z, r)) return 0;
     for (int ok = zpos_last(z, p); ok; zpos_prev(p), ok = zpos_valid(p))
         if (zpos_lex_lte_max(p, r)) return zpos_lex_gte_min(p, r);
     return 0;

@@ -454,6 +454,19 @@ def test_zrangebylex_errors(r, c):
     assert c.cmd("ZRANGEBYLEX", "z", "\x00", "+") == ERR_LEX
 
 
+def test_lex_range_mixed_scores_listpack(r, c):
+    """With mixed scores a lex range on a listpack answers as Redis's walk does: empty
+    unless the last member is at least min and the first at most max."""
+    r.zadd("z", {"c": 1, "a": 2})
+    assert enc(r, "z") == b"listpack"
+    assert c.cmd("ZRANGEBYLEX", "z", "[b", "+") == []
+    assert c.cmd("ZLEXCOUNT", "z", "[b", "+") == 0
+    assert c.cmd("ZREVRANGEBYLEX", "z", "+", "[b") == []
+    assert c.cmd("ZLEXCOUNT", "z", "-", "[b") == 0
+    assert c.cmd("ZREMRANGEBYLEX", "z", "[b", "+") == 0
+    assert c.cmd("ZRANGEBYLEX", "z", "-", "+") == [b"c", b"a"]
+
+
 def test_zrange_lex_binary(r, c):
     """Members compare as bytes, a prefix first."""
     members = [b"", b"\x00", b"\x00\x00", b"a", b"a\x00", b"ab", b"b", b"\xff", b"\xff\xff"]
