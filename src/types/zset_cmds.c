@@ -25,9 +25,24 @@
 #include "../core/server.h"
 #include "../ds/listpack.h"
 
+/* Up to 15 decimal digits, optionally after '-': the value is an integer below
+ * 2^53, which strtod would return exactly, so it is computed directly (leading
+ * zeros allowed, "-0" is -0.0 as strtod gives). 0 for anything else. */
+static int zset_parse_small_int(const char *p, size_t len, double *v) {
+    size_t i = p[0] == '-';
+    if (len <= i || len - i > 15) return 0;
+    long long n = 0;
+    for (size_t k = i; k < len; k++) {
+        if (p[k] < '0' || p[k] > '9') return 0;
+        n = n * 10 + (p[k] - '0');
+    }
+    *v = i ? -(double)n : (double)n;
+    return 1;
+}
+
 /* A score argument, as Redis's getDoubleFromObject reads it. */
 static int zset_arg_score(Client *c, int i, double *v) {
-    if (string2d(arg_str(c, i), arg_len(c, i), v)) return 1;
+    if (zset_parse_small_int(arg_str(c, i), arg_len(c, i), v) || string2d(arg_str(c, i), arg_len(c, i), v)) return 1;
     reply_error_not_float(c);
     return 0;
 }
@@ -48,6 +63,7 @@ static void zadd_parse_flags(Client *c, ZaddArgs *a) {
     for (a->first = 2; a->first < c->argc; a->first++) {
         const char *s = arg_str(c, a->first);
         int found = 0;
+        if (!((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z')) break;   /* a score, not an option */
         for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]) && !found; k++)
             if (!strcasecmp(s, opts[k].name)) a->flags |= opts[k].flag, found = 1;
         if (!found && !strcasecmp(s, "ch")) a->ch = found = 1;
