@@ -2,8 +2,42 @@
  * categories, documentation, argument grammar (src/core/cmdargs.h) and key specs,
  * as Redis 7.0.15 describes them (tests/integration/test_command_table.py keeps
  * COMMAND INFO and COMMAND DOCS equal to Redis's). Data only; no costs. */
+#include <stdlib.h>
 #include "zset.h"
+#include "../base/util.h"
 #include "../core/command.h"
+
+/* COMMAND GETKEYS for the commands with a numkeys argument at argv[nk] (and a
+ * destination at argv[dst], 0: none), as Redis answers it: the key specs' keys
+ * (destination first) when numkeys is a valid count of the keys present; else
+ * its fallback, which reads numkeys as atoi does and finds no key (an error
+ * there) when that is below 1 or more than the arguments hold. */
+static int zset_numkeys_getkeys(int argc, Obj **argv, int *keys, int max, int dst, int nk) {
+    int first = nk + 1, n = 0;
+    Sds s = argv[nk]->ptr;
+    long long num;
+    int by_spec = string2ll(s, sds_len(s), &num) && num >= 1 && num <= argc - first;
+    if (!by_spec) {
+        num = (int)strtol(s, NULL, 10);
+        if (num < 1 || num > argc - first) return 0;
+    }
+    if (by_spec && dst && n < max) keys[n++] = dst;
+    for (long long i = 0; i < num && n < max; i++) keys[n++] = first + (int)i;
+    if (!by_spec && dst && n < max) keys[n++] = dst;
+    return n;
+}
+
+static int zset_setop_getkeys(int argc, Obj **argv, int *keys, int max) {
+    return zset_numkeys_getkeys(argc, argv, keys, max, 0, 1);
+}
+
+static int zset_setop_store_getkeys(int argc, Obj **argv, int *keys, int max) {
+    return zset_numkeys_getkeys(argc, argv, keys, max, 1, 2);
+}
+
+static int zset_bzmpop_getkeys(int argc, Obj **argv, int *keys, int max) {
+    return zset_numkeys_getkeys(argc, argv, keys, max, 0, 2);
+}
 
 Command zset_commands[] = {
     {.name = "bzmpop", .proc = zset_bzmpop_cmd,
@@ -12,7 +46,7 @@ Command zset_commands[] = {
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW | ACL_BLOCKING, .group = "sorted-set",
      .summary = "Remove and return members with scores in a sorted set or block until one is available",
      .since = "7.0.0", .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
-     .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_DELETE, 2, 0, 1, 1)}, .nkeyspecs = 1},
+     .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_DELETE, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = zset_bzmpop_getkeys},
     {.name = "bzpopmax", .proc = zset_bzpopmax_cmd,
      .args = "key:key... timeout:double\nhistory 6.0.0 `timeout` is interpreted as a double instead of an integer.",
      .arity = -3, .flags = CMD_WRITE | CMD_NOSCRIPT | CMD_FAST | CMD_BLOCKING,
@@ -54,14 +88,14 @@ Command zset_commands[] = {
      .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",
      .summary = "Subtract multiple sorted sets",
      .since = "6.2.0", .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
-     .keyspecs = {KSN(KS_RO | KS_ACCESS, 1, 0, 1, 1)}, .nkeyspecs = 1},
+     .keyspecs = {KSN(KS_RO | KS_ACCESS, 1, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = zset_setop_getkeys},
     {.name = "zdiffstore", .proc = zset_zdiffstore_cmd,
      .args = "destination:key numkeys:integer key:key...",
      .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM,
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",
      .summary = "Subtract multiple sorted sets and store the resulting sorted set in a new key",
      .since = "6.2.0", .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
-     .keyspecs = {KS1(KS_OW | KS_UPDATE, 1, 0, 1), KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 2},
+     .keyspecs = {KS1(KS_OW | KS_UPDATE, 1, 0, 1), KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 2, .getkeys = zset_setop_store_getkeys},
     {.name = "zincrby", .proc = zset_zincrby_cmd,
      .args = "key:key increment:integer member:string",
      .arity = 4, .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
@@ -75,21 +109,21 @@ Command zset_commands[] = {
      .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",
      .summary = "Intersect multiple sorted sets",
      .since = "6.2.0", .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
-     .keyspecs = {KSN(KS_RO | KS_ACCESS, 1, 0, 1, 1)}, .nkeyspecs = 1},
+     .keyspecs = {KSN(KS_RO | KS_ACCESS, 1, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = zset_setop_getkeys},
     {.name = "zintercard", .proc = zset_zintercard_cmd,
      .args = "numkeys:integer key:key... [LIMIT limit:integer]",
      .arity = -3, .flags = CMD_READONLY,
      .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",
      .summary = "Intersect multiple sorted sets and return the cardinality of the result",
      .since = "7.0.0", .complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
-     .keyspecs = {KSN(KS_RO | KS_ACCESS, 1, 0, 1, 1)}, .nkeyspecs = 1},
+     .keyspecs = {KSN(KS_RO | KS_ACCESS, 1, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = zset_setop_getkeys},
     {.name = "zinterstore", .proc = zset_zinterstore_cmd,
      .args = "destination:key numkeys:integer key:key... [WEIGHTS weight:integer...] [AGGREGATE (SUM|MIN|MAX){aggregate}]",
      .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM,
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",
      .summary = "Intersect multiple sorted sets and store the resulting sorted set in a new key",
      .since = "2.0.0", .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
-     .keyspecs = {KS1(KS_OW | KS_UPDATE, 1, 0, 1), KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 2},
+     .keyspecs = {KS1(KS_OW | KS_UPDATE, 1, 0, 1), KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 2, .getkeys = zset_setop_store_getkeys},
     {.name = "zlexcount", .proc = zset_zlexcount_cmd,
      .args = "key:key min:string max:string",
      .arity = 4, .flags = CMD_READONLY | CMD_FAST,
@@ -103,7 +137,7 @@ Command zset_commands[] = {
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",
      .summary = "Remove and return members with scores in a sorted set",
      .since = "7.0.0", .complexity = "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
-     .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_DELETE, 1, 0, 1, 1)}, .nkeyspecs = 1},
+     .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_DELETE, 1, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = zset_setop_getkeys},
     {.name = "zmscore", .proc = zset_zmscore_cmd,
      .args = "key:key member:string...",
      .arity = -3, .flags = CMD_READONLY | CMD_FAST,
@@ -248,13 +282,13 @@ Command zset_commands[] = {
      .acl = ACL_READ | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",
      .summary = "Add multiple sorted sets",
      .since = "6.2.0", .complexity = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
-     .keyspecs = {KSN(KS_RO | KS_ACCESS, 1, 0, 1, 1)}, .nkeyspecs = 1},
+     .keyspecs = {KSN(KS_RO | KS_ACCESS, 1, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = zset_setop_getkeys},
     {.name = "zunionstore", .proc = zset_zunionstore_cmd,
      .args = "destination:key numkeys:integer key:key... [WEIGHTS weight:integer...] [AGGREGATE (SUM|MIN|MAX){aggregate}]",
      .arity = -4, .flags = CMD_WRITE | CMD_DENYOOM,
      .acl = ACL_WRITE | ACL_SORTEDSET | ACL_SLOW, .group = "sorted-set",
      .summary = "Add multiple sorted sets and store the resulting sorted set in a new key",
      .since = "2.0.0", .complexity = "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
-     .keyspecs = {KS1(KS_OW | KS_UPDATE, 1, 0, 1), KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 2},
+     .keyspecs = {KS1(KS_OW | KS_UPDATE, 1, 0, 1), KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 2, .getkeys = zset_setop_store_getkeys},
     {0},
 };

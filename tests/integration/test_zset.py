@@ -1362,3 +1362,21 @@ def test_hostile_big_members(r, c):
     assert c.cmd("ZCARD", "many") == 20000
     assert c.cmd("ZCOUNT", "many", 100, "(200") == 100
     assert c.cmd("ZRANK", "many", "m12345") == 12345
+
+
+def test_command_getkeys(c):
+    def keys(*args):
+        return raw_reply(c, "COMMAND", "GETKEYS", *args)
+    invalid = b"-ERR Invalid arguments specified for command\r\n"
+    assert keys("ZUNIONSTORE", "d", 2, "a", "b", "WEIGHTS", 1, 2) == b"*3\r\n$1\r\nd\r\n$1\r\na\r\n$1\r\nb\r\n"
+    assert keys("ZUNIONSTORE", "d", "2abc", "a", "b") == b"*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nd\r\n"
+    for args in (("ZUNIONSTORE", "d", 5, "a"), ("ZUNIONSTORE", "d", 0, "a"), ("ZUNION", 3, "a", "b"),
+                 ("ZINTERCARD", 9999999999999, "a"), ("ZMPOP", 4, "a", "b", "MIN"), ("BZMPOP", 0, 4, "a", "b", "MIN")):
+        assert keys(*args) == invalid, args
+    assert keys("ZINTERCARD", 2, "a", "b", "LIMIT", 1) == b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    assert keys("ZMPOP", 3, "a", "b", "MIN") == b"*3\r\n$1\r\na\r\n$1\r\nb\r\n$3\r\nMIN\r\n"
+    assert keys("BZMPOP", 0, 1, "a", "MIN", "COUNT", 2) == b"*1\r\n$1\r\na\r\n"
+    assert keys("BZPOPMIN", "a", "b", 0) == b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"
+    assert keys("ZRANGESTORE", "d", "s", 0, 1) == b"*2\r\n$1\r\nd\r\n$1\r\ns\r\n"
+    assert raw_reply(c, "COMMAND", "GETKEYSANDFLAGS", "ZRANGESTORE", "d", "s", 0, 1) == (
+        b"*2\r\n*2\r\n$1\r\nd\r\n*2\r\n+OW\r\n+update\r\n*2\r\n$1\r\ns\r\n*2\r\n+RO\r\n+access\r\n")
