@@ -42,7 +42,6 @@ static const ConfigEnum oom_score_adj_enum[] = {
     {"no", OOM_SCORE_ADJ_NO}, {"yes", OOM_SCORE_RELATIVE}, {"relative", OOM_SCORE_RELATIVE},
     {"absolute", OOM_SCORE_ADJ_ABSOLUTE}, {NULL, 0}};
 static const ConfigEnum acl_pubsub_default_enum[] = {{"allchannels", 1}, {"resetchannels", 0}, {NULL, 0}};
-static const ConfigEnum sanitize_dump_enum[] = {{"no", 0}, {"yes", 1}, {"clients", 2}, {NULL, 0}};
 static const ConfigEnum protected_action_enum[] = {{"no", 0}, {"yes", 1}, {"local", 2}, {NULL, 0}};
 static const ConfigEnum endpoint_type_enum[] = {
     {"ip", 0}, {"hostname", 1}, {"unknown-endpoint", 2}, {NULL, 0}};
@@ -272,7 +271,6 @@ ConfigDef config_core_table[] = {
     KEPT_ENUM("appendfsync", NULL, PERSIST, aof_fsync_enum, 2),
     CONFIG_ENUM("oom-score-adj", NULL, 0, S.oom_score_adj, oom_score_adj_enum, OOM_SCORE_ADJ_NO),
     KEPT_ENUM("acl-pubsub-default", NULL, 0, acl_pubsub_default_enum, 0),
-    KEPT_ENUM("sanitize-dump-payload", NULL, 0, sanitize_dump_enum, 0),
     CONFIG_ENUM("enable-protected-configs", NULL, IMM, S.enable_protected_configs, protected_action_enum, 0),
     CONFIG_ENUM("enable-debug-command", NULL, IMM, S.enable_debug_cmd, protected_action_enum, 0),
     CONFIG_ENUM("enable-module-command", NULL, IMM, S.enable_module_cmd, protected_action_enum, 0),
@@ -332,7 +330,6 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("maxmemory", NULL, 0, U | MEM, S.maxmemory, 0, (long long)ULLONG_MAX, 0, .apply = apply_maxmemory),
     KEPT_NUM("cluster-link-sendbuf-limit", NULL, 0, U | MEM, 0, (long long)ULLONG_MAX, 0),
     /* size_t / ssize_t / time_t / off_t */
-    CONFIG_NUM("set-max-intset-entries", NULL, 0, U, S.set_max_intset_entries, 0, LMAX, 512),
     KEPT_NUM("active-defrag-ignore-bytes", NULL, 0, U | MEM, 1, LLMAX, 100LL << 20),
     CONFIG_NUM("stream-node-max-bytes", NULL, 0, U | MEM, S.stream_node_max_bytes, 0, LMAX, 4096),
     CONFIG_NUM("hll-sparse-max-bytes", NULL, 0, U | MEM, S.hll_sparse_max_bytes, 0, LMAX, 3000),

@@ -576,7 +576,6 @@ void config_core_defaults(Config *cfg) {
     cwd_refresh(cfg);
     config_set_cstr(&replicaof_state.host, NULL);
     replicaof_state.port = 0;
-    cfg->set_max_listpack_entries = 128;  /* a Redis 7.2 directive; 7.0 has no such config */
 }
 
 void config_core_free(Config *cfg) {

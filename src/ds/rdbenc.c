@@ -12,6 +12,8 @@
 #include "../base/alloc.h"
 #include "../base/lzfwrap.h"
 #include "../base/util.h"
+#include "listpack.h"
+#include "strset.h"
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -312,4 +314,66 @@ int rdb_skip(Rio *r, uint64_t n, RdbErr *err) {
         n -= k;
     }
     return 1;
+}
+
+/* ---------------- helpers for value loaders ---------------- */
+
+uint64_t rdb_presize(const Rio *r, uint64_t n, size_t min_bytes) {
+    uint64_t cap = (uint64_t)1 << 20;
+    if (r->kind == RIO_MEM) cap = (uint64_t)(r->io.mem.len - r->io.mem.pos) / (min_bytes ? min_bytes : 1);
+    return n < cap ? n : cap;
+}
+
+unsigned char *rdb_load_blob(Rio *r, size_t max_len, size_t *len, RdbErr *err) {
+    Sds s = rdb_load_string(r, max_len, err);
+    if (!s) return NULL;
+    *len = sds_len(s);
+    unsigned char *blob = vmalloc(*len ? *len : 1);
+    memcpy(blob, s, *len);
+    sds_free(s);
+    return blob;
+}
+
+/* The first entries of pairs seen so far: a short list compared directly, then a
+ * Strset once the list would make the check quadratic. */
+#define PAIRS_LINEAR 16
+typedef struct PairsCheck {
+    unsigned long entries;
+    unsigned char *firsts[PAIRS_LINEAR];
+    Strset *seen;
+} PairsCheck;
+
+static int pair_entry_cb(unsigned char *p, unsigned int head_count, void *data) {
+    (void)head_count;
+    PairsCheck *pc = data;
+    unsigned long idx = pc->entries++;
+    if (idx % 2) return 1; /* a value or score */
+    unsigned long n = idx / 2 + 1; /* pairs seen, this one included */
+    unsigned char buf[LP_INTBUF_SIZE];
+    uint32_t len;
+    const unsigned char *s = lp_get_str(p, &len, buf);
+    if (n <= PAIRS_LINEAR) {
+        for (unsigned long i = 0; i + 1 < n; i++)
+            if (lp_compare(pc->firsts[i], s, len)) return 0;
+        pc->firsts[n - 1] = p;
+        return 1;
+    }
+    if (!pc->seen) {
+        pc->seen = strset_create();
+        for (unsigned long i = 0; i < PAIRS_LINEAR; i++) {
+            uint32_t l;
+            unsigned char b[LP_INTBUF_SIZE];
+            const unsigned char *e = lp_get_str(pc->firsts[i], &l, b);
+            strset_add(pc->seen, e, l);
+        }
+    }
+    return strset_add(pc->seen, s, len);
+}
+
+int rdb_lp_pairs_valid(unsigned char *lp, size_t size, unsigned long *pairs) {
+    PairsCheck pc = {0};
+    int ok = lp_validate_integrity(lp, size, 1, pair_entry_cb, &pc) && pc.entries % 2 == 0;
+    strset_free(pc.seen);
+    *pairs = pc.entries / 2;
+    return ok;
 }

@@ -50,10 +50,17 @@
 #define RDB_OPCODE_SELECTDB 254
 #define RDB_OPCODE_EOF 255
 
-/* Why a read failed: a message for logs and errors; the offset is the Rio's. */
+/* Why a read failed: a message for logs and errors; the offset is the Rio's.
+ * empty is set (with a message) by a value loader that read a well-formed value
+ * holding nothing: Redis skips such keys when loading a file (counting them) and
+ * refuses them in RESTORE. */
 typedef struct RdbErr {
     char msg[400];
+    int empty;
 } RdbErr;
+
+/* The longest string a value loader accepts (a member, field or value). */
+#define RDB_STRING_MAX ((size_t)1 << 40)
 
 /* ---- writing (each returns 1, or 0 when the Rio failed) ---- */
 int rdb_save_type(Rio *r, int type);
@@ -85,5 +92,22 @@ int rdb_load_millis(Rio *r, long long *ms, RdbErr *err);
 int rdb_load_seconds(Rio *r, long long *secs, RdbErr *err);
 /* Reads and discards n bytes. */
 int rdb_skip(Rio *r, uint64_t n, RdbErr *err);
+
+/* ---- helpers for the types' value loaders ---- */
+/* How many items a count read from r can really describe, for presizing a table:
+ * a memory reader holds at most remaining / min_bytes more items; a stream is
+ * believed up to 2^20 (past that, tables grow as items arrive), so a hostile count
+ * never allocates more than the input could fill. */
+uint64_t rdb_presize(const Rio *r, uint64_t n, size_t min_bytes);
+/* A string read as a blob (intset, listpack, ziplist ...): a new vmalloc'd copy of
+ * exactly *len bytes (at most max_len), or NULL with err. */
+unsigned char *rdb_load_blob(Rio *r, size_t max_len, size_t *len, RdbErr *err);
+/* Checks an UNTRUSTED listpack of size bytes holding field/value (or member/score)
+ * pairs, as RDB_TYPE_HASH_LISTPACK and RDB_TYPE_ZSET_LISTPACK carry them: a whole,
+ * well-formed listpack (every entry, lp_validate_integrity deep), an even number of
+ * entries, and no first-of-pair repeated. Vesper always checks this deeply, whatever
+ * sanitize-dump-payload says (Redis does only when it says yes). Sets *pairs;
+ * returns 1 when valid. */
+int rdb_lp_pairs_valid(unsigned char *lp, size_t size, unsigned long *pairs);
 
 #endif

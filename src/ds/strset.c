@@ -11,10 +11,12 @@
  * by the set and freed by the table's entry_free.
  *
  * Costs: add, remove, contains O(1) expected (one hash, usually one cache line of
- * table plus the entry); random O(1) expected; dup and mem_usage O(n). */
+ * table plus the entry); random O(1) expected (a few bucket visits, see
+ * fair_random); dup and mem_usage O(n). */
 #include "strset.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
+#include <math.h>
 #include <string.h>
 
 #define LONG_MARK 0xff
@@ -125,10 +127,67 @@ const StrsetEntry *strset_find(Strset *s, const void *member, size_t len) {
     return ht_find(s->ht, member, len);
 }
 
-const StrsetEntry *strset_random(Strset *s) { return ht_random(s->ht); }
+/* ---- fair random pick ----
+ * A live bucket chain is chosen uniformly (during a rehash: the unmoved buckets of
+ * the old table and every bucket of the new one), then a position in [0, span):
+ * the pick is accepted when the chain holds an entry at that position. Every entry
+ * of a chain no longer than span has the same chance per try, so picks are uniform;
+ * span follows the average chain length (mean + 4 standard deviations + 4 of a
+ * Poisson-filled table, at most the set's size), so longer chains are very rare, and such a chain is served
+ * whole (its entries are picked a little less often, never not at all). Expected
+ * tries: span / (entries per live bucket), 3 to 9 at the table's normal fill. */
+
+#define FAIR_MAX_TRIES 1000
+
+static size_t chain_len(const HtBucket *b) {
+    size_t n = 0;
+    for (; b; b = b->next) n += (size_t)__builtin_popcount(b->used);
+    return n;
+}
+
+static void *chain_at(HtBucket *b, size_t pos) {
+    for (; b; b = b->next)
+        for (int s = 0; s < HT_BUCKET_SLOTS; s++)
+            if ((b->used & (1u << s)) && pos-- == 0) return b->slots[s];
+    return NULL;
+}
+
+/* A uniformly chosen live bucket chain. */
+static HtBucket *random_chain(Ht *ht) {
+    size_t n0 = (size_t)1 << ht->exp[0];
+    if (!ht_is_rehashing(ht)) return &ht->tables[0][rand_u64() & (n0 - 1)];
+    size_t left = n0 - (size_t)ht->rehash_idx, n1 = (size_t)1 << ht->exp[1];
+    size_t r = (size_t)(rand_u64() % (left + n1));
+    return r < left ? &ht->tables[0][(size_t)ht->rehash_idx + r] : &ht->tables[1][r - left];
+}
+
+static size_t fair_span(const Ht *ht) {
+    size_t live = ((size_t)1 << ht->exp[0]) - (ht_is_rehashing(ht) ? (size_t)ht->rehash_idx : 0);
+    if (ht_is_rehashing(ht)) live += (size_t)1 << ht->exp[1];
+    double mean = (double)ht_size(ht) / (double)live;
+    size_t span = (size_t)(mean + 4.0 * sqrt(mean)) + 4;
+    return span < ht_size(ht) ? span : ht_size(ht);   /* no chain is longer than the set */
+}
+
+static void *fair_random(Ht *ht) {
+    if (ht_size(ht) == 0) return NULL;
+    if (ht_is_rehashing(ht) && ht->pause_rehash == 0) ht_rehash_step(ht, 1);
+    size_t span = fair_span(ht);
+    for (int tries = 0; tries < FAIR_MAX_TRIES; tries++) {
+        HtBucket *b = random_chain(ht);
+        size_t len = chain_len(b);
+        size_t pos = (size_t)(rand_u64() % (len > span ? len : span));
+        if (pos < len) return chain_at(b, pos);
+    }
+    return ht_random(ht);   /* a nearly empty table: any entry */
+}
+
+const StrsetEntry *strset_random(Strset *s) { return fair_random(s->ht); }
+
+void strset_shrink(Strset *s) { ht_shrink_if_needed(s->ht); }
 
 StrsetEntry *strset_pop_random(Strset *s) {
-    StrsetEntry *e = ht_random(s->ht);
+    StrsetEntry *e = fair_random(s->ht);
     if (!e) return NULL;
     size_t len;
     const char *p = entry_bytes(e, &len);

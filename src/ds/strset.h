@@ -26,11 +26,15 @@ int strset_contains(Strset *s, const void *member, size_t len);
 /* The member's entry, or NULL. */
 const StrsetEntry *strset_find(Strset *s, const void *member, size_t len);
 
-/* A random member (the table's fair-ish pick), NULL if empty. */
+/* A random member, every member equally likely (rejection sampling over the
+ * bucket chains; see strset.c), NULL if empty. */
 const StrsetEntry *strset_random(Strset *s);
-/* Removes a random member and hands it over: read it, then strset_entry_free() it.
- * NULL if empty (SPOP). */
+/* Removes a random member (as strset_random picks it) and hands it over: read it,
+ * then strset_entry_free() it. NULL if empty (SPOP). */
 StrsetEntry *strset_pop_random(Strset *s);
+/* Starts shrinking the table when it became mostly empty (after removals; never
+ * while a safe iterator runs). */
+void strset_shrink(Strset *s);
 void strset_entry_free(StrsetEntry *e);
 
 /* The member's bytes (not NUL-terminated) and their count in *len. */

@@ -12,6 +12,7 @@
 #include "../base/crc64.h"
 #include "../base/rio.h"
 #include "../core/command.h"
+#include "../core/config_table.h"
 #include "../core/db.h"
 #include "../core/evict.h"
 #include "../core/lazyfree.h"
@@ -20,6 +21,8 @@
 #include "../core/propagate.h"
 #include "../core/server.h"
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FOOTER_LEN 10
@@ -49,11 +52,12 @@ static void dump_cmd(Client *c) {
 }
 
 /* Version and checksum of a payload, as Redis checks them. */
-static int payload_ok(const unsigned char *p, size_t len) {
+static int payload_ok(const unsigned char *p, size_t len, int skip_checksum) {
     if (len < FOOTER_LEN) return 0;
     const unsigned char *footer = p + len - FOOTER_LEN;
     unsigned version = (unsigned)footer[0] | ((unsigned)footer[1] << 8);
     if (version > RDB_VERSION) return 0;
+    if (skip_checksum) return 1;
     uint64_t crc = crc64(0, p, len - 8), stored = 0;
     for (int i = 7; i >= 0; i--) stored = (stored << 8) | footer[2 + i];
     return crc == stored;
@@ -119,15 +123,21 @@ static void restore_cmd(Client *c) {
     }
     const unsigned char *p = (const unsigned char *)arg_str(c, 3);
     size_t len = arg_len(c, 3);
-    if (!payload_ok(p, len)) {
+    if (!payload_ok(p, len, rdb_skip_checksum)) {
         reply_error(c, "DUMP payload version or checksum are wrong");
         return;
     }
     Rio r;
     rio_init_mem(&r, p, len - FOOTER_LEN);
     RdbErr err = {{0}};
-    Obj *val = rdb_load_value(&r, &err);
+    Obj *val = rdb_load_value(&r, 1, &err);
+    if (val && rio_tell(&r) != len - FOOTER_LEN) {
+        obj_decr(val); /* bytes left over after the value: not a payload DUMP makes */
+        val = NULL;
+        snprintf(err.msg, sizeof(err.msg), "%llu bytes after the value", (unsigned long long)(len - FOOTER_LEN - rio_tell(&r)));
+    }
     if (!val) {
+        server_log(LL_WARNING, "RESTORE refused a payload (Bad data format): %s", err.msg);
         reply_error(c, "Bad data format");
         return;
     }
@@ -162,6 +172,32 @@ static void restore_cmd(Client *c) {
     reply_ok(c);
 }
 
+static const ConfigEnum sanitize_enum[] = {
+    {"no", RDB_SANITIZE_NO}, {"yes", RDB_SANITIZE_YES}, {"clients", RDB_SANITIZE_CLIENTS}, {NULL, 0}};
+
+static ConfigDef dump_configs[] = {
+    CONFIG_ENUM("sanitize-dump-payload", NULL, 0, rdb_sanitize_payload, sanitize_enum, RDB_SANITIZE_NO),
+    {0},
+};
+
+static long long sanitizations_gauge(void) { return rdb_payload_sanitizations; }
+
+static const InfoGauge dump_gauges[] = {{"dump_payload_sanitizations", sanitizations_gauge}, {0}};
+
+static void dump_reset_stats(void) { rdb_payload_sanitizations = 0; }
+
+/* DEBUG SET-SKIP-CHECKSUM-VALIDATION 0|1 */
+static void debug_skip_checksum(Client *c) {
+    if (c->argc != 3) {
+        reply_error(c, "Wrong number of arguments for DEBUG SET-SKIP-CHECKSUM-VALIDATION");
+        return;
+    }
+    rdb_skip_checksum = atoi(arg_str(c, 2)) != 0;
+    reply_ok(c);
+}
+
+static const DebugExt dump_debug[] = {{"set-skip-checksum-validation", debug_skip_checksum}, {0}};
+
 static Command dump_commands[] = {
     {.name = "dump", .proc = dump_cmd, .arity = 2, .flags = CMD_READONLY, .acl = ACL_KEYSPACE | ACL_READ | ACL_SLOW,
      .group = "generic", .summary = "Return a serialized version of the value stored at the specified key.",
@@ -189,4 +225,8 @@ static Command dump_commands[] = {
 const Module dump_module = {
     .name = "dump",
     .commands = dump_commands,
+    .configs = dump_configs,
+    .gauges = dump_gauges,
+    .reset_stats = dump_reset_stats,
+    .debug = dump_debug,
 };

@@ -27,6 +27,7 @@ int rdb_save_file(const char *path, const RdbSaveInfo *info);
 /* What a load found (aux fields and counts). */
 typedef struct RdbLoadInfo {
     long long keys_loaded, keys_expired;
+    long long empty_keys_skipped;      /* well-formed empty values (not loaded) */
     int repl_stream_db;
     char replid[41];
     long long repl_offset;
@@ -47,9 +48,21 @@ int rdb_load_file(const char *path, RdbLoadInfo *info, RdbErr *err);
  * slept per key while saving: tests use it to make saves slow). */
 extern int rdb_compression, rdb_checksum, rdb_key_save_delay;
 
+/* sanitize-dump-payload (RDB_SANITIZE_*). Vesper validates every encoded value
+ * (intset, listpack, ziplist ... blobs) fully whatever it says, so a corrupt value
+ * is refused when read instead of crashing a later command; the directive only
+ * decides which loads count in INFO's dump_payload_sanitizations, as Redis counts
+ * its deep validations. */
+enum { RDB_SANITIZE_NO, RDB_SANITIZE_YES, RDB_SANITIZE_CLIENTS };
+extern int rdb_sanitize_payload;
+extern long long rdb_payload_sanitizations;
+/* DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE and loading ignore checksums. */
+extern int rdb_skip_checksum;
+
 /* The value of one key, as DUMP / RESTORE carry it: type byte and encoding. */
 int rdb_save_value(Rio *r, const Obj *o);
-/* Reads a type byte and a value (RESTORE); NULL with err. */
-Obj *rdb_load_value(Rio *r, RdbErr *err);
+/* Reads a type byte and a value (RESTORE); NULL with err. from_client: a client's
+ * payload (counts as a sanitization under sanitize-dump-payload clients). */
+Obj *rdb_load_value(Rio *r, int from_client, RdbErr *err);
 
 #endif

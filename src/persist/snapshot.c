@@ -232,7 +232,12 @@ static int load_at_startup(void) {
     }
     st.keys_loaded = info.keys_loaded;
     st.keys_expired = info.keys_expired;
-    server_log(LL_NOTICE, "Done loading RDB, keys loaded: %lld, keys expired: %lld.", info.keys_loaded, info.keys_expired);
+    if (info.empty_keys_skipped)
+        server_log(LL_WARNING, "Done loading RDB, keys loaded: %lld, keys expired: %lld, empty keys skipped: %lld.",
+                   info.keys_loaded, info.keys_expired, info.empty_keys_skipped);
+    else
+        server_log(LL_NOTICE, "Done loading RDB, keys loaded: %lld, keys expired: %lld.", info.keys_loaded,
+                   info.keys_expired);
     server_log(LL_NOTICE, "DB loaded from disk: %.3f seconds", (double)(ustime() - start) / 1000000);
     return 1;
 }

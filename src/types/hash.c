@@ -30,6 +30,8 @@
 #include "../core/objtype.h"
 #include "../core/servercmds.h"
 #include "../ds/listpack.h"
+#include "../ds/rdbenc.h"
+#include <stdio.h>
 
 HashConfig hash_cfg = {512, 64};
 /* The command table (hash_cmds.c). */
@@ -269,6 +271,101 @@ static size_t hash_free_effort(const Obj *o) {
     return o->encoding == ENC_HT ? strmap_size(o->ptr) : 1;
 }
 
+/* ---- RDB (RDB_TYPE_HASH_LISTPACK: the listpack blob; RDB_TYPE_HASH: count, pairs) ---- */
+
+static int hash_rdb_type(const Obj *o) {
+    return o->encoding == ENC_LISTPACK ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
+}
+
+static int hash_rdb_save(Rio *r, const Obj *o) {
+    if (o->encoding == ENC_LISTPACK) return rdb_save_string(r, o->ptr, lp_bytes(o->ptr));
+    if (!rdb_save_len(r, strmap_size(o->ptr))) return 0;
+    StrmapIter it;
+    const StrmapEntry *e;
+    int ok = 1;
+    strmap_iter_init(&it, o->ptr, 0);
+    while (ok && (e = strmap_iter_next(&it))) {
+        size_t flen, vlen;
+        const char *f = strmap_entry_field(e, &flen), *v = strmap_entry_value(e, &vlen);
+        ok = rdb_save_string(r, f, flen) && rdb_save_string(r, v, vlen);
+    }
+    strmap_iter_done(&it);
+    return ok;
+}
+
+static Obj *hash_rdb_fail(Obj *o, RdbErr *err, const char *msg) {
+    if (o) obj_decr(o);
+    if (msg) snprintf(err->msg, sizeof(err->msg), "%s", msg);
+    return NULL;
+}
+
+/* Pairs one by one, as Redis 7.0 loads them: a listpack while the count, the
+ * lengths and the listpack's safe size allow, else a table presized for the count. */
+static Obj *hash_rdb_load_pairs(Rio *r, RdbErr *err) {
+    uint64_t len;
+    if (!rdb_load_len(r, &len, NULL, err)) return NULL;
+    if (len == 0) {
+        err->empty = 1;
+        return hash_rdb_fail(NULL, err, "empty hash");
+    }
+    Obj *o = hash_create();
+    if (len > (unsigned long long)hash_cfg.max_listpack_entries) {
+        hash_convert(o);
+        strmap_expand(o->ptr, (size_t)rdb_presize(r, len, 2));
+    }
+    unsigned long long max = (unsigned long long)hash_cfg.max_listpack_value;
+    while (len--) {
+        Sds f = rdb_load_string(r, RDB_STRING_MAX, err), v = f ? rdb_load_string(r, RDB_STRING_MAX, err) : NULL;
+        if (!v) {
+            sds_free(f);
+            return hash_rdb_fail(o, err, NULL);
+        }
+        size_t flen = sds_len(f), vlen = sds_len(v);
+        int added = 1;
+        if (o->encoding == ENC_LISTPACK && (flen > max || vlen > max || !lp_safe_to_add(o->ptr, flen + vlen))) {
+            unsigned long pairs; /* the pairs so far must be unique before the table takes them */
+            if (rdb_lp_pairs_valid(o->ptr, lp_bytes(o->ptr), &pairs)) hash_convert(o);
+            else added = 0;
+        }
+        if (added && o->encoding == ENC_LISTPACK) {
+            o->ptr = lp_append(o->ptr, (const unsigned char *)f, (uint32_t)flen);
+            o->ptr = lp_append(o->ptr, (const unsigned char *)v, (uint32_t)vlen);
+        } else if (added) {
+            added = strmap_add(o->ptr, f, flen, v, vlen);
+        }
+        sds_free(f);
+        sds_free(v);
+        if (!added) return hash_rdb_fail(o, err, "Duplicate hash fields detected");
+    }
+    unsigned long pairs;
+    if (o->encoding == ENC_LISTPACK && !rdb_lp_pairs_valid(o->ptr, lp_bytes(o->ptr), &pairs))
+        return hash_rdb_fail(o, err, "Duplicate hash fields detected");
+    return o;
+}
+
+static Obj *hash_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
+    if (rdbtype == RDB_TYPE_HASH) return hash_rdb_load_pairs(r, err);
+    size_t len;
+    unsigned char *lp = rdb_load_blob(r, RDB_STRING_MAX, &len, err);
+    if (!lp) return NULL;
+    unsigned long pairs;
+    if (!rdb_lp_pairs_valid(lp, len, &pairs)) {
+        vfree(lp);
+        return hash_rdb_fail(NULL, err, "Hash listpack integrity check failed.");
+    }
+    if (pairs == 0) {
+        vfree(lp);
+        err->empty = 1;
+        return hash_rdb_fail(NULL, err, "empty hash");
+    }
+    Obj *o = obj_new(OBJ_HASH, lp);
+    o->encoding = ENC_LISTPACK;
+    if (pairs > (unsigned long long)hash_cfg.max_listpack_entries) hash_convert(o);
+    return o;
+}
+
+static const unsigned char hash_rdb_types[] = {RDB_TYPE_HASH, RDB_TYPE_HASH_LISTPACK, 255};
+
 static const ObjType hash_type = {
     .type = OBJ_HASH,
     .name = "hash",
@@ -277,6 +374,10 @@ static const ObjType hash_type = {
     .digest = hash_digest,
     .mem_usage = hash_mem_usage,
     .free_effort = hash_free_effort,
+    .rdb_type = hash_rdb_type,
+    .rdb_save = hash_rdb_save,
+    .rdb_load = hash_rdb_load,
+    .rdb_load_types = hash_rdb_types,
 };
 
 static ConfigDef hash_configs[] = {

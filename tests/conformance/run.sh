@@ -49,7 +49,7 @@ read -r -a runtest_extra <<<"${CONFORMANCE_RUNTEST_ARGS:-}"
 default_units=(
   unit/type/string unit/type/incr unit/expire unit/keyspace unit/bitops
   unit/bitfield unit/protocol unit/quit spawn:unit/auth unit/info-command unit/scan
-  unit/multi unit/querybuf unit/type/hash
+  unit/multi unit/querybuf unit/type/hash unit/type/set
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 

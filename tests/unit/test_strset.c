@@ -1,7 +1,7 @@
 /* test_strset.c - unit tests for ds/strset: the API on empty and small sets, binary
  * and long members (both length-prefix forms), iteration (safe, with removal), SCAN,
- * random and pop, dup, memory usage, a randomized run against a model, and the memory
- * cost per member of a 1,000,000-member set (printed, and held under 0.7x Redis 7.0's). */
+ * random and pop (uniform, also during a rehash), shrinking, dup, memory usage, a
+ * randomized run against a model, and the memory cost per member of a 1,000,000-member set (printed, and held under 0.7x Redis 7.0's). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -248,6 +248,79 @@ static void test_random_model(void **state) {
     assert_int_equal(vmalloc_used(), before);
 }
 
+/* Chi-square of counts[0..n) against a uniform spread of total picks. */
+static double chi_square(const int *counts, int n, int total) {
+    double expected = (double)total / n, chi = 0;
+    for (int i = 0; i < n; i++) chi += (counts[i] - expected) * (counts[i] - expected) / expected;
+    return chi;
+}
+
+/* strset_random / strset_pop_random pick every member with the same chance, in a
+ * small table (10 members in 4 buckets), a big one, and one being rehashed. */
+static void test_random_is_uniform(void **state) {
+    (void)state;
+    const int sizes[] = {1, 3, 10, 1000};
+    /* thresholds: df = n-1, at a probability near 1e-6 */
+    const double limits[] = {0.5, 30, 50, 1300};
+    for (int k = 0; k < 4; k++) {
+        int n = sizes[k], picks = n * 200;
+        Strset *s = make_set(n);
+        int *counts = calloc((size_t)(unsigned)n, sizeof(int));
+        for (int i = 0; i < picks; i++) counts[member_id(strset_random(s))]++;
+        double chi = chi_square(counts, n, picks);
+        printf("  random over %d members: chi-square %.1f (df %d)\n", n, chi, n - 1);
+        assert_true(chi < limits[k]);
+        free(counts);
+        strset_free(s);
+    }
+    /* during a rehash: the table grows while the picks run */
+    Strset *s = make_set(1000);
+    strset_expand(s, 100000);
+    int counts[1000] = {0};
+    for (int i = 0; i < 200000; i++) counts[member_id(strset_random(s))]++;
+    assert_true(chi_square(counts, 1000, 200000) < 1300);
+    strset_free(s);
+    /* pops: the first pop of a fresh 10-member set, many times */
+    int first[10] = {0};
+    for (int i = 0; i < 5000; i++) {
+        Strset *t = make_set(10);
+        StrsetEntry *e = strset_pop_random(t);
+        first[member_id(e)]++;
+        strset_entry_free(e);
+        strset_free(t);
+    }
+    assert_true(chi_square(first, 10, 5000) < 50);
+}
+
+/* strset_shrink gives memory back once most members are gone; the set still works. */
+static void test_shrink(void **state) {
+    (void)state;
+    Strset *s = make_set(20000);
+    char buf[32];
+    for (int i = 10; i < 20000; i++) {
+        int len = snprintf(buf, sizeof(buf), "m%d", i);
+        assert_true(strset_remove(s, buf, (size_t)len));
+    }
+    size_t before = strset_mem_usage(s, 0);
+    strset_shrink(s);
+    for (int i = 0; i < 5000; i++) strset_random(s);   /* each pick moves the rehash on */
+    StrsetIter it;
+    strset_iter_init(&it, s, 1);
+    int n = 0;
+    while (strset_iter_next(&it)) n++;
+    strset_iter_done(&it);
+    assert_int_equal(n, 10);
+    for (int i = 0; i < 10; i++) {
+        int len = snprintf(buf, sizeof(buf), "m%d", i);
+        assert_true(strset_contains(s, buf, (size_t)len));
+    }
+    assert_true(strset_mem_usage(s, 0) < before / 4);
+    int seen[10] = {0};
+    for (int i = 0; i < 2000; i++) seen[member_id(strset_random(s))]++;
+    for (int i = 0; i < 10; i++) assert_true(seen[i] > 0);
+    strset_free(s);
+}
+
 /* Bytes per member for 1,000,000 members "member:<i>", measured with vmalloc_used().
  * Redis 7.0.15 (jemalloc) uses 56.42 bytes per member for the same set (INFO
  * used_memory delta, SADD from redis-py). */
@@ -284,6 +357,8 @@ int main(void) {
         cmocka_unit_test_setup(test_iterate_and_pop, setup),
         cmocka_unit_test_setup(test_scan_dup_mem, setup),
         cmocka_unit_test_setup(test_random_model, setup),
+        cmocka_unit_test_setup(test_random_is_uniform, setup),
+        cmocka_unit_test_setup(test_shrink, setup),
         cmocka_unit_test_setup(test_memory_per_member, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

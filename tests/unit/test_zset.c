@@ -149,7 +149,7 @@ static Obj *load_value(const void *p, size_t len, char *why, size_t whylen) {
     Rio r;
     RdbErr err = {{0}};
     rio_init_mem(&r, p, len);
-    Obj *o = rdb_load_value(&r, &err);
+    Obj *o = rdb_load_value(&r, 1, &err);
     rio_close(&r);
     if (why) snprintf(why, whylen, "%s", err.msg);
     return o;
@@ -216,34 +216,34 @@ static void test_rdb_hostile(void **state) {
     (void)state;
     const char *nan_score[] = {"a", "nan"}, *bad_score[] = {"a", "1x"}, *dup[] = {"a", "1", "a", "2"};
     const char *odd[] = {"a", "1", "b"}, *empty_score[] = {"a", ""}, *intdup[] = {"7", "1", "7", "2"};
-    expect_refused(lp_payload(lp_of(nan_score, 2)), "invalid sorted set listpack");
-    expect_refused(lp_payload(lp_of(bad_score, 2)), "invalid sorted set listpack");
-    expect_refused(lp_payload(lp_of(empty_score, 2)), "invalid sorted set listpack");
-    expect_refused(lp_payload(lp_of(dup, 4)), "duplicate sorted set member");
-    expect_refused(lp_payload(lp_of(intdup, 4)), "duplicate sorted set member");
-    expect_refused(lp_payload(lp_of(odd, 3)), "odd number of entries");
-    expect_refused(lp_payload(lp_new(0)), "empty sorted set");
+    expect_refused(lp_payload(lp_of(nan_score, 2)), "Zset listpack integrity check failed.");
+    expect_refused(lp_payload(lp_of(bad_score, 2)), "Zset listpack integrity check failed.");
+    expect_refused(lp_payload(lp_of(empty_score, 2)), "Zset listpack integrity check failed.");
+    expect_refused(lp_payload(lp_of(dup, 4)), "Zset listpack integrity check failed.");
+    expect_refused(lp_payload(lp_of(intdup, 4)), "Zset listpack integrity check failed.");
+    expect_refused(lp_payload(lp_of(odd, 3)), "Zset listpack integrity check failed.");
+    expect_refused(lp_payload(lp_new(0)), "empty zset");
     /* a listpack whose header lies about its size */
     unsigned char *lp = lp_of(dup, 2);
     size_t size = lp_bytes(lp);
     lp[0] ^= 1;
-    expect_refused(lp_payload_n(lp, size), "invalid sorted set listpack");
+    expect_refused(lp_payload_n(lp, size), "Zset listpack integrity check failed.");
     lp = lp_of(dup, 2);
     size = lp_bytes(lp);
     lp[size - 3] = 0xf0;   /* the last entry's encoding byte made to claim more bytes */
-    expect_refused(lp_payload_n(lp, size), "invalid sorted set listpack");
+    expect_refused(lp_payload_n(lp, size), "Zset listpack integrity check failed.");
     /* pair lists: empty, NaN, duplicates, truncated */
     Rio r;
     rio_init_buffer(&r);
     rdb_save_type(&r, RDB_TYPE_ZSET_2);
     rdb_save_len(&r, 0);
-    expect_refused(take(&r), "empty sorted set");
+    expect_refused(take(&r), "empty zset");
     rio_init_buffer(&r);
     rdb_save_type(&r, RDB_TYPE_ZSET_2);
     rdb_save_len(&r, 1);
     rdb_save_string(&r, "a", 1);
     rdb_save_binary_double(&r, NAN);
-    expect_refused(take(&r), "NaN score");
+    expect_refused(take(&r), "Zset with NAN score detected");
     rio_init_buffer(&r);
     rdb_save_type(&r, RDB_TYPE_ZSET_2);
     rdb_save_len(&r, 2);
@@ -251,7 +251,7 @@ static void test_rdb_hostile(void **state) {
         rdb_save_string(&r, "a", 1);
         rdb_save_binary_double(&r, i);
     }
-    expect_refused(take(&r), "duplicate sorted set member");
+    expect_refused(take(&r), "Duplicate zset fields detected");
     rio_init_buffer(&r);
     rdb_save_type(&r, RDB_TYPE_ZSET_2);
     rdb_save_len(&r, 1000000000);
