@@ -12,6 +12,7 @@ extern const Module dump_module;
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
     blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module,
     hash_module, set_module;
+extern const Module zset_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -29,6 +30,7 @@ const Module *const server_modules[] = {
     &bitops_module,
     &hash_module,
     &set_module,
+    &zset_module,
     /* persistence: after the types, whose descriptors it loads values with */
     &aof_module,
     &persist_module,

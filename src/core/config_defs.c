@@ -302,10 +302,8 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("maxmemory", NULL, 0, U | MEM, S.maxmemory, 0, (long long)ULLONG_MAX, 0, .apply = apply_maxmemory),
     KEPT_NUM("cluster-link-sendbuf-limit", NULL, 0, U | MEM, 0, (long long)ULLONG_MAX, 0),
     /* size_t / ssize_t / time_t / off_t */
-    CONFIG_NUM("zset-max-listpack-entries", "zset-max-ziplist-entries", 0, U, S.zset_max_listpack_entries, 0, LMAX, 128),
     KEPT_NUM("active-defrag-ignore-bytes", NULL, 0, U | MEM, 1, LLMAX, 100LL << 20),
     CONFIG_NUM("stream-node-max-bytes", NULL, 0, U | MEM, S.stream_node_max_bytes, 0, LMAX, 4096),
-    CONFIG_NUM("zset-max-listpack-value", "zset-max-ziplist-value", 0, U | MEM, S.zset_max_listpack_value, 0, LMAX, 64),
     CONFIG_NUM("hll-sparse-max-bytes", NULL, 0, U | MEM, S.hll_sparse_max_bytes, 0, LMAX, 3000),
     KEPT_NUM("tracking-table-max-keys", NULL, 0, U, 0, LMAX, 1000000),
     CONFIG_NUM("client-query-buffer-limit", NULL, 0, U | MEM, S.client_max_querybuf_len, 1024 * 1024, LMAX,

@@ -1,0 +1,134 @@
+/* zset_rdb.c - sorted sets in RDB form (files, DUMP/RESTORE payloads), as Redis
+ * 7.0 writes and reads them.
+ *
+ * Saving: a listpack-encoded set is RDB_TYPE_ZSET_LISTPACK, its listpack bytes as
+ * one string (so payloads equal Redis's byte for byte); a skiplist is
+ * RDB_TYPE_ZSET_2: the length, then member string and 8-byte binary score pairs
+ * from the highest to the lowest, as Redis orders them.
+ * Loading: RDB_TYPE_ZSET_LISTPACK, RDB_TYPE_ZSET_2 and RDB_TYPE_ZSET (text scores);
+ * the value gets the encoding Redis gives it on load (a listpack past
+ * zset-max-listpack-entries becomes a skiplist; a pair list within both limits a
+ * listpack). The input is untrusted: listpacks are validated deeply whatever
+ * sanitize-dump-payload says (rdb_lp_pairs_valid: entry extents, pairs, no
+ * duplicate members; plus scores that are numbers and not NaN), pair lists
+ * reject NaN scores and duplicates; a failure returns NULL with Redis's reason and
+ * never crashes. An empty set is reported as such (err->empty: skipped in files,
+ * refused by RESTORE). RDB_TYPE_ZSET_ZIPLIST (files older than Redis 7.0) is not
+ * read.
+ *
+ * Costs: save O(n); load O(n log n) for pair lists (skiplist inserts), O(n) for
+ * a listpack (the duplicate check is a hash set). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "zset.h"
+#include "../base/alloc.h"
+#include "../base/util.h"
+#include "../ds/listpack.h"
+#include "../ds/rdbenc.h"
+
+int zset_rdb_type(const Obj *o) {
+    return o->encoding == ENC_LISTPACK ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
+}
+
+int zset_rdb_save(Rio *r, const Obj *o) {
+    if (o->encoding == ENC_LISTPACK) return rdb_save_string(r, o->ptr, lp_bytes(o->ptr));
+    Zsl *zsl = o->ptr;
+    if (!rdb_save_len(r, zsl_length(zsl))) return 0;
+    for (ZslNode *x = zsl_last(zsl); x; x = zsl_prev(x)) {
+        size_t len;
+        const char *m = zsl_node_member(x, &len);
+        if (!rdb_save_string(r, m, len) || !rdb_save_binary_double(r, zsl_node_score(x))) return 0;
+    }
+    return 1;
+}
+
+static Obj *zset_rdb_fail(Obj *z, RdbErr *err, const char *why) {
+    if (z) obj_decr(z);
+    if (why) snprintf(err->msg, sizeof(err->msg), "%s", why);
+    return NULL;
+}
+
+/* A well-formed value holding nothing: skipped in files, refused by RESTORE. */
+static Obj *zset_rdb_empty(RdbErr *err) {
+    err->empty = 1;
+    return zset_rdb_fail(NULL, err, "empty zset");
+}
+
+/* ---- RDB_TYPE_ZSET_2 / RDB_TYPE_ZSET ---- */
+
+/* One member and its score into z; 0 with err (a read failure, NaN, a duplicate). */
+static int zset_load_pair(Rio *r, int rdbtype, Obj *z, size_t *maxlen, size_t *total, RdbErr *err) {
+    double score;
+    Sds m = rdb_load_string(r, RDB_STRING_MAX, err);
+    int ok = m && (rdbtype == RDB_TYPE_ZSET_2 ? rdb_load_double_binary(r, &score, err)
+                                               : rdb_load_double_text(r, &score, err));
+    if (ok && isnan(score)) ok = 0, zset_rdb_fail(NULL, err, "Zset with NAN score detected");
+    else if (ok && !zsl_insert(z->ptr, score, m, sds_len(m))) ok = 0, zset_rdb_fail(NULL, err, "Duplicate zset fields detected");
+    if (ok && sds_len(m) > *maxlen) *maxlen = sds_len(m);
+    if (ok) *total += sds_len(m);
+    sds_free(m);
+    return ok;
+}
+
+static Obj *zset_load_pairs(Rio *r, int rdbtype, RdbErr *err) {
+    uint64_t n;
+    if (!rdb_load_len(r, &n, NULL, err)) return NULL;
+    if (n == 0) return zset_rdb_empty(err);
+    if (n > ZSL_MAX_LENGTH) return zset_rdb_fail(NULL, err, "sorted set too long");
+    Obj *z = zset_new_skiplist();
+    zsl_expand(z->ptr, (size_t)rdb_presize(r, n, 10));
+    size_t maxlen = 0, total = 0;
+    for (uint64_t i = 0; i < n; i++)
+        if (!zset_load_pair(r, rdbtype, z, &maxlen, &total, err)) return zset_rdb_fail(z, err, NULL);
+    if (n <= (unsigned long long)zset_cfg.max_listpack_entries && maxlen <= (unsigned long long)zset_cfg.max_listpack_value &&
+        lp_safe_to_add(NULL, total))
+        zset_convert(z, ENC_LISTPACK);
+    return z;
+}
+
+/* ---- RDB_TYPE_ZSET_LISTPACK ---- */
+
+/* Every score (the second of each pair) reads as a number, never NaN: what a
+ * skiplist built from the listpack needs. */
+static int zset_lp_scores_valid(unsigned char *lp) {
+    for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, lp_next(lp, p))) {
+        uint32_t slen;
+        long long v;
+        const unsigned char *s = lp_get_value(lp_next(lp, p), &slen, &v);
+        if (!s) continue;
+        char buf[128], *end;
+        if (slen == 0 || slen >= sizeof(buf)) return 0;
+        memcpy(buf, s, slen);
+        buf[slen] = '\0';
+        double d = strtod(buf, &end);
+        if (*end != '\0' || isnan(d)) return 0;
+    }
+    return 1;
+}
+
+static Obj *zset_load_listpack(Rio *r, RdbErr *err) {
+    size_t size;
+    unsigned char *lp = rdb_load_blob(r, (size_t)UINT32_MAX, &size, err);
+    if (!lp) return NULL;
+    unsigned long pairs;
+    if (!rdb_lp_pairs_valid(lp, size, &pairs) || !zset_lp_scores_valid(lp)) {
+        vfree(lp);
+        return zset_rdb_fail(NULL, err, "Zset listpack integrity check failed.");
+    }
+    if (pairs == 0) {
+        vfree(lp);
+        return zset_rdb_empty(err);
+    }
+    Obj *z = obj_new(OBJ_ZSET, lp_shrink_to_fit(lp));
+    z->encoding = ENC_LISTPACK;
+    if (pairs > (unsigned long long)zset_cfg.max_listpack_entries) zset_convert(z, ENC_SKIPLIST);
+    return z;
+}
+
+Obj *zset_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
+    if (rdbtype == RDB_TYPE_ZSET_LISTPACK) return zset_load_listpack(r, err);
+    return zset_load_pairs(r, rdbtype, err);
+}
+
+const unsigned char zset_rdb_types[] = {RDB_TYPE_ZSET, RDB_TYPE_ZSET_2, RDB_TYPE_ZSET_LISTPACK, 255};
