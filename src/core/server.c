@@ -379,10 +379,16 @@ static void daemonize(void) {
 
 int server_main(int argc, char **argv, const char *configfile, const char *options);
 
-static void log_panic(const char *msg) {
+/* Redis's lines: "Guru Meditation" for serverPanic, "ASSERTION FAILED" for serverAssert. */
+static void log_panic(const PanicInfo *pi) {
+    if (pi->kind == PANIC_KIND_ASSERT) {
+        server_log(LL_WARNING, "=== ASSERTION FAILED ===");
+        server_log(LL_WARNING, "==> %s:%d '%s' is not true", pi->file, pi->line, pi->msg);
+        return;
+    }
     server_log(LL_WARNING, "------------------------------------------------");
     server_log(LL_WARNING, "!!! Software Failure. Press left mouse button to continue");
-    server_log(LL_WARNING, "Guru Meditation: %s", msg);
+    server_log(LL_WARNING, "Guru Meditation: %s #%s:%d", pi->msg, pi->file, pi->line);
 }
 
 int server_main(int argc, char **argv, const char *configfile, const char *options) {
