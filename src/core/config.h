@@ -108,7 +108,9 @@ typedef struct Config {
     unsigned long slowlog_max_len;
     long long latency_monitor_threshold;
     int io_threads;
-    int crash_log_enabled;
+    int crash_log_enabled;       /* the crash report (core/crash.c) */
+    int crash_memcheck_enabled;
+    int use_exit_on_panic;
     int appendonly;
     char *appendfilename;
     char *appenddirname;

@@ -15,6 +15,7 @@
  * Costs: nothing at run time beyond the table (about 180 entries, static). */
 #include "config_priv.h"
 #include "server.h"
+#include "crash.h"
 #include "../base/alloc.h"
 #include <limits.h>
 #include <stdio.h>
@@ -170,6 +171,13 @@ static int apply_maxclients(const char **err) {
     return 1;
 }
 
+/* crash-log-enabled installs or removes the fatal-signal handlers (core/crash.c). */
+static int apply_crash_log(const char **err) {
+    (void)err;
+    crash_set_handlers(server.cfg.crash_log_enabled);
+    return 1;
+}
+
 static int apply_maxmemory(const char **err) {
     (void)err;
     if (!server.cfg.maxmemory) return 1;
@@ -234,9 +242,9 @@ ConfigDef config_core_table[] = {
     CONFIG_BOOL("appendonly", NULL, CONFIG_DENY_LOADING | PERSIST, S.appendonly, 0),
     KEPT_BOOL("cluster-allow-reads-when-down", NULL, 0, 0),
     KEPT_BOOL("cluster-allow-pubsubshard-when-down", NULL, 0, 1),
-    CONFIG_BOOL("crash-log-enabled", NULL, 0, S.crash_log_enabled, 1),
-    KEPT_BOOL("crash-memcheck-enabled", NULL, 0, 1),
-    KEPT_BOOL("use-exit-on-panic", NULL, CONFIG_HIDDEN, 0),
+    CONFIG_BOOL("crash-log-enabled", NULL, 0, S.crash_log_enabled, 1, .apply = apply_crash_log),
+    CONFIG_BOOL("crash-memcheck-enabled", NULL, 0, S.crash_memcheck_enabled, 1),
+    CONFIG_BOOL("use-exit-on-panic", NULL, CONFIG_HIDDEN, S.use_exit_on_panic, 0),
     KEPT_BOOL("disable-thp", NULL, IMM, 1),
     KEPT_BOOL("cluster-allow-replica-migration", NULL, 0, 1),
     KEPT_BOOL("replica-announced", NULL, 0, 1),

@@ -12,6 +12,7 @@
 #include "obj.h"
 #include "servercmds.h"
 #include "bio.h"
+#include "crash.h"
 #include "blocking.h"
 #include "module.h"
 #include "../base/panic.h"
@@ -269,6 +270,8 @@ static void setup_signals(void) {
     sigaction(SIGINT, &act, NULL);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    /* SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT: the crash report; SIGALRM: the watchdog */
+    crash_setup();
 }
 
 /* ---------------- cron and hooks ---------------- */
@@ -281,6 +284,7 @@ static long long server_cron(EvLoop *el, long long id, void *data) {
 
 void server_cron_tick(void) {
     server_update_time();
+    crash_cron();
     server.cronloops++;
     if (server.cfg.dynamic_hz) {
         int hz = server.cfg.hz;
@@ -379,18 +383,6 @@ static void daemonize(void) {
 
 int server_main(int argc, char **argv, const char *configfile, const char *options);
 
-/* Redis's lines: "Guru Meditation" for serverPanic, "ASSERTION FAILED" for serverAssert. */
-static void log_panic(const PanicInfo *pi) {
-    if (pi->kind == PANIC_KIND_ASSERT) {
-        server_log(LL_WARNING, "=== ASSERTION FAILED ===");
-        server_log(LL_WARNING, "==> %s:%d '%s' is not true", pi->file, pi->line, pi->msg);
-        return;
-    }
-    server_log(LL_WARNING, "------------------------------------------------");
-    server_log(LL_WARNING, "!!! Software Failure. Press left mouse button to continue");
-    server_log(LL_WARNING, "Guru Meditation: %s #%s:%d", pi->msg, pi->file, pi->line);
-}
-
 int server_main(int argc, char **argv, const char *configfile, const char *options) {
     server.exec_argc = argc;
     server.exec_argv = argv;
@@ -415,7 +407,7 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     rand_hex(server.runid, 40);
     server.runid[40] = '\0';
 
-    panic_set_hook(log_panic);
+    panic_set_hook(crash_panic_hook);
     modules_register(NULL);
     config_init_defaults(&server.cfg);
     config_load(&server.cfg, configfile, options);
