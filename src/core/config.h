@@ -111,6 +111,7 @@ typedef struct Config {
     int crash_log_enabled;       /* the crash report (core/crash.c) */
     int crash_memcheck_enabled;
     int use_exit_on_panic;
+    int watchdog_period;         /* ms, 0 off */
     int appendonly;
     char *appendfilename;
     char *appenddirname;

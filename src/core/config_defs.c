@@ -178,6 +178,12 @@ static int apply_crash_log(const char **err) {
     return 1;
 }
 
+static int apply_watchdog(const char **err) {
+    (void)err;
+    crash_watchdog_apply();
+    return 1;
+}
+
 static int apply_maxmemory(const char **err) {
     (void)err;
     if (!server.cfg.maxmemory) return 1;
@@ -315,7 +321,7 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("hz", NULL, 0, 0, S.hz, 0, INT_MAX, 10, .num_check = check_hz, .apply = apply_hz),
     KEPT_NUM("min-replicas-to-write", "min-slaves-to-write", 0, 0, 0, INT_MAX, 0),
     KEPT_NUM("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, 0, INT_MAX, 10),
-    KEPT_NUM("watchdog-period", NULL, CONFIG_HIDDEN, 0, 0, INT_MAX, 0),
+    CONFIG_NUM("watchdog-period", NULL, CONFIG_HIDDEN, 0, S.watchdog_period, 0, INT_MAX, 0, .apply = apply_watchdog),
     KEPT_NUM("shutdown-timeout", NULL, 0, 0, 0, INT_MAX, 10),
     KEPT_NUM("repl-diskless-sync-max-replicas", NULL, 0, 0, 0, INT_MAX, 0),
     /* unsigned int */

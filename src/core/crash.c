@@ -1,4 +1,4 @@
-/* crash.c - the crash report (Redis 7.0's bug report).
+/* crash.c - the crash report (Redis 7.0's bug report) and the software watchdog.
  *
  * What a report holds, in Redis's order and headline wording: the START banner;
  * the cause ("... crashed by signal: 11, si_code: 2", the address, the sender of a
@@ -36,7 +36,8 @@
  *    skipped in sanitizer builds (their shadow memory is terabytes of mappings).
  * Costs: nothing on the request path. Memory: a 128 KB alternate stack per
  * registered thread and a 64 KB memory-test buffer, mapped at start-up and never
- * touched until a crash (no resident cost). */
+ * touched until a crash (no resident cost). The watchdog, when enabled, costs one
+ * setitimer per cron tick. */
 #include "crash.h"
 #include "client.h"
 #include "command.h"
@@ -60,6 +61,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -310,6 +312,14 @@ __attribute__((format(printf, 1, 2))) static void log_line(const char *fmt, ...)
     if (n > sizeof(buf) - 2) n = sizeof(buf) - 2;
     buf[n++] = '\n';
     if (cs.fd != -1) write_all(cs.fd, buf, n);
+}
+
+/* Redis's serverLogFromHandler line: "pid:signal-handler (unixtime) text". */
+static void handler_line(int fd, const char *text) {
+    char buf[512];
+    size_t n = crash_format(buf, sizeof(buf), "%d:signal-handler (%lld) %s\n", (int)getpid(),
+                            (long long)time(NULL), text);
+    write_all(fd, buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
 }
 
 /* ---------------------------------------------------------------------------
@@ -990,8 +1000,66 @@ void crash_setup(void) {
     panic_set_hook(crash_panic_hook);
     cs.setup_done = 1;
     set_fatal_handlers(server.cfg.crash_log_enabled);
+    crash_watchdog_apply();
+}
+
+/* ---------------------------------------------------------------------------
+ * The software watchdog
+ * ------------------------------------------------------------------------- */
+
+static void watchdog_handler(int sig, siginfo_t *info, void *ctx) {
+    (void)sig;
+    (void)info;
+    int saved = errno;
+    if (atomic_load(&cs.owner) == 0) {
+        int must_close;
+        int fd = open_log(&must_close);
+        if (fd != -1) {
+            void *frames[TRACE_MAX];
+            handler_line(fd, "\n--- WATCHDOG TIMER EXPIRED ---");
+            int n = backtrace(frames, TRACE_MAX);
+            void *eip = context_pc(ctx);
+            adjust_return_addresses(frames + 1, n - 1, 1, eip);
+            write_trace(fd, eip, frames + 1, n - 1); /* without this handler */
+            handler_line(fd, "--------\n");
+            if (must_close) close(fd);
+        }
+    }
+    errno = saved;
+}
+
+static void watchdog_schedule(int period_ms) {
+    struct itimerval it;
+    memset(&it, 0, sizeof(it));
+    it.it_value.tv_sec = period_ms / 1000;
+    it.it_value.tv_usec = (period_ms % 1000) * 1000;
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+void crash_watchdog_apply(void) {
+    static int installed;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    if (server.cfg.watchdog_period == 0) {
+        if (!installed) return;
+        watchdog_schedule(0);
+        sa.sa_handler = SIG_IGN; /* also drops a pending SIGALRM */
+        sigaction(SIGALRM, &sa, NULL);
+        installed = 0;
+        return;
+    }
+    sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+    sa.sa_sigaction = watchdog_handler;
+    sigaction(SIGALRM, &sa, NULL);
+    installed = 1;
+    int hz = server.hz > 0 ? server.hz : server.cfg.hz > 0 ? server.cfg.hz : 10;
+    int min_period = (1000 / hz) * 2;
+    if (server.cfg.watchdog_period < min_period) server.cfg.watchdog_period = min_period;
+    watchdog_schedule(server.cfg.watchdog_period);
 }
 
 void crash_cron(void) {
+    if (server.cfg.watchdog_period) watchdog_schedule(server.cfg.watchdog_period);
     if (server.unixtime != cs.utc_offset_at) refresh_utc_offset();
 }

@@ -1,4 +1,4 @@
-/* crash.h - the crash report.
+/* crash.h - the crash report and the software watchdog.
  *
  * When the server dies of a fatal signal (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT),
  * a panic() or a failed vassert(), it writes Redis 7.0's bug report to its log:
@@ -19,7 +19,7 @@ struct PanicInfo;
 
 /* Once at start-up, from the main thread, after the configuration is loaded:
  * alternate signal stack, memory test buffer, backtrace() primed, the panic hook,
- * the fatal-signal handlers (crash-log-enabled). */
+ * the fatal-signal handlers (crash-log-enabled) and the watchdog (watchdog-period). */
 void crash_setup(void);
 /* The panic()/vassert() hook (base/panic.h): writes the report's "Guru Meditation"
  * or "ASSERTION FAILED" lines, and with crash-log-enabled the rest of the report;
@@ -34,7 +34,11 @@ void crash_set_handlers(int enabled);
  * is stopped while the memory test runs. At most a few threads (CRASH_MAX_THREADS);
  * registered threads must live as long as the process. */
 void crash_register_thread(void);
-/* Every cron tick: refreshes the cached UTC offset the report's timestamps use. */
+/* watchdog-period changed: (re)arms or disarms the SIGALRM watchdog, raising the
+ * period to two cron intervals when it is shorter (as Redis does). */
+void crash_watchdog_apply(void);
+/* Every cron tick: re-arms the watchdog, refreshes the cached UTC offset the
+ * report's timestamps use. */
 void crash_cron(void);
 /* DEBUG ASSERT: logs the client's context (flags, connection, arguments) and its
  * first argument's object, then fails like vassert(expr) at file:line. */

@@ -1,7 +1,8 @@
 """The crash report: what the server writes to its log when it dies of a fatal
 signal (DEBUG SEGFAULT, kill -ABRT), a panic (DEBUG PANIC) or a failed assertion
 (DEBUG ASSERT), and how the process ends (by the signal, by abort(), or exit
-status 1 under use-exit-on-panic); crash-log-enabled and crash-memcheck-enabled. The texts checked are the ones Redis's
+status 1 under use-exit-on-panic); crash-log-enabled, crash-memcheck-enabled and
+the software watchdog (watchdog-period). The texts checked are the ones Redis's
 own test suite greps for ("crashed by signal", "ASSERTION FAILED", "Guru
 Meditation", "REDIS BUG REPORT START", "STACK TRACE") and the section headers of
 Redis 7.0's report. Every test passes against Redis 7.0.15 too
@@ -200,7 +201,7 @@ def test_panic_with_crash_log_disabled(spawn):
     assert "STACK TRACE" not in log and "INFO OUTPUT" not in log
 
 
-# ------------------------------------------------------------------ directives
+# ------------------------------------------------------------------ directives, watchdog
 
 def test_directives(spawn):
     srv = crash_server(spawn)
@@ -209,7 +210,31 @@ def test_directives(spawn):
     assert r.config_get("crash-memcheck-enabled") == {"crash-memcheck-enabled": "yes"}
     # hidden: only the exact name finds them
     assert r.config_get("use-exit-on-panic") == {"use-exit-on-panic": "no"}
+    assert r.config_get("watchdog-period") == {"watchdog-period": "0"}
     assert "use-exit-on-panic" not in r.config_get("*")
     assert r.config_set("use-exit-on-panic", "yes")
     assert r.config_get("use-exit-on-panic") == {"use-exit-on-panic": "yes"}
+    # a period shorter than two cron intervals (hz 10: 200 ms) is raised to that
+    assert r.config_set("watchdog-period", "50")
+    assert r.config_get("watchdog-period") == {"watchdog-period": "200"}
+    assert r.config_set("watchdog-period", "0")
     assert r.ping()
+
+
+def test_watchdog_logs_a_stack_trace(spawn):
+    # logging.tcl's "Server is able to generate a stack trace on selected systems"
+    srv = crash_server(spawn)
+    r = srv.client(socket_timeout=30)
+    assert r.config_set("watchdog-period", "200")
+    r.execute_command("debug", "sleep", "1")
+    assert srv.wait_log("--- WATCHDOG TIMER EXPIRED ---", timeout=10)
+    assert srv.wait_log("--------", timeout=5)
+    log = srv.log_text()
+    assert_in_order(log, ":signal-handler (", "--- WATCHDOG TIMER EXPIRED ---",
+                    "------ STACK TRACE ------", "Backtrace:")
+    assert debug_function_named(log)
+    assert START not in log
+    assert r.config_set("watchdog-period", "0")
+    assert r.ping()
+    time.sleep(0.5)
+    assert srv.alive()

@@ -102,6 +102,7 @@ static void child_setup(int crash_log, int memcheck, int exit_on_panic) {
     server.cfg.crash_log_enabled = crash_log;
     server.cfg.crash_memcheck_enabled = memcheck;
     server.cfg.use_exit_on_panic = exit_on_panic;
+    server.cfg.watchdog_period = 0;
     server.cfg.hz = 10;
     crash_setup();
 }
