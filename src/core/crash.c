@@ -277,10 +277,13 @@ static void write_all(int fd, const char *p, size_t n) {
     }
 }
 
-/* The report's descriptor stays open: the process ends with the report. */
+/* The report's descriptor stays open: the process ends with the report. When the
+ * log file cannot be opened (removed directory, no descriptors left) the report
+ * goes to stderr rather than nowhere. */
 static void report_open(void) {
     int must_close;
     if (cs.fd == -1) cs.fd = open_log(&must_close);
+    if (cs.fd == -1) cs.fd = STDERR_FILENO;
 }
 
 static void log_raw(const char *s) {
