@@ -63,8 +63,9 @@ all: check-layers $(SERVER) vesper-server $(if $(CLI_OBJ),$(CLI)) $(if $(BENCH_O
 vesper-server: $(SERVER)
 	@ln -sf $(SERVER) vesper-server
 
+# -rdynamic: the crash report's stack trace (backtrace_symbols_fd) names functions
 $(SERVER): $(LIB_OBJ) $(MAIN_OBJ)
-	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) $(CFLAGS) -rdynamic -o $@ $^ $(LIBS)
 
 $(CLI): $(CLI_OBJ) $(TOOL_COMMON_OBJ) $(BASE_OBJ)
 	$(CC) $(LDFLAGS) $(CFLAGS) -o $@ $^ $(LIBS)
@@ -91,7 +92,7 @@ check-layers:
 
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $$(pkg-config --cflags --libs cmocka) $(LIBS)
+	$(CC) $(CFLAGS) -Isrc -rdynamic -o $@ $< $(LIB_OBJ) $$(pkg-config --cflags --libs cmocka) $(LIBS)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail

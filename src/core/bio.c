@@ -3,6 +3,7 @@
  * (which is thread-safe); in practice they free memory that was detached from
  * the keyspace before being queued. Costs: one mutex round trip per job. */
 #include "bio.h"
+#include "crash.h"
 #include "../base/alloc.h"
 #include <pthread.h>
 
@@ -22,6 +23,7 @@ static int started;
 static void *bio_thread(void *unused) {
     (void)unused;
     vmalloc_thread_init(); /* it frees what the main thread allocated */
+    crash_register_thread(); /* its own signal stack; stopped during the crash memory test */
     for (;;) {
         pthread_mutex_lock(&lock);
         while (!head) pthread_cond_wait(&cond, &lock);

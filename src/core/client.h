@@ -118,6 +118,9 @@ void client_free(Client *c);
 void client_free_async(Client *c);       /* closes after the current command */
 void client_set_name(Client *c, Sds name);
 Sds client_info_string(Client *c);      /* one CLIENT LIST line, no newline */
+/* CLIENT LIST's flags letters ("N" when none) into out (at least 24 bytes); allocates
+ * nothing, so the crash report uses it too. */
+void client_flags_string(const Client *c, char *out);
 int client_select_db(Client *c, int id);/* 0 if out of range */
 static inline int client_has_pending_replies(const Client *c) { return c->bufpos > c->sentlen || c->reply_bytes > 0; }
 size_t client_output_bytes(const Client *c);

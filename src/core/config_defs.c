@@ -15,6 +15,7 @@
  * Costs: nothing at run time beyond the table (about 180 entries, static). */
 #include "config_priv.h"
 #include "server.h"
+#include "crash.h"
 #include "../base/alloc.h"
 #include <limits.h>
 #include <stdio.h>
@@ -155,6 +156,19 @@ static int apply_maxclients(const char **err) {
     return 1;
 }
 
+/* crash-log-enabled installs or removes the fatal-signal handlers (core/crash.c). */
+static int apply_crash_log(const char **err) {
+    (void)err;
+    crash_set_handlers(server.cfg.crash_log_enabled);
+    return 1;
+}
+
+static int apply_watchdog(const char **err) {
+    (void)err;
+    crash_watchdog_apply();
+    return 1;
+}
+
 static int apply_maxmemory(const char **err) {
     (void)err;
     if (!server.cfg.maxmemory) return 1;
@@ -212,9 +226,9 @@ ConfigDef config_core_table[] = {
     KEPT_BOOL("cluster-enabled", NULL, IMM, 0),
     KEPT_BOOL("cluster-allow-reads-when-down", NULL, 0, 0),
     KEPT_BOOL("cluster-allow-pubsubshard-when-down", NULL, 0, 1),
-    CONFIG_BOOL("crash-log-enabled", NULL, 0, S.crash_log_enabled, 1),
-    KEPT_BOOL("crash-memcheck-enabled", NULL, 0, 1),
-    KEPT_BOOL("use-exit-on-panic", NULL, CONFIG_HIDDEN, 0),
+    CONFIG_BOOL("crash-log-enabled", NULL, 0, S.crash_log_enabled, 1, .apply = apply_crash_log),
+    CONFIG_BOOL("crash-memcheck-enabled", NULL, 0, S.crash_memcheck_enabled, 1),
+    CONFIG_BOOL("use-exit-on-panic", NULL, CONFIG_HIDDEN, S.use_exit_on_panic, 0),
     KEPT_BOOL("disable-thp", NULL, IMM, 1),
     KEPT_BOOL("cluster-allow-replica-migration", NULL, 0, 1),
     KEPT_BOOL("replica-announced", NULL, 0, 1),
@@ -279,7 +293,7 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("hz", NULL, 0, 0, S.hz, 0, INT_MAX, 10, .num_check = check_hz, .apply = apply_hz),
     KEPT_NUM("min-replicas-to-write", "min-slaves-to-write", 0, 0, 0, INT_MAX, 0),
     KEPT_NUM("min-replicas-max-lag", "min-slaves-max-lag", 0, 0, 0, INT_MAX, 10),
-    KEPT_NUM("watchdog-period", NULL, CONFIG_HIDDEN, 0, 0, INT_MAX, 0),
+    CONFIG_NUM("watchdog-period", NULL, CONFIG_HIDDEN, 0, S.watchdog_period, 0, INT_MAX, 0, .apply = apply_watchdog),
     KEPT_NUM("shutdown-timeout", NULL, 0, 0, 0, INT_MAX, 10),
     KEPT_NUM("repl-diskless-sync-max-replicas", NULL, 0, 0, 0, INT_MAX, 0),
     /* unsigned int */

@@ -192,7 +192,7 @@ static void conncmd_hello(Client *c) {
 
 /* ---------------- CLIENT LIST / INFO ---------------- */
 
-static void client_flags_string(const Client *c, char *out) {
+void client_flags_string(const Client *c, char *out) {
     char *p = out;
     if (c->flags & CLIENT_MONITOR) *p++ = 'O';
     if (c->flags & CLIENT_PUBSUB) *p++ = 'P';

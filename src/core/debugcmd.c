@@ -12,12 +12,14 @@
  * O(arguments). */
 #include "servercmds_priv.h"
 #include "command.h"
+#include "crash.h"
 #include "db.h"
 #include "evict.h"
 #include "module.h"
 #include "objtype.h"
 #include "server.h"
 #include "../base/alloc.h"
+#include "../base/panic.h"
 #include "../base/ht.h"
 #include "../base/sha1.h"
 #include "../base/util.h"
@@ -29,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <time.h>
 
 size_t debug_quicklist_packed_threshold = 1u << 30;
@@ -459,10 +462,13 @@ static int debug_simple(Client *c, const char *sub) {
 
 static int debug_crash(Client *c, const char *sub) {
     if (!strcasecmp(sub, "segfault")) {
-        raise(SIGSEGV);
-    } else if (!strcasecmp(sub, "panic") || !strcasecmp(sub, "assert")) {
-        server_log(LL_WARNING, "DEBUG %s called at Unix time %lld", sub, (long long)time(NULL));
-        abort();
+        /* a real fault, as Redis makes one: a write to a read-only page */
+        volatile char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        *p = 'x';
+    } else if (!strcasecmp(sub, "panic")) {
+        panic("DEBUG PANIC called at Unix time %lld", (long long)time(NULL));
+    } else if (!strcasecmp(sub, "assert")) {
+        crash_assert_with_client(c, "1 == 2", __FILE__, __LINE__);
     } else if (!strcasecmp(sub, "oom")) {
         void *p = vmalloc(SIZE_MAX / 2);
         vfree(p);

@@ -12,6 +12,7 @@
 #include "obj.h"
 #include "servercmds.h"
 #include "bio.h"
+#include "crash.h"
 #include "blocking.h"
 #include "module.h"
 #include "../base/panic.h"
@@ -272,6 +273,8 @@ static void setup_signals(void) {
      * persistence code reports, not a reason to die */
     signal(SIGXFSZ, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    /* SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT: the crash report; SIGALRM: the watchdog */
+    crash_setup();
 }
 
 /* ---------------- cron and hooks ---------------- */
@@ -284,6 +287,7 @@ static long long server_cron(EvLoop *el, long long id, void *data) {
 
 void server_cron_tick(void) {
     server_update_time();
+    crash_cron();
     server.cronloops++;
     if (server.cfg.dynamic_hz) {
         int hz = server.cfg.hz;
@@ -382,12 +386,6 @@ static void daemonize(void) {
 
 int server_main(int argc, char **argv, const char *configfile, const char *options);
 
-static void log_panic(const char *msg) {
-    server_log(LL_WARNING, "------------------------------------------------");
-    server_log(LL_WARNING, "!!! Software Failure. Press left mouse button to continue");
-    server_log(LL_WARNING, "Guru Meditation: %s", msg);
-}
-
 int server_main(int argc, char **argv, const char *configfile, const char *options) {
     server.exec_argc = argc;
     server.exec_argv = argv;
@@ -412,7 +410,7 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     rand_hex(server.runid, 40);
     server.runid[40] = '\0';
 
-    panic_set_hook(log_panic);
+    panic_set_hook(crash_panic_hook);
     modules_register(NULL);
     config_init_defaults(&server.cfg);
     config_load(&server.cfg, configfile, options);

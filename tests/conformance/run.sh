@@ -15,8 +15,8 @@
 # Spawn mode: the suite starts servers itself from src/redis-server (a symlink to
 # VESPER_SERVER) with tests/assets/default.conf, waits for " PID: <pid>" and
 # "Ready to accept connections" in the log, and may restart or kill them. Units
-# that are entirely tagged external:skip (unit/auth) run this way: write the unit
-# as spawn:unit/auth, or set CONFORMANCE_MODE=spawn for all units.
+# that are entirely tagged external:skip (unit/auth, integration/logging) run this
+# way: write the unit as spawn:unit/auth, or set CONFORMANCE_MODE=spawn for all units.
 #
 # Usage: tests/conformance/run.sh [unit/name | spawn:unit/name ...]
 # Environment:
@@ -49,7 +49,7 @@ read -r -a runtest_extra <<<"${CONFORMANCE_RUNTEST_ARGS:-}"
 default_units=(
   unit/type/string unit/type/incr unit/expire unit/keyspace unit/bitops
   unit/bitfield unit/protocol unit/quit spawn:unit/auth unit/info-command unit/scan
-  unit/multi unit/querybuf unit/type/hash unit/type/set
+  unit/multi unit/querybuf unit/type/hash unit/type/set spawn:integration/logging
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 

@@ -6,7 +6,8 @@ which is how the expectations here were checked.
 
 Fixtures
   server  session-scoped ServerProcess on a free port of 127.0.0.1 (range 7200-7239
-          unless $VESPER_TEST_PORT_BASE says otherwise). It is restarted when a test
+          unless $VESPER_TEST_PORT_BASE and $VESPER_TEST_PORT_COUNT say otherwise,
+          the count defaulting to 40). It is restarted when a test
           kills it; a test during which it died fails at teardown with its log.
   spawn   function-scoped factory for extra servers with custom arguments
           (config/start-up tests); everything it started is stopped after the test.
@@ -31,7 +32,7 @@ import redis
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVER_BIN = os.path.abspath(os.environ.get("VESPER_SERVER", str(REPO_ROOT / "build" / "vesper-server")))
 PORT_BASE = int(os.environ.get("VESPER_TEST_PORT_BASE", "7200"))
-PORT_COUNT = 40
+PORT_COUNT = int(os.environ.get("VESPER_TEST_PORT_COUNT", "40"))
 START_TIMEOUT = float(os.environ.get("VESPER_START_TIMEOUT", "10"))
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                      "SUMMARY: UndefinedBehaviorSanitizer")
