@@ -35,6 +35,8 @@ def fill(r):
     r.sadd("iset", *range(100))
     r.hset("h", mapping={"f%d" % i: "v" * (i % 70) for i in range(200)})
     r.hset("hs", mapping={"a": 1, "b": "x"})
+    r.zadd("z", {"a": 1.5, "b": -2, "c": float("inf")})
+    r.zadd("zbig", {"m%d" % i: i / 7 for i in range(300)})
     p = r.pipeline(transaction=True)
     p.set("tx1", 1)
     p.incr("tx1")
