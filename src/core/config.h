@@ -108,6 +108,8 @@ typedef struct Config {
     unsigned long slowlog_max_len;
     long long latency_monitor_threshold;
     int io_threads;
+    char *server_cpulist;        /* CPUs for the main thread / the background thread */
+    char *bio_cpulist;
     int crash_log_enabled;       /* the crash report (core/crash.c) */
     int crash_memcheck_enabled;
     int use_exit_on_panic;
