@@ -6,7 +6,7 @@
 #include "../core/module.h"
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
-    blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module;
+    blocking_module, function_module, string_module, bitops_module, list_module, lazyfree_module, evict_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -22,5 +22,6 @@ const Module *const server_modules[] = {
     /* data types */
     &string_module,
     &bitops_module,
+    &list_module,
     NULL,
 };

@@ -115,8 +115,6 @@ typedef struct Config {
     char *appenddirname;
     int activerehashing;
     long long busy_reply_threshold; /* lua-time-limit, up to LONG_MAX as in Redis */
-    int list_max_listpack_size;
-    int list_compress_depth;
     long long hash_max_listpack_entries;
     long long hash_max_listpack_value;
     long long set_max_intset_entries;

@@ -236,7 +236,6 @@ static void test_defaults(void **state) {
     assert_true(cfg.client_max_querybuf_len == 1024LL * 1024 * 1024);
     assert_true(cfg.obuf_limits[CLIENT_TYPE_REPLICA].hard == 256ULL * 1024 * 1024);
     assert_true(cfg.obuf_limits[CLIENT_TYPE_PUBSUB].soft == 8ULL * 1024 * 1024);
-    assert_int_equal(cfg.list_max_listpack_size, -2);
     assert_true(cfg.hash_max_listpack_entries == 512);
     assert_true(cfg.zset_max_listpack_value == 64);
     assert_true(cfg.slowlog_log_slower_than == 10000);
