@@ -55,6 +55,56 @@ void list_reply_entry(Client *c, const QlEntry *e) {
     else reply_bulk_ll(c, e->lval);
 }
 
+/* Range replies are assembled in a stack buffer and handed to the client's output
+ * a few kilobytes at a time: one reply call per batch instead of one per element
+ * (each call checks the output limits once the reply spills into blocks). */
+#define LIST_BATCH_BYTES 4096
+#define LIST_BATCH_MAX_ELEMENT 1024 /* larger elements are sent on their own */
+
+typedef struct ListBatch {
+    Client *c;
+    size_t len;
+    char buf[LIST_BATCH_BYTES];
+} ListBatch;
+
+static void list_batch_flush(ListBatch *b) {
+    if (b->len) reply_raw(b->c, b->buf, b->len);
+    b->len = 0;
+}
+
+/* Appends "$<len>\r\n<bytes>\r\n". */
+static void list_batch_bulk(ListBatch *b, const void *p, size_t len) {
+    if (len > LIST_BATCH_MAX_ELEMENT) {
+        list_batch_flush(b);
+        reply_bulk(b->c, p, len);
+        return;
+    }
+    if (b->len + len + 16 > LIST_BATCH_BYTES) list_batch_flush(b);
+    char *d = b->buf + b->len;
+    *d++ = '$';
+    if (len < 10) *d++ = (char)('0' + len);
+    else d += ll2string(d, 8, (long long)len);
+    *d++ = '\r';
+    *d++ = '\n';
+    memcpy(d, p, len);
+    d += len;
+    *d++ = '\r';
+    *d++ = '\n';
+    b->len = (size_t)(d - b->buf);
+}
+
+/* The ql_visit_range callback: one element into the batch. */
+static void list_batch_visit(void *ctx, const unsigned char *s, size_t len, long long lval) {
+    ListBatch *b = ctx;
+    if (s) {
+        list_batch_bulk(b, s, len);
+    } else {
+        char num[LONG_STR_SIZE];
+        int n = ll2string(num, sizeof(num), lval);
+        list_batch_bulk(b, num, (size_t)n);
+    }
+}
+
 long list_reply_range(Client *c, Obj *o, long long start, long long end, int reverse) {
     long long llen = (long long)list_length(o);
     if (start < 0) start += llen;
@@ -65,17 +115,15 @@ long list_reply_range(Client *c, Obj *o, long long start, long long end, int rev
         return 0;
     }
     if (end >= llen) end = llen - 1;
-    long n = (long)(end - start + 1), sent = 0;
+    long n = (long)(end - start + 1);
     reply_array_len(c, n);
-    QlIter it;
-    QlEntry e;
-    ql_iter_at(list_ql(o), &it, reverse ? QL_BACKWARD : QL_FORWARD, reverse ? end : start);
-    while (sent < n && ql_next(&it, &e)) {
-        list_reply_entry(c, &e);
-        sent++;
-    }
-    ql_iter_release(&it);
-    return sent;
+    ListBatch b;
+    b.c = c;
+    b.len = 0;
+    unsigned long sent = ql_visit_range(list_ql(o), reverse ? end : start, (unsigned long)n,
+                                        reverse ? QL_BACKWARD : QL_FORWARD, list_batch_visit, &b);
+    list_batch_flush(&b);
+    return (long)sent;
 }
 
 /* ---- the type's descriptor ---- */
