@@ -167,7 +167,8 @@ static void list_pop_generic(Client *c, int where) {
         reply_error_arity(c);
         return;
     }
-    if (hascount && !arg_positive_ll(c, c->argv[2], &count, NULL)) return;
+    /* Redis 7.0 answers "must be positive" for a count that is not a number too */
+    if (hascount && !arg_positive_ll(c, c->argv[2], &count, "value is out of range, must be positive")) return;
     Obj *o = db_lookup_write(c, c->argv[1]);
     if (!o) {
         if (hascount) reply_null_array(c);
@@ -290,8 +291,9 @@ static void list_move_element(Client *c, Obj *src, Obj *dst, int from, int to) {
     db_changed(c->db, dkey, NOTIFY_LIST, list_event(to, 1));
     reply_bulk(c, p, len);
     vfree(val);
-    if (src != dst) db_changed(c->db, skey, NOTIFY_LIST, list_event(from, 0));
-    else notify_keyspace_event(NOTIFY_LIST, list_event(from, 0), skey, c->db->id);
+    /* one change in all, as Redis counts it: the source is touched, not counted */
+    if (src != dst) db_key_touched(c->db, key_ptr(skey), key_len(skey));
+    notify_keyspace_event(NOTIFY_LIST, list_event(from, 0), skey, c->db->id);
     if (list_length(src) == 0) {
         db_delete(c->db, key_ptr(skey), key_len(skey));
         notify_keyspace_event(NOTIFY_GENERIC, "del", skey, c->db->id);
