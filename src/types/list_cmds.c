@@ -75,8 +75,11 @@ static int list_timeout(Client *c, const Obj *arg, long long *deadline) {
     return 1;
 }
 
-/* Whether the running command is the re-run of a client waiting on keys. */
-static int list_is_rerun(const Client *c) { return (c->flags & CLIENT_BLOCKED) != 0; }
+/* Whether the running command is the re-run of a client waiting on keys (a
+ * client released by the end of a CLIENT PAUSE runs with CLIENT_BLOCKED clear). */
+static int list_is_rerun(const Client *c) {
+    return (c->flags & CLIENT_BLOCKED) && c->bstate.type == BLOCKED_KEYS;
+}
 
 /* After n elements left key's list at `where`: the pop event, and the key's
  * deletion ("del") when the list became empty. o is not valid afterwards. */
