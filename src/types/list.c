@@ -15,7 +15,8 @@
  *
  * Costs: creating a list is two small allocations (the quicklist header and,
  * with the first element, one node); a range reply is O(nodes walked to the
- * start + elements sent); the digest and DEBUG QUICKLIST are O(elements); MEMORY
+ * start + elements sent), read straight from the listpacks (ql_visit_range) and
+ * written in 4 KB batches; the digest and DEBUG QUICKLIST are O(elements); MEMORY
  * USAGE is O(sampled nodes). Memory per element is the quicklist's: about the
  * element's bytes plus 2 (small strings) in 8 KB listpacks at the default fill. */
 #include <limits.h>
