@@ -365,6 +365,7 @@ static void ks_flushall(Client *c) {
     int async = ks_flush_mode(c);
     if (async < 0) return;
     server.stat.dirty += db_empty(-1, async);
+    modules_flushall(); /* persistence: a running BGSAVE is pointless now; save points save */
     server.stat.dirty++;
     propagate_force(c);
     reply_ok(c);

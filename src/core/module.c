@@ -58,6 +58,11 @@ void modules_reset_stats(void) {
         if (mods[i]->reset_stats) mods[i]->reset_stats();
 }
 
+void modules_flushall(void) {
+    for (int i = 0; i < nmods; i++)
+        if (mods[i]->flushall) mods[i]->flushall();
+}
+
 int modules_shutdown(int flags) {
     int res = 0;
     for (int i = 0; i < nmods; i++)

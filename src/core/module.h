@@ -46,6 +46,7 @@ typedef struct Module {
     void (*before_sleep)(void);        /* every event loop turn, before waiting */
     void (*client_reset)(Client *c);   /* RESET, and before a client is freed */
     void (*reset_stats)(void);         /* CONFIG RESETSTAT */
+    void (*flushall)(void);            /* FLUSHALL emptied every database (after) */
     const char *info_section;          /* INFO section it provides (a built-in name replaces */
     Sds (*info)(Sds info);             /*   the placeholder), and its body's fields */
     const InfoGauge *gauges;           /* ending with {0}, or NULL */
@@ -69,6 +70,7 @@ void modules_cron(void);
 void modules_before_sleep(void);
 void modules_client_reset(Client *c);
 void modules_reset_stats(void);
+void modules_flushall(void);
 /* Runs every module's shutdown hook; -1 when one refused (they all run anyway). */
 int modules_shutdown(int flags);
 /* INFO: the module providing section name (case-insensitive), or NULL. */

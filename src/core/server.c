@@ -225,6 +225,7 @@ void server_process_events_while_loading(void) {
     server_update_time();
     ev_process(server.el, 1);
     net_handle_pending_writes();
+    net_free_closed_clients(); /* clients that left while the dataset loads go now */
 }
 
 static void close_listeners(void) {

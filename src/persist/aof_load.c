@@ -16,6 +16,7 @@
  * Costs: O(file) reading plus the commands' own costs. */
 #include "aof.h"
 #include "rdb.h"
+#include "snapshot.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
 #include "../core/client.h"
@@ -159,11 +160,6 @@ typedef struct Loader {
     long long valid_before_multi;
 } Loader;
 
-static void loading_progress(Rio *r) {
-    (void)r;
-    server_process_events_while_loading();
-}
-
 /* Reads "<prefix><number>\r\n"; 1 with *v, 0 with *eof set when the input ended,
  * else 0 (format error). Lines starting with '#' are skipped when skip_notes. */
 static int read_header(Loader *l, char prefix, long long *v, int skip_notes, int *eof, int *clean_end) {
@@ -302,7 +298,7 @@ static int truncate_tail(const char *name, long long valid_up_to) {
     return 1;
 }
 
-static int load_file(const char *name, int last_file) {
+static int load_file(const char *name, int last_file, long long base) {
     Sds path = aof_path(name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     sds_free(path);
@@ -328,8 +324,7 @@ static int load_file(const char *name, int last_file) {
     }
     Loader l = {.name = name};
     rio_init_fd(&l.r, fd, 0, 0);
-    l.r.progress = loading_progress;
-    l.r.progress_every = l.r.progress_next = 2 * 1024 * 1024;
+    persist_loading_reader(&l.r, base);
     l.c = client_create(NULL, CLIENT_DENY_BLOCKING);
     int ret = AOF_OK, res = CMD_END;
     if (is_rdb && !load_rdb_part(&l, !strcmp(name, aof_cfg.filename))) {
@@ -426,21 +421,23 @@ int aof_load_files(AofManifest *m, long long *total_size, long long *base_size) 
         *total_size += size;
     }
     if (*total_size == 0) return AOF_EMPTY;
-    server.loading = 1;
+    persist_loading_begin(*total_size);
     int ret = AOF_OK, n = 0;
+    long long base = 0;
     for (int i = -1; i < m->nincr && (ret == AOF_OK || ret == AOF_EMPTY); i++) {
         const AofInfo *ai = i < 0 ? m->base : m->incr[i];
         if (!ai) continue;
         int last = ++n == total;
         if (i < 0) *base_size = aof_file_size(ai->name);
         long long start = ustime();
-        ret = load_file(ai->name, last);
+        ret = load_file(ai->name, last, base);
+        base += aof_file_size(ai->name) > 0 ? aof_file_size(ai->name) : 0;
         if (ret == AOF_OK || (ret == AOF_TRUNCATED && last))
             server_log(LL_NOTICE, "DB loaded from %s file %s: %.3f seconds", i < 0 ? "base" : "incr", ai->name,
                        (double)(ustime() - start) / 1000000);
         if (ret == AOF_EMPTY && i >= 0) ret = AOF_OK; /* an empty incr file is fine */
     }
-    server.loading = 0;
+    persist_loading_end();
     if (ret == AOF_EMPTY) ret = AOF_OK; /* an empty base with data in incr files */
     return ret;
 }

@@ -11,6 +11,7 @@
  * dataset. Costs: O(dataset); rdb-key-save-delay slows it per key (tests). */
 #include "aof.h"
 #include "rdb.h"
+#include "child.h"
 #include "../base/alloc.h"
 #include "../base/crc64.h"
 #include "../core/db.h"
@@ -65,6 +66,7 @@ int aof_rewrite_commands(Rio *r) {
         int n = snprintf(ts, sizeof(ts), "#TS:%lld\r\n", (long long)time(NULL));
         if (!rio_write(r, ts, (size_t)n)) return 0;
     }
+    long long keys = 0;
     for (int j = 0; j < db_count(); j++) {
         Db *db = db_get(j);
         if (db_size(db) == 0) continue;
@@ -76,7 +78,8 @@ int aof_rewrite_commands(Rio *r) {
         int ok = 1;
         while (ok && (o = ht_iter_next(&it))) {
             ok = rewrite_key(r, o);
-            if (rdb_key_save_delay > 0) usleep((useconds_t)rdb_key_save_delay);
+            child_report_progress(++keys); /* a no-op outside a fork child */
+            if (rdb_key_save_delay) rdb_debug_delay(rdb_key_save_delay);
         }
         ht_iter_done(&it);
         if (!ok) return 0;

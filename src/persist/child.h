@@ -19,6 +19,16 @@ pid_t child_start(int type, int (*body)(void), ChildDoneFn *done);
 int child_type(void);                  /* CHILD_* */
 pid_t child_pid(void);
 long long child_start_ms(void);
+/* Child side: called by a child's body as it processes keys (every key is fine:
+ * about once a second it measures copy-on-write and tells the parent). */
+void child_report_progress(long long keys_processed);
+/* Parent side: the running child's latest progress, or NULL when none runs. */
+typedef struct ChildProgress {
+    long long keys_processed, keys_total; /* keys_total: the dataset's size at fork */
+    long long cow, cow_peak;              /* bytes */
+    long long updated_ms;                 /* when cow was measured, 0: not yet */
+} ChildProgress;
+const ChildProgress *child_progress(void);
 /* Reaps a finished child (from the cron) and calls its done function. */
 void child_reap(void);
 /* Kills the running child and waits for it; its done function sees SIGUSR1. */

@@ -10,6 +10,7 @@
  * byte offset and the key being read.
  * Costs: O(dataset) both ways; loading presizes each database from RESIZEDB. */
 #include "rdb.h"
+#include "child.h"
 #include "../base/alloc.h"
 #include "../base/crc64.h"
 #include "../base/util.h"
@@ -84,6 +85,8 @@ static int save_key(Rio *r, const Obj *o) {
     return rdb_save_type(r, t->rdb_type(o)) && rdb_save_string(r, key, klen) && t->rdb_save(r, o);
 }
 
+static long long saved_keys; /* keys written by the running save (child progress) */
+
 static int save_db(Rio *r, Db *db) {
     if (db_size(db) == 0) return 1;
     if (!(rdb_save_type(r, RDB_OPCODE_SELECTDB) && rdb_save_len(r, (uint64_t)db->id) &&
@@ -96,7 +99,8 @@ static int save_db(Rio *r, Db *db) {
     int ok = 1;
     while (ok && (o = ht_iter_next(&it))) {
         ok = save_key(r, o);
-        if (rdb_key_save_delay > 0) usleep((useconds_t)rdb_key_save_delay);
+        child_report_progress(++saved_keys); /* a no-op outside a fork child */
+        if (rdb_key_save_delay) rdb_debug_delay(rdb_key_save_delay);
     }
     ht_iter_done(&it);
     return ok;
@@ -106,6 +110,7 @@ int rdb_save(Rio *r, const RdbSaveInfo *info) {
     char magic[10];
     snprintf(magic, sizeof(magic), "REDIS%04d", RDB_VERSION);
     r->compress = rdb_compression;
+    saved_keys = 0;
     rio_checksum_start(r);
     if (!rio_write(r, magic, 9) || !save_aux_fields(r, info)) return 0;
     for (int j = 0; j < db_count(); j++)
@@ -317,8 +322,8 @@ static int load_checksum(Rio *r, int version, RdbErr *err) {
     uint64_t got = 0;
     for (int i = 7; i >= 0; i--) got = (got << 8) | b[i];
     if (got != 0 && rdb_checksum && !rdb_skip_checksum && got != expected)
-        return load_fail(r, err, NULL, 0, "Wrong RDB checksum expected: (%llx) got (%llx)", (unsigned long long)got,
-                         (unsigned long long)expected);
+        return load_fail(r, err, NULL, 0, "RDB CRC error: wrong RDB checksum expected: (%llx) got (%llx)",
+                         (unsigned long long)got, (unsigned long long)expected);
     return 1;
 }
 

@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define RETRY_AFTER_ERROR_SECONDS 5
@@ -200,9 +201,45 @@ static Sds check_disk_error(Client *c, Command *cmd, int ctx) {
 
 /* ---------------- loading ---------------- */
 
+static struct {
+    long long start;                 /* unix seconds */
+    long long total, loaded, base;   /* bytes */
+} ld;
+
+void persist_loading_begin(long long total_bytes) {
+    server.loading = 1;
+    ld.start = time(NULL);
+    ld.total = total_bytes;
+    ld.loaded = ld.base = 0;
+}
+
 static void loading_progress(Rio *r) {
-    (void)r;
+    ld.loaded = ld.base + (long long)rio_tell(r);
     server_process_events_while_loading();
+}
+
+void persist_loading_reader(Rio *r, long long base) {
+    ld.base = base;
+    r->progress = loading_progress;
+    r->progress_every = r->progress_next = (uint64_t)cfg.loading_events_every;
+}
+
+void persist_loading_end(void) {
+    server.loading = 0;
+}
+
+static Sds loading_info(Sds s) {
+    double perc = ld.total ? (double)ld.loaded * 100 / (double)ld.total : 0;
+    long long elapsed = time(NULL) - ld.start, remaining = ld.total > ld.loaded ? ld.total - ld.loaded : 1;
+    long long eta = elapsed ? elapsed * remaining / (ld.loaded + 1) : 1;
+    return sds_catprintf(s,
+        "loading_start_time:%lld\r\n"
+        "loading_total_bytes:%lld\r\n"
+        "loading_rdb_used_mem:0\r\n"
+        "loading_loaded_bytes:%lld\r\n"
+        "loading_loaded_perc:%.2f\r\n"
+        "loading_eta_seconds:%lld\r\n",
+        ld.start, ld.total, ld.loaded, perc, eta);
 }
 
 /* Loads the configured file into the (empty) dataset; 1, or 0 when the file is
@@ -219,18 +256,18 @@ static int load_at_startup(void) {
     }
     Rio r;
     rio_init_fd(&r, fd, 0, 0);
-    r.progress = loading_progress;
-    r.progress_every = r.progress_next = (uint64_t)cfg.loading_events_every;
+    struct stat stbuf;
+    persist_loading_begin(fstat(fd, &stbuf) == 0 ? (long long)stbuf.st_size : 0);
+    persist_loading_reader(&r, 0);
     RdbLoadInfo info;
     RdbErr err = {{0}};
-    server.loading = 1;
     int ok = rdb_load(&r, &info, &err);
-    server.loading = 0;
+    persist_loading_end();
     rio_close(&r);
     close(fd);
     if (!ok) {
         server_log(LL_WARNING, "Bad file format reading the append only file / RDB %s: %s", cfg.dbfilename, err.msg);
-        server_log(LL_WARNING, "Fatal error loading the DB: Invalid argument. Exiting.");
+        server_log(LL_WARNING, "Terminating server after rdb file reading failure.");
         server_exit(1);
     }
     st.keys_loaded = info.keys_loaded;
@@ -248,6 +285,18 @@ static int load_at_startup(void) {
 /* appendonly yes: the AOF module loads the dataset from the AOF instead. */
 static void persist_init(void) {
     if (!aof_loads_at_startup()) load_at_startup();
+}
+
+/* ---------------- FLUSHALL ---------------- */
+
+/* As Redis: the snapshot a running BGSAVE writes is of data just flushed, so it is
+ * killed; with save points the empty dataset is saved at once. */
+static void persist_flushall(void) {
+    if (child_type() == CHILD_RDB) {
+        server_log(LL_NOTICE, "Killing running RDB child: FLUSHALL");
+        child_kill();
+    }
+    if (server.cfg.saveparams_len > 0) persist_save_now();
 }
 
 /* ---------------- shutdown ---------------- */
@@ -287,7 +336,10 @@ static void debug_reload(Client *c) {
     if (flush) db_empty(-1, 0);
     RdbLoadInfo info;
     RdbErr err = {{0}};
-    if (!rdb_load_file(cfg.dbfilename, &info, &err)) {
+    persist_loading_begin(0);
+    int ok = rdb_load_file(cfg.dbfilename, &info, &err);
+    persist_loading_end();
+    if (!ok) {
         reply_errorf(c, "Error trying to load the RDB dump: %s", err.msg);
         return;
     }
@@ -299,15 +351,19 @@ static void debug_reload(Client *c) {
 
 static Sds persist_info(Sds s) {
     long long now = time(NULL);
+    const ChildProgress *cp = child_progress();
+    ChildProgress none = {0};
+    if (!cp) cp = &none;
+    double perc = cp->keys_total ? (double)cp->keys_processed * 100 / (double)cp->keys_total : 0;
     s = sds_catprintf(s,
         "loading:%d\r\n"
         "async_loading:0\r\n"
-        "current_cow_peak:0\r\n"
-        "current_cow_size:0\r\n"
-        "current_cow_size_age:0\r\n"
-        "current_fork_perc:0.00\r\n"
-        "current_save_keys_processed:0\r\n"
-        "current_save_keys_total:0\r\n"
+        "current_cow_peak:%lld\r\n"
+        "current_cow_size:%lld\r\n"
+        "current_cow_size_age:%lld\r\n"
+        "current_fork_perc:%.2f\r\n"
+        "current_save_keys_processed:%lld\r\n"
+        "current_save_keys_total:%lld\r\n"
         "rdb_changes_since_last_save:%lld\r\n"
         "rdb_bgsave_in_progress:%d\r\n"
         "rdb_last_save_time:%lld\r\n"
@@ -318,13 +374,15 @@ static Sds persist_info(Sds s) {
         "rdb_last_cow_size:%lld\r\n"
         "rdb_last_load_keys_expired:%lld\r\n"
         "rdb_last_load_keys_loaded:%lld\r\n",
-        server.loading, server.stat.dirty, child_type() == CHILD_RDB, (long long)server.lastsave,
+        server.loading, cp->cow_peak, cp->cow, cp->updated_ms ? (mstime() - cp->updated_ms) / 1000 : 0, perc,
+        cp->keys_processed, cp->keys_total, server.stat.dirty, child_type() == CHILD_RDB, (long long)server.lastsave,
         st.last_bgsave_ok ? "ok" : "err", st.last_bgsave_time_sec,
         child_type() == CHILD_RDB ? now - child_start_ms() / 1000 : -1LL, st.saves, st.last_cow,
         st.keys_expired, st.keys_loaded);
     s = aof_info_fields(s);
     s = sds_cat(s, "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n");
-    return aof_info_extra(s);
+    s = aof_info_extra(s);
+    return server.loading ? loading_info(s) : s;
 }
 
 static void persist_reset_stats(void) {
@@ -376,6 +434,7 @@ const Module persist_module = {
     .init = persist_init,
     .cron = persist_cron,
     .reset_stats = persist_reset_stats,
+    .flushall = persist_flushall,
     .info_section = "persistence",
     .info = persist_info,
     .checks = persist_checks,

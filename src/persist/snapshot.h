@@ -18,4 +18,14 @@ int persist_save_now(void);
 /* Starts a background save; 0, or -1 (another child runs, or fork failed). */
 int persist_bgsave(void);
 
+/* Loading a dataset (RDB at start-up, AOF files, DEBUG RELOAD): begin sets
+ * server.loading and the INFO loading_* fields for total_bytes to read; a reader
+ * set up with persist_loading_reader() serves events every
+ * loading-process-events-interval-bytes and reports its position (plus base, the
+ * bytes of the files before it); end clears server.loading. */
+struct Rio;
+void persist_loading_begin(long long total_bytes);
+void persist_loading_reader(struct Rio *r, long long base);
+void persist_loading_end(void);
+
 #endif

@@ -217,7 +217,7 @@ def test_damaged_files_are_refused_with_the_reason(spawn):
     flipped = bytearray(data)
     flipped[-20] ^= 0xff
     code, log = corrupt_start(d, bytes(flipped))
-    assert code == 1 and ("Wrong RDB checksum" in log or "byte offset" in log), log
+    assert code == 1 and ("RDB CRC error" in log or "byte offset" in log), log
     code, log = corrupt_start(d, b"NOTREDIS0010" + data[9:])
     assert code == 1 and "wrong signature" in log, log
     code, log = corrupt_start(d, b"REDIS0011" + data[9:])
@@ -454,3 +454,97 @@ def test_dump_payloads_are_redis_identical(r):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# ---------------------------------------------------------------- children and loading
+
+def test_flushall_kills_a_running_bgsave(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d, "--rdb-key-save-delay", "1000")
+    r = srv.client()
+    r.execute_command("DEBUG", "POPULATE", 3000)
+    r.bgsave()
+    assert r.info("persistence")["rdb_bgsave_in_progress"] == 1
+    r.flushall()
+    deadline = time.time() + 2
+    while r.info("persistence")["rdb_bgsave_in_progress"]:
+        assert time.time() < deadline, "FLUSHALL did not stop the BGSAVE"
+        time.sleep(0.05)
+    info = r.info("persistence")
+    assert info["rdb_last_bgsave_status"] == "ok"          # our own kill is not a failure
+    assert info["rdb_changes_since_last_save"] >= 3000       # nothing was saved
+    r.set("x", 1)
+
+
+def test_flushall_with_save_points_saves_the_empty_dataset(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d, "--save", "3600 1")
+    r = srv.client()
+    r.set("k", "v")
+    r.flushall()
+    assert r.info("persistence")["rdb_changes_since_last_save"] == 1   # FLUSHALL itself, as in Redis
+    srv.stop(signal.SIGKILL)
+    srv = start(spawn, d, "--save", "3600 1")
+    assert srv.client().dbsize() == 0
+
+
+def test_child_reports_progress_and_copy_on_write(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d, "--rdb-key-save-delay", "300")
+    r = srv.client()
+    for i in range(0, 8000, 500):
+        r.mset({"key%d" % j: "A" * 500 for j in range(i, i + 500)})
+    r.bgsave()
+    info = r.info("persistence")
+    assert info["current_save_keys_total"] == 8000
+    deadline = time.time() + 10
+    key = 0
+    while True:
+        for _ in range(16):
+            r.setrange("key%d" % key, 0, "B" * 500)                # copy-on-write in the child
+            key += 1
+        info = r.info("persistence")
+        if info["current_cow_size"] > 0 and info["current_save_keys_processed"] > 0 and \
+                info["current_fork_perc"] > 0:
+            break
+        assert info["rdb_bgsave_in_progress"] == 1 and time.time() < deadline, info
+        time.sleep(0.2)
+    assert info["current_save_keys_processed"] <= 8000
+    r.config_set("rdb-key-save-delay", 0)
+    wait_bgsave(r, 30)
+    info = r.info("persistence")
+    assert info["current_save_keys_total"] == 0 and info["rdb_last_cow_size"] > 0
+
+
+def test_loading_fields_and_clients_freed_while_loading(spawn):
+    d = tempfile.mkdtemp(prefix="vesper-rdb-")
+    srv = start(spawn, d, "--rdbcompression", "no")
+    r = srv.client()
+    r.execute_command("DEBUG", "POPULATE", 20000, "key", 1000)
+    r.execute_command("SAVE")
+    srv.stop()
+    srv = spawn("--dir", d, "--enable-debug-command", "yes", "--key-load-delay", "200",
+                "--loading-process-events-interval-bytes", "1024", wait=False)
+    r = redis.Redis(port=srv.port, socket_timeout=10)
+    deadline = time.time() + 10
+    while True:
+        try:
+            info = r.info("persistence")
+            break
+        except redis.ConnectionError:
+            assert time.time() < deadline
+            time.sleep(0.02)
+    assert info["loading"] == 1
+    assert info["loading_total_bytes"] > 20000 * 1000
+    assert 0 <= info["loading_loaded_perc"] <= 100
+    with pytest.raises(redis.BusyLoadingError):
+        r.get("key:1")
+    clients = [redis.Redis(port=srv.port) for _ in range(5)]
+    for c in clients:
+        c.execute_command("DEBUG", "LOG", "hello")             # allowed while loading
+        c.connection_pool.disconnect()
+    deadline = time.time() + 5
+    while r.info("clients")["connected_clients"] > 2:
+        assert time.time() < deadline, "clients that left were not freed while loading"
+        time.sleep(0.1)
+    assert r.info("persistence")["loading"] == 1
