@@ -11,7 +11,7 @@ extern const Module dump_module;
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
     blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module,
-    hash_module, set_module;
+    hash_module, set_module, list_module;
 extern const Module zset_module;
 
 const Module *const server_modules[] = {
@@ -28,6 +28,7 @@ const Module *const server_modules[] = {
     /* data types */
     &string_module,
     &bitops_module,
+    &list_module,
     &hash_module,
     &set_module,
     &zset_module,

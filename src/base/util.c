@@ -351,3 +351,45 @@ int parse_memory(const char *s, long long *out) {
     *out = (long long)v * mul;
     return 1;
 }
+
+#ifdef __linux__
+#include <sched.h>
+#endif
+
+/* One "a", "a-b" or "a-b:s" item; *end gets what follows it. */
+static int cpulist_item(const char *p, const char **end, long *a, long *b, long *s) {
+    char *e;
+    if (!isdigit((unsigned char)*p)) return 0;
+    *a = strtol(p, &e, 10);
+    *b = *a;
+    *s = 1;
+    if (*e == '-') {
+        if (!isdigit((unsigned char)e[1])) return 0;
+        *b = strtol(e + 1, &e, 10);
+        if (*e == ':') {
+            if (!isdigit((unsigned char)e[1])) return 0;
+            *s = strtol(e + 1, &e, 10);
+        }
+    }
+    *end = e;
+    return *a <= *b && *s > 0;
+}
+
+int cpulist_apply(const char *cpulist) {
+    if (!cpulist) return 0;
+#ifdef __linux__
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const char *p = cpulist;
+    while (*p) {
+        long a, b, s;
+        if (!cpulist_item(p, &p, &a, &b, &s)) return -1;
+        for (long c = a; c <= b && c < CPU_SETSIZE; c += s) CPU_SET((int)c, &set);
+        if (*p == ',') p++;
+        else if (*p) return -1;
+    }
+    return sched_setaffinity(0, sizeof(set), &set);
+#else
+    return 0;
+#endif
+}

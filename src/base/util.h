@@ -51,5 +51,11 @@ void rand_hex(char *buf, size_t len);  /* len hex chars */
 
 /* Parse memory sizes like "1gb", "100mb", "512k". Returns 1 on success. */
 int parse_memory(const char *s, long long *out);
+/* Binds the calling thread to the CPUs of a list in the kernel's cpulist form
+ * ("0-3,8,10-15:2": numbers, ranges, ranges with a stride), as Redis's
+ * server_cpulist / bio_cpulist / bgsave_cpulist / aof_rewrite_cpulist take them.
+ * NULL does nothing. Returns 0, or -1 when the list is malformed (nothing is
+ * changed) or the kernel refused it. */
+int cpulist_apply(const char *cpulist);
 
 #endif

@@ -4,7 +4,9 @@
  * the keyspace before being queued. Costs: one mutex round trip per job. */
 #include "bio.h"
 #include "crash.h"
+#include "server.h"
 #include "../base/alloc.h"
+#include "../base/util.h"
 #include <pthread.h>
 
 typedef struct BioJob {
@@ -24,6 +26,7 @@ static void *bio_thread(void *unused) {
     (void)unused;
     vmalloc_thread_init(); /* it frees what the main thread allocated */
     crash_register_thread(); /* its own signal stack; stopped during the crash memory test */
+    cpulist_apply(server.cfg.bio_cpulist);
     for (;;) {
         pthread_mutex_lock(&lock);
         while (!head) pthread_cond_wait(&cond, &lock);

@@ -108,14 +108,14 @@ typedef struct Config {
     unsigned long slowlog_max_len;
     long long latency_monitor_threshold;
     int io_threads;
+    char *server_cpulist;        /* CPUs for the main thread / the background thread */
+    char *bio_cpulist;
     int crash_log_enabled;       /* the crash report (core/crash.c) */
     int crash_memcheck_enabled;
     int use_exit_on_panic;
     int watchdog_period;         /* ms, 0 off */
     int activerehashing;
     long long busy_reply_threshold; /* lua-time-limit, up to LONG_MAX as in Redis */
-    int list_max_listpack_size;
-    int list_compress_depth;
     long long stream_node_max_bytes;
     long long stream_node_max_entries;
     long long hll_sparse_max_bytes; /* up to LONG_MAX as in Redis */

@@ -34,7 +34,6 @@
 #include <sys/mman.h>
 #include <time.h>
 
-size_t debug_quicklist_packed_threshold = 1u << 30;
 
 size_t introspect_value_size(const Obj *o, long long samples) {
     const ObjType *t = objtype_get(o->type);
@@ -272,16 +271,6 @@ static void debug_reload(Client *c) {
     reply_ok(c);
 }
 
-static void debug_quicklist_threshold(Client *c) {
-    long long sz;
-    if (!parse_memory(arg_str(c, 2), &sz) || sz < 0 || (unsigned long long)sz > (1ULL << 32) - (1 << 20)) {
-        reply_error(c, "argument must be a memory value bigger than 1 and smaller than 4gb");
-        return;
-    }
-    debug_quicklist_packed_threshold = sz == 0 ? (size_t)1 << 30 : (size_t)sz;
-    reply_ok(c);
-}
-
 static void debug_error(Client *c) {
     Sds e = sds_newlen("-", 1);
     e = sds_catlen(e, arg_str(c, 2), arg_len(c, 2));
@@ -320,13 +309,13 @@ static void debug_structsize(Client *c) {
     reply_bulk_sds(c, s);
 }
 
-/* LISTPACK / QUICKLIST when the owning type did not register its own. */
+/* LISTPACK when the owning type did not register its own (lists answer QUICKLIST
+ * and QUICKLIST-PACKED-THRESHOLD themselves). */
 static void debug_encoding_dump(Client *c, int enc, const char *what) {
     Obj *o = raw_lookup_or_reply(c, c->argv[2]);
     if (!o) return;
     if (o->encoding != enc) reply_errorf(c, "Not a %s encoded object.", what);
-    else reply_status(c, enc == ENC_LISTPACK ? "Listpack structure printed on stdout"
-                                             : "Quicklist structure printed on stdout");
+    else reply_status(c, "Listpack structure printed on stdout");
 }
 
 static void debug_help(Client *c) {
@@ -492,8 +481,6 @@ static int debug_with_key(Client *c, const char *sub) {
     if (c->argc == 3 && !strcasecmp(sub, "object")) debug_object(c);
     else if (c->argc == 3 && !strcasecmp(sub, "sdslen")) debug_sdslen(c);
     else if (c->argc == 3 && !strcasecmp(sub, "listpack")) debug_encoding_dump(c, ENC_LISTPACK, "listpack");
-    else if ((c->argc == 3 || c->argc == 4) && !strcasecmp(sub, "quicklist"))
-        debug_encoding_dump(c, ENC_QUICKLIST, "quicklist");
     else if (c->argc == 3 && !strcasecmp(sub, "htstats-key")) {
         Obj *o = raw_lookup_or_reply(c, c->argv[2]);
         if (o) reply_error(c, "The value stored at the specified key is not represented using an hash table");
@@ -516,7 +503,6 @@ void debug_command(Client *c) {
     } else if (!strcasecmp(sub, "digest-value")) debug_digest_value(c);
     else if (c->argc == 3 && !strcasecmp(sub, "protocol")) debug_protocol(c);
     else if (c->argc == 3 && !strcasecmp(sub, "sleep")) debug_sleep(c);
-    else if (c->argc == 3 && !strcasecmp(sub, "quicklist-packed-threshold")) debug_quicklist_threshold(c);
     else if (c->argc == 3 && !strcasecmp(sub, "error")) debug_error(c);
     else if (c->argc == 2 && !strcasecmp(sub, "structsize")) debug_structsize(c);
     else if (c->argc == 3 && !strcasecmp(sub, "htstats")) debug_htstats(c);

@@ -435,6 +435,7 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     }
     server.hz = server.cfg.hz;
     db_init_all(server.cfg.databases);
+    cpulist_apply(server.cfg.server_cpulist); /* before the background thread starts */
     bio_init();
     setup_signals();
     /* listen first, as Redis: clients connecting while the dataset loads get -LOADING */

@@ -39,6 +39,5 @@ void debug_digest_mix(uint8_t out[20], const void *p, size_t len);
 int debug_command_allowed(const Client *c);
 
 /* DEBUG QUICKLIST-PACKED-THRESHOLD: list elements at least this big go to plain nodes. */
-extern size_t debug_quicklist_packed_threshold;
 
 #endif

@@ -110,6 +110,17 @@ int lp_compare(const unsigned char *p, const unsigned char *s, uint32_t slen);
 unsigned char *lp_find(unsigned char *lp, unsigned char *p, const unsigned char *s,
                        uint32_t slen, unsigned int skip);
 
+/* Visiting a run of entries: calls fn once per entry, from p (an entry of lp)
+ * towards the tail, or towards the head with backward, for at most n entries;
+ * returns how many were visited. fn gets the entry's bytes (s, len), or s NULL
+ * and the integer in lval. Walking forward decodes each entry once and checks
+ * that it ends before the terminator (aborting on a corrupt entry) without
+ * re-reading its backlen, so it costs a fraction of lp_next per entry; walking
+ * backward uses lp_prev. fn must not change lp. */
+typedef void LpVisitor(void *ctx, const unsigned char *s, size_t len, long long lval);
+unsigned long lp_visit(unsigned char *lp, unsigned char *p, unsigned long n, int backward, LpVisitor *fn,
+                       void *ctx);
+
 /* Random picks over a listpack of key/value pairs (hash fields, zset members),
  * for HRANDFIELD and ZRANDMEMBER; they use the global generator (rand_u64).
  * lp_random_pair: one pair; `pairs` is lp_length/2 (> 0); val may be NULL.

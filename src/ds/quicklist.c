@@ -21,8 +21,9 @@
  *
  * Costs: push and pop O(1) plus the listpack work inside one end node (bounded by
  * the node size); index lookup O(nodes) walking from the nearer end, then
- * O(node entries); insert and delete at an iterator O(node size); del_range
- * O(nodes touched). Touching a compressed node costs one LZF decompression and,
+ * O(node entries); ql_visit_range the same walk then O(elements), entries read
+ * straight from the listpacks; insert and delete at an iterator O(node size);
+ * del_range O(nodes touched). Touching a compressed node costs one LZF decompression and,
  * when it is put back, one compression (both linear in the node's size: at most
  * 64 KB for a packed node). A node is 32 bytes; at the default fill a list of 1M
  * values like "item:123456" takes about 13 bytes per element. */
@@ -557,6 +558,30 @@ void ql_del_entry(QlIter *it, QlEntry *e) {
     } else { /* the predecessor took its index from the tail */
         it->offset = o < 0 ? o : o - before;
     }
+}
+
+unsigned long ql_visit_range(Quicklist *ql, long long start, unsigned long count, int direction,
+                             LpVisitor *fn, void *ctx) {
+    QlNode *n;
+    long offset;
+    if (count == 0 || !ql_locate(ql, start, &n, &offset)) return 0;
+    int forward = direction == QL_FORWARD;
+    unsigned long done = 0;
+    while (n && done < count) {
+        node_decompress_for_use(n);
+        if (n->plain) {
+            fn(ctx, n->data, n->sz, 0);
+            done++;
+        } else {
+            unsigned char *p = lp_seek(n->data, offset);
+            if (!p) ql_panic("node offset out of range");
+            done += lp_visit(n->data, p, count - done, !forward, fn, ctx);
+        }
+        ql_compress(ql, n);
+        n = forward ? n->next : n->prev;
+        offset = forward ? 0 : -1;
+    }
+    return done;
 }
 
 /* ---- insert ---- */

@@ -8,6 +8,7 @@
 #define VESPER_QUICKLIST_H
 #include <stddef.h>
 #include <stdio.h>
+#include "listpack.h"
 
 typedef struct Quicklist Quicklist;
 typedef struct QlNode QlNode;
@@ -101,6 +102,16 @@ void ql_iter_release(QlIter *it);
 /* Element at idx into `e`, with `it` left on it (release it after); 0 when out
  * of range (nothing to release). */
 int ql_entry_at(Quicklist *ql, long long idx, QlIter *it, QlEntry *e);
+
+/* Visits up to count elements from index start (negative from the tail) towards
+ * the tail (QL_FORWARD) or the head (QL_BACKWARD), passing each to fn as
+ * lp_visit does (a plain node's element as its bytes); returns how many were
+ * visited (0 when start is out of range). Compressed nodes are decompressed for
+ * the walk and compressed back after it, as an iterator does. O(nodes to start
+ * + elements visited); much cheaper per element than ql_next. fn must not
+ * change the list. */
+unsigned long ql_visit_range(Quicklist *ql, long long start, unsigned long count, int direction,
+                             LpVisitor *fn, void *ctx);
 
 /* Changes at an iterator's entry. ql_del_entry deletes e's element and keeps `it`
  * usable: the next ql_next returns the element after it in the iterator's

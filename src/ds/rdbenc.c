@@ -104,6 +104,11 @@ static int save_raw(Rio *r, const void *p, size_t len) {
     return rdb_save_len(r, len) && (len == 0 || rio_write(r, p, len));
 }
 
+int rdb_save_lzf_blob(Rio *r, const void *c, size_t clen, size_t len) {
+    unsigned char hdr = (RDB_ENCVAL << 6) | RDB_ENC_LZF;
+    return rio_write(r, &hdr, 1) && rdb_save_len(r, clen) && rdb_save_len(r, len) && rio_write(r, c, clen);
+}
+
 /* LZF form: 1 if written, 0 if it would not save space, -1 on a write error. */
 static int save_lzf(Rio *r, const void *p, size_t len) {
     if (len <= 4 || len > UINT32_MAX) return 0;

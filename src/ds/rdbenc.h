@@ -70,6 +70,9 @@ int rdb_save_len(Rio *r, uint64_t len);
  * 20 bytes), else raw. */
 int rdb_save_string(Rio *r, const void *p, size_t len);
 int rdb_save_ll_string(Rio *r, long long v);     /* an integer-valued string */
+/* A string whose LZF form is already at hand (clen bytes at c, len bytes once
+ * decompressed): compressed quicklist nodes are written as they are stored. */
+int rdb_save_lzf_blob(Rio *r, const void *c, size_t clen, size_t len);
 int rdb_save_binary_double(Rio *r, double d);    /* 8 bytes, little-endian */
 int rdb_save_millis(Rio *r, long long ms);       /* 8 bytes, little-endian */
 int rdb_save_aux(Rio *r, const char *key, const char *value, size_t vlen);

@@ -318,6 +318,7 @@ static int open_new_incr(void) {
 static Sds rewrite_temp_name(pid_t pid) { return sds_catprintf(sds_empty(), "temp-rewriteaof-bg-%d.aof", (int)pid); }
 
 static int rewrite_body(void) {
+    cpulist_apply(aof_cfg.rewrite_cpulist);
     Sds tmp = rewrite_temp_name(getpid());
     int r = aof_write_base(tmp);
     if (r == 0) server_log(LL_NOTICE, "Successfully created the temporary AOF base file %s", tmp);

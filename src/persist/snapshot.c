@@ -83,6 +83,7 @@ int persist_save_now(void) {
 }
 
 static int bgsave_body(void) {
+    cpulist_apply(cfg.bgsave_cpulist);
     RdbSaveInfo si = save_info();
     if (rdb_save_file(cfg.dbfilename, &si) == -1) return 1;
     server_log(LL_NOTICE, "DB saved on disk");

@@ -31,6 +31,8 @@
 #include "../core/servercmds.h"
 #include "../ds/listpack.h"
 #include "../ds/rdbenc.h"
+#include "../ds/ziplist.h"
+#include "../ds/zipmap.h"
 #include <stdio.h>
 
 HashConfig hash_cfg = {512, 64};
@@ -343,11 +345,40 @@ static Obj *hash_rdb_load_pairs(Rio *r, RdbErr *err) {
     return o;
 }
 
+/* The longest field or value of a listpack hash. */
+static size_t hash_lp_max_len(unsigned char *lp) {
+    size_t max = 0;
+    for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, p)) {
+        uint32_t len;
+        unsigned char buf[LP_INTBUF_SIZE];
+        lp_get_str(p, &len, buf);
+        if (len > max) max = len;
+    }
+    return max;
+}
+
+/* RDB_TYPE_HASH_ZIPLIST / RDB_TYPE_HASH_ZIPMAP (files before Redis 7.0 / 2.6):
+ * validated and converted to a listpack, or NULL with Redis's reason. */
+static unsigned char *hash_rdb_legacy(unsigned char *blob, size_t len, int rdbtype, RdbErr *err) {
+    size_t pairs;
+    unsigned char *lp = rdbtype == RDB_TYPE_HASH_ZIPLIST ? zl_pairs_to_listpack(blob, len, &pairs)
+                                                         : zm_to_listpack(blob, len, &pairs);
+    vfree(blob);
+    if (!lp) hash_rdb_fail(NULL, err, rdbtype == RDB_TYPE_HASH_ZIPLIST ? "Hash ziplist integrity check failed."
+                                                                       : "Zipmap integrity check failed.");
+    return lp;
+}
+
 static Obj *hash_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
     if (rdbtype == RDB_TYPE_HASH) return hash_rdb_load_pairs(r, err);
     size_t len;
     unsigned char *lp = rdb_load_blob(r, RDB_STRING_MAX, &len, err);
     if (!lp) return NULL;
+    int legacy = rdbtype != RDB_TYPE_HASH_LISTPACK;
+    if (legacy) {
+        if (!(lp = hash_rdb_legacy(lp, len, rdbtype, err))) return NULL;
+        len = lp_bytes(lp);
+    }
     unsigned long pairs;
     if (!rdb_lp_pairs_valid(lp, len, &pairs)) {
         vfree(lp);
@@ -358,13 +389,17 @@ static Obj *hash_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
         err->empty = 1;
         return hash_rdb_fail(NULL, err, "empty hash");
     }
-    Obj *o = obj_new(OBJ_HASH, lp);
+    Obj *o = obj_new(OBJ_HASH, legacy ? lp_shrink_to_fit(lp) : lp);
     o->encoding = ENC_LISTPACK;
-    if (pairs > (unsigned long long)hash_cfg.max_listpack_entries) hash_convert(o);
+    /* a zipmap also converts when a field or value is too long, as Redis loads it */
+    if (pairs > (unsigned long long)hash_cfg.max_listpack_entries ||
+        (rdbtype == RDB_TYPE_HASH_ZIPMAP && hash_lp_max_len(o->ptr) > (unsigned long long)hash_cfg.max_listpack_value))
+        hash_convert(o);
     return o;
 }
 
-static const unsigned char hash_rdb_types[] = {RDB_TYPE_HASH, RDB_TYPE_HASH_LISTPACK, 255};
+static const unsigned char hash_rdb_types[] = {RDB_TYPE_HASH, RDB_TYPE_HASH_ZIPMAP, RDB_TYPE_HASH_ZIPLIST,
+                                               RDB_TYPE_HASH_LISTPACK, 255};
 
 static int hash_write_str(Rio *r, const HashStr *h) {
     char buf[LONG_STR_SIZE];

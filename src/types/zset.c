@@ -638,6 +638,7 @@ static const ObjType zset_type = {
     .rdb_save = zset_rdb_save,
     .rdb_load = zset_rdb_load,
     .rdb_load_types = zset_rdb_types,
+    .aof_rewrite = zset_aof_rewrite,
 };
 
 static ConfigDef zset_configs[] = {

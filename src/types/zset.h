@@ -129,6 +129,9 @@ struct RdbErr;
 int zset_rdb_type(const Obj *o);
 int zset_rdb_save(struct Rio *r, const Obj *o);
 Obj *zset_rdb_load(struct Rio *r, int rdbtype, struct RdbErr *err);
+/* AOF rewrite without a preamble: ZADD key score member ..., AOF_REWRITE_ITEMS_PER_CMD
+ * pairs per command, scores as "%.17g" (Redis's form). */
+int zset_aof_rewrite(struct Rio *r, const char *key, size_t klen, const Obj *o);
 extern const unsigned char zset_rdb_types[];
 
 extern Command zset_commands[];

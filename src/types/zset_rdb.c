@@ -13,18 +13,21 @@
  * duplicate members; plus scores that are numbers and not NaN), pair lists
  * reject NaN scores and duplicates; a failure returns NULL with Redis's reason and
  * never crashes. An empty set is reported as such (err->empty: skipped in files,
- * refused by RESTORE). RDB_TYPE_ZSET_ZIPLIST (files older than Redis 7.0) is not
- * read.
+ * refused by RESTORE). RDB_TYPE_ZSET_ZIPLIST (files older than Redis 7.0) is
+ * validated and converted to a listpack (ds/ziplist.h), then treated the same.
  *
  * Costs: save O(n); load O(n log n) for pair lists (skiplist inserts), O(n) for
  * a listpack (the duplicate check is a hash set). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "zset.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
+#include "../core/objtype.h"
 #include "../ds/listpack.h"
+#include "../ds/ziplist.h"
 #include "../ds/rdbenc.h"
 
 int zset_rdb_type(const Obj *o) {
@@ -107,11 +110,22 @@ static int zset_lp_scores_valid(unsigned char *lp) {
     return 1;
 }
 
-static Obj *zset_load_listpack(Rio *r, RdbErr *err) {
+static Obj *zset_load_listpack(Rio *r, int rdbtype, RdbErr *err) {
     size_t size;
     unsigned char *lp = rdb_load_blob(r, (size_t)UINT32_MAX, &size, err);
     if (!lp) return NULL;
     unsigned long pairs;
+    if (rdbtype == RDB_TYPE_ZSET_ZIPLIST) {
+        size_t zpairs;
+        unsigned char *converted = zl_pairs_to_listpack(lp, size, &zpairs);
+        vfree(lp);
+        if (!converted || !zset_lp_scores_valid(converted)) {
+            if (converted) lp_free(converted);
+            return zset_rdb_fail(NULL, err, "Zset ziplist integrity check failed.");
+        }
+        lp = converted;
+        size = lp_bytes(lp);
+    }
     if (!rdb_lp_pairs_valid(lp, size, &pairs) || !zset_lp_scores_valid(lp)) {
         vfree(lp);
         return zset_rdb_fail(NULL, err, "Zset listpack integrity check failed.");
@@ -127,8 +141,30 @@ static Obj *zset_load_listpack(Rio *r, RdbErr *err) {
 }
 
 Obj *zset_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
-    if (rdbtype == RDB_TYPE_ZSET_LISTPACK) return zset_load_listpack(r, err);
+    if (rdbtype == RDB_TYPE_ZSET_LISTPACK || rdbtype == RDB_TYPE_ZSET_ZIPLIST) return zset_load_listpack(r, rdbtype, err);
     return zset_load_pairs(r, rdbtype, err);
 }
 
-const unsigned char zset_rdb_types[] = {RDB_TYPE_ZSET, RDB_TYPE_ZSET_2, RDB_TYPE_ZSET_LISTPACK, 255};
+const unsigned char zset_rdb_types[] = {RDB_TYPE_ZSET, RDB_TYPE_ZSET_2, RDB_TYPE_ZSET_ZIPLIST, RDB_TYPE_ZSET_LISTPACK,
+                                       255};
+
+int zset_aof_rewrite(Rio *r, const char *key, size_t klen, const Obj *o) {
+    unsigned long left = zset_length(o), batch = 0;
+    ZPos p;
+    int ok = 1;
+    for (zpos_first((Obj *)o, &p); ok && zpos_valid(&p); zpos_next(&p)) {
+        if (batch == 0) {
+            batch = left < AOF_REWRITE_ITEMS_PER_CMD ? left : AOF_REWRITE_ITEMS_PER_CMD;
+            ok = rio_write_bulk_count(r, '*', 2 + 2 * (long long)batch) && rio_write_bulk_string(r, "ZADD", 4) &&
+                 rio_write_bulk_string(r, key, klen);
+        }
+        char sbuf[128], mbuf[LP_INTBUF_SIZE];
+        int slen = snprintf(sbuf, sizeof(sbuf), "%.17g", zpos_score(&p));
+        size_t mlen;
+        const char *m = zpos_member(&p, mbuf, &mlen);
+        ok = ok && rio_write_bulk_string(r, sbuf, (size_t)slen) && rio_write_bulk_string(r, m, mlen);
+        batch--;
+        left--;
+    }
+    return ok;
+}

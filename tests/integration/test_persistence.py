@@ -43,6 +43,10 @@ def fill(r):
     r.hset("hash-small", mapping={"f": "v", "n": 12, "neg": -3, "e": ""})
     r.hset("hash-long-value", mapping={"f": "y" * 100})    # over hash-max-listpack-value
     r.hset("hash-many", mapping={"f%d" % i: i for i in range(600)})
+    r.rpush("list-small", "a", 1, "b" * 100)
+    r.rpush("list-big", *["e%d" % i for i in range(20000)])
+    r.zadd("zset-small", {"a": 1, "b": 2.5})
+    r.zadd("zset-big", {"m%d" % i: i for i in range(500)})
     r.execute_command("SELECT", 5)
     r.set("in5", "five")
     r.execute_command("SELECT", 0)
@@ -68,7 +72,7 @@ def test_save_and_load_back(spawn):
     assert 0 < r.pttl("ttl") <= 600000
     r.execute_command("SELECT", 5)
     assert r.get("in5") == b"five"
-    assert "Done loading RDB, keys loaded: 16, keys expired: 0." in srv.log_text()
+    assert "Done loading RDB, keys loaded: 20, keys expired: 0." in srv.log_text()
 
 
 def test_bgsave_and_info(spawn):
@@ -385,7 +389,9 @@ def test_restore_hostile_payloads_get_bad_data_format(r):
     r.sadd("ss", *["m%d" % i for i in range(20)])
     r.hset("hl", mapping={"f%d" % i: "v" * i for i in range(20)})
     r.hset("hh", mapping={"f%d" % i: "v" * 80 for i in range(20)})
-    for k in ("si", "ss", "hl", "hh"):
+    r.rpush("ll", *["e%d" % i for i in range(30)], 12345, -7)
+    r.zadd("zl", {"m%d" % i: i / 3 for i in range(20)})
+    for k in ("si", "ss", "hl", "hh", "ll", "zl"):
         good = r.dump(k)[:-10]
         for _ in range(300):
             b = bytearray(good)
@@ -398,6 +404,11 @@ def test_restore_hostile_payloads_get_bad_data_format(r):
                     assert len(r.smembers("x")) == r.scard("x")
                 elif r.type("x") == b"hash":
                     assert len(r.hgetall("x")) == r.hlen("x")
+                elif r.type("x") == b"list":
+                    assert len(r.lrange("x", 0, -1)) == r.llen("x")
+                    assert len(r.lrange("x", 0, -1)[::-1]) == len(r.execute_command("LRANGE", "x", -1000, 1000))
+                elif r.type("x") == b"zset":
+                    assert len(r.zrange("x", 0, -1)) == r.zcard("x")
                 r.dump("x")
             except redis.ResponseError as e:
                 assert "Bad data format" in str(e)

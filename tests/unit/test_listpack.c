@@ -1,7 +1,8 @@
 /* test_listpack.c - unit tests for ds/listpack: every API function, the boundaries
  * of each encoding, byte-for-byte fixtures taken from Redis 7.0.15's DUMP output,
  * validation of hostile blobs (truncations, bad headers, bad encodings and backlens,
- * thousands of random byte flips), the "unknown count" (65535) path, and a
+ * thousands of random byte flips), the "unknown count" (65535) path, run visits
+ * (lp_visit) over every encoding, and a
  * randomized run against a model (an array of strings). The random seed is printed;
  * set LP_TEST_SEED to replay one. Every test checks that it leaks no memory. */
 #include <stdarg.h>
@@ -75,6 +76,45 @@ static void assert_entry_is(const unsigned char *p, const void *want, uint32_t w
     if (wlen) assert_memory_equal(s, want, wlen);
 }
 
+/* lp_visit's collector: the visited values as bytes, in visiting order. */
+typedef struct Visited {
+    Str v[64];
+    int n;
+} Visited;
+
+static void visit_collect(void *ctx, const unsigned char *s, size_t len, long long lval) {
+    Visited *vs = ctx;
+    char buf[LP_INTBUF_SIZE];
+    if (!s) {
+        len = (size_t)ll2string(buf, sizeof(buf), lval);
+        s = (const unsigned char *)buf;
+    }
+    if (vs->n < 64) vs->v[vs->n++] = str_new(s, (uint32_t)len);
+}
+
+static void visited_free(Visited *vs) {
+    for (int i = 0; i < vs->n; i++) free(vs->v[i].b);
+    vs->n = 0;
+}
+
+/* lp_visit from a random entry, both ways, for a random count, against the model. */
+static void check_visit(unsigned char *lp, Str *m, long n) {
+    if (n == 0) return;
+    long at = (long)(rand_u64() % (uint64_t)n), want = (long)(rand_u64() % 64);
+    for (int backward = 0; backward < 2; backward++) {
+        Visited vs = {.n = 0};
+        long avail = backward ? at + 1 : n - at, expect = want < avail ? want : avail;
+        unsigned long got = lp_visit(lp, lp_seek(lp, at), (unsigned long)want, backward, visit_collect, &vs);
+        assert_int_equal(got, expect);
+        for (long k = 0; k < expect; k++) {
+            const Str *e = &m[backward ? at - k : at + k];
+            assert_int_equal(vs.v[k].len, e->len);
+            if (e->len) assert_memory_equal(vs.v[k].b, e->b, e->len);
+        }
+        visited_free(&vs);
+    }
+}
+
 /* The whole listpack against the model: deep validation, length, both walks and
  * a few seeks. */
 static void check_model(unsigned char *lp, Str *m, long n) {
@@ -99,6 +139,7 @@ static void check_model(unsigned char *lp, Str *m, long n) {
     }
     assert_null(lp_seek(lp, n));
     assert_null(lp_seek(lp, -n - 1));
+    check_visit(lp, m, n);
 }
 
 /* Bytes of [encoding + payload] of the entry at p, derived from lp_entry_size. */
@@ -836,7 +877,7 @@ static void test_navigation_aborts_on_corruption(void **state) {
     /* a 32-bit string claiming 2 GB inside a 13-byte listpack */
     unsigned char bad[] = {13, 0, 0, 0, 1, 0, 0xF0, 0xFF, 0xFF, 0xFF, 0x7F, 0x00, 0xFF};
     assert_true(lp_validate_integrity(bad, sizeof(bad), 0, NULL, NULL));
-    for (int which = 0; which < 3; which++) {
+    for (int which = 0; which < 4; which++) {
         fflush(NULL);
         pid_t pid = fork();
         if (pid == 0) {
@@ -844,7 +885,8 @@ static void test_navigation_aborts_on_corruption(void **state) {
             if (fd >= 0) dup2(fd, 2);
             if (which == 0) lp_first(bad);
             else if (which == 1) lp_last(bad);
-            else lp_seek(bad, 0);
+            else if (which == 2) lp_seek(bad, 0);
+            else lp_visit(bad, bad + LP_HDR_SIZE, 1, 0, visit_collect, &(Visited){.n = 0});
             _exit(0);
         }
         int status;
@@ -852,6 +894,38 @@ static void test_navigation_aborts_on_corruption(void **state) {
         assert_true(WIFSIGNALED(status));
         assert_int_equal(WTERMSIG(status), SIGABRT);
     }
+}
+
+/* lp_visit over every encoding, forward and backward, stopping at the ends and at
+ * the requested count. */
+static void test_visit(void **state) {
+    (void)state;
+    const char *vals[] = {"0", "127", "128", "-4096", "4095", "32767", "-8388608", "2147483647",
+                          "9223372036854775807", "-9223372036854775808", "", "abc", "007", "-0"};
+    int n = (int)(sizeof(vals) / sizeof(vals[0]));
+    unsigned char *lp = lp_from(vals, n);
+    char big[5000];
+    memset(big, 'x', sizeof(big));
+    lp = lp_append(lp, (const unsigned char *)big, sizeof(big));
+    Visited vs = {.n = 0};
+    assert_int_equal(lp_visit(lp, lp_first(lp), 100, 0, visit_collect, &vs), n + 1);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(vs.v[i].len, strlen(vals[i]));
+        if (vs.v[i].len) assert_memory_equal(vs.v[i].b, vals[i], vs.v[i].len);
+    }
+    assert_int_equal(vs.v[n].len, sizeof(big));
+    visited_free(&vs);
+    assert_int_equal(lp_visit(lp, lp_last(lp), 100, 1, visit_collect, &vs), n + 1);
+    assert_int_equal(vs.v[0].len, sizeof(big));
+    assert_memory_equal(vs.v[n].b, "0", 1);
+    visited_free(&vs);
+    assert_int_equal(lp_visit(lp, lp_seek(lp, 3), 2, 0, visit_collect, &vs), 2);
+    assert_memory_equal(vs.v[0].b, "-4096", 5);
+    assert_memory_equal(vs.v[1].b, "4095", 4);
+    visited_free(&vs);
+    assert_int_equal(lp_visit(lp, lp_first(lp), 0, 0, visit_collect, &vs), 0);
+    assert_int_equal(lp_visit(lp, NULL, 5, 0, visit_collect, &vs), 0);
+    lp_free(lp);
 }
 
 /* ---- randomized run against a model ---- */
@@ -1082,6 +1156,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_validate_next_and_repr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_validate_random_flips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_navigation_aborts_on_corruption, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_visit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_against_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pairs_unique, setup, teardown),
     };

@@ -24,6 +24,7 @@ typedef struct Case {
 
 #define OK "+OK\r\n"
 #define NIL "$-1\r\n"
+#define WRONGTYPE "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
 
 /* Every expectation starts from a fresh sink: the first command is preceded by
  * "SELECT <db>". */
@@ -479,6 +480,71 @@ static const Case cases[] = {
         {"ZRANGESTORE d nokey 0 -1", ":0\r\n", ""},
         {"ZUNIONSTORE d 0 a", "-ERR at least 1 input key is needed for 'zunionstore' command\r\n", ""},
         {NULL, NULL, NULL}}},
+    {"lpush/rpush/lpushx/rpushx", {
+        {"LPUSHX l a", ":0\r\n", ""},
+        {"RPUSHX l a", ":0\r\n", ""},
+        {"LPUSH l a b", ":2\r\n", "SELECT 0\nLPUSH l a b\n"},
+        {"RPUSH l c", ":3\r\n", "RPUSH l c\n"},
+        {"LPUSHX l z y", ":5\r\n", "LPUSHX l z y\n"},
+        {"RPUSHX l d", ":6\r\n", "RPUSHX l d\n"},
+        {"SET s x", OK, "SET s x\n"},
+        {"LPUSH s a", WRONGTYPE, ""},
+        {NULL, NULL, NULL}}},
+    {"lpop/rpop", {
+        {"RPUSH l a b c d e", ":5\r\n", "SELECT 0\nRPUSH l a b c d e\n"},
+        {"LPOP l", "$1\r\na\r\n", "LPOP l\n"},
+        {"RPOP l 2", "*2\r\n$1\r\ne\r\n$1\r\nd\r\n", "RPOP l 2\n"},
+        {"LPOP l 0", "*0\r\n", ""},
+        {"LPOP nokey", NIL, ""},
+        {"RPOP nokey 3", "*-1\r\n", ""},
+        {"LPOP l -1", "-ERR value is out of range, must be positive\r\n", ""},
+        {"LPOP l 10", "*2\r\n$1\r\nb\r\n$1\r\nc\r\n", "LPOP l 10\n"},
+        {"EXISTS l", ":0\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"lmpop: LPOP/RPOP key count", {
+        {"RPUSH a 1 2 3", ":3\r\n", "SELECT 0\nRPUSH a 1 2 3\n"},
+        {"LMPOP 2 nokey a LEFT COUNT 2", "*2\r\n$1\r\na\r\n*2\r\n$1\r\n1\r\n$1\r\n2\r\n", "LPOP a 2\n"},
+        {"LMPOP 1 a right COUNT 10", "*2\r\n$1\r\na\r\n*1\r\n$1\r\n3\r\n", "RPOP a 1\n"},
+        {"LMPOP 1 a LEFT", "*-1\r\n", ""},
+        {"LMPOP 0 a LEFT", "-ERR numkeys should be greater than 0\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"blpop/brpop/blmpop served at once: LPOP/RPOP", {
+        {"RPUSH l a b c d", ":4\r\n", "SELECT 0\nRPUSH l a b c d\n"},
+        {"BLPOP nokey l 0", "*2\r\n$1\r\nl\r\n$1\r\na\r\n", "LPOP l\n"},
+        {"BRPOP l 1.5", "*2\r\n$1\r\nl\r\n$1\r\nd\r\n", "RPOP l\n"},
+        {"BLMPOP 0 1 l LEFT COUNT 5", "*2\r\n$1\r\nl\r\n*2\r\n$1\r\nb\r\n$1\r\nc\r\n", "LPOP l 2\n"},
+        {"MULTI", OK, ""},
+        {"BLPOP l 0", "+QUEUED\r\n", ""},
+        {"BLMPOP 0 1 l RIGHT", "+QUEUED\r\n", ""},
+        {"BLMOVE l d LEFT LEFT 0", "+QUEUED\r\n", ""},
+        {"EXEC", "*3\r\n*-1\r\n*-1\r\n$-1\r\n", ""},
+        {"BLPOP l -1", "-ERR timeout is negative\r\n", ""},
+        {NULL, NULL, NULL}}},
+    {"lmove/rpoplpush/blmove/brpoplpush", {
+        {"RPUSH s a b c d", ":4\r\n", "SELECT 0\nRPUSH s a b c d\n"},
+        {"LMOVE s d left RIGHT", "$1\r\na\r\n", "LMOVE s d left RIGHT\n"},
+        {"RPOPLPUSH s d", "$1\r\nd\r\n", "RPOPLPUSH s d\n"},
+        {"BLMOVE s d RIGHT left 0", "$1\r\nc\r\n", "LMOVE s d RIGHT left\n"},
+        {"BRPOPLPUSH s d 0", "$1\r\nb\r\n", "RPOPLPUSH s d\n"},
+        {"LMOVE s d LEFT LEFT", NIL, ""},
+        {"RPOPLPUSH d d", "$1\r\na\r\n", "RPOPLPUSH d d\n"},
+        {NULL, NULL, NULL}}},
+    {"lset/linsert/lrem/ltrim", {
+        {"RPUSH l a b c b", ":4\r\n", "SELECT 0\nRPUSH l a b c b\n"},
+        {"LSET l 0 x", OK, "LSET l 0 x\n"},
+        {"LSET l 10 x", "-ERR index out of range\r\n", ""},
+        {"LSET nokey 0 x", "-ERR no such key\r\n", ""},
+        {"LINSERT l BEFORE b y", ":5\r\n", "LINSERT l BEFORE b y\n"},
+        {"LINSERT l AFTER nope y", ":-1\r\n", ""},
+        {"LINSERT nokey AFTER b y", ":0\r\n", ""},
+        {"LREM l 0 b", ":2\r\n", "LREM l 0 b\n"},
+        {"LREM l 1 nope", ":0\r\n", ""},
+        {"LTRIM l 0 -1", OK, ""},
+        {"LTRIM l 1 -1", OK, "LTRIM l 1 -1\n"},
+        {"LTRIM nokey 1 -1", OK, ""},
+        {"LTRIM l 5 1", OK, "LTRIM l 5 1\n"},
+        {"EXISTS l", ":0\r\n", ""},
+        {NULL, NULL, NULL}}},
     {"reads and failed writes propagate nothing", {
         {"SET k v", OK, "SELECT 0\nSET k v\n"},
         {"GET k", "$1\r\nv\r\n", ""},
@@ -634,6 +700,39 @@ static void test_every_write_command_has_a_case(void **state) {
     assert_int_equal(missing, 0);
 }
 
+/* ---------------- blocked list pops served later ---------------- */
+
+/* A waiter served by a later push propagates its pop right after the push, as
+ * Redis 7.0 does: BLPOP/BRPOP as LPOP/RPOP, BLMPOP as LPOP/RPOP key count, BLMOVE
+ * as LMOVE with lower-case ends, BRPOPLPUSH as RPOPLPUSH; a push inside MULTI
+ * serves after EXEC. */
+static void test_blocked_list_pops(void **state) {
+    (void)state;
+    Client *w1 = h_conn(), *w2 = h_conn(), *p = h_conn();
+    h_prop_start();
+    h_send(w1, "BLPOP l 0");
+    h_send(w2, "BLMPOP 0 2 x l RIGHT COUNT 2");
+    assert_true((w1->flags & CLIENT_BLOCKED) && (w2->flags & CLIENT_BLOCKED));
+    h_expect(p, "RPUSH l a b c d", ":4\r\n");
+    h_expect_out(w1, "*2\r\n$1\r\nl\r\n$1\r\na\r\n");
+    h_expect_out(w2, "*2\r\n$1\r\nl\r\n*2\r\n$1\r\nd\r\n$1\r\nc\r\n");
+    h_prop_expect("SELECT 0\nRPUSH l a b c d\nLPOP l\nRPOP l 2\n");
+    h_expect(p, "DEL l", ":1\r\n");
+    h_prop_clear();
+
+    h_send(w1, "BLMOVE src dst LEFT RIGHT 0");
+    h_send(w2, "BRPOPLPUSH dst other 0");
+    h_expect(p, "MULTI", "+OK\r\n");
+    h_expect(p, "RPUSH src v", "+QUEUED\r\n");
+    h_expect(p, "SET k 1", "+QUEUED\r\n");
+    h_expect(p, "EXEC", "*2\r\n:1\r\n+OK\r\n");
+    h_expect_out(w1, "$1\r\nv\r\n");
+    h_expect_out(w2, "$1\r\nv\r\n");
+    h_prop_expect("MULTI\nRPUSH src v\nSET k 1\nEXEC\nLMOVE src dst left right\nRPOPLPUSH dst other\n");
+    h_expect(p, "LRANGE other 0 -1", "*1\r\n$1\r\nv\r\n");
+    h_expect(p, "EXISTS src dst", ":0\r\n");
+}
+
 /* ---------------- the stream itself ---------------- */
 
 /* Each sink sees the commands as RESP arrays, with its own SELECT bookkeeping. */
@@ -697,6 +796,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_cases, h_reset),
         cmocka_unit_test_teardown(test_every_write_command_has_a_case, h_reset),
         cmocka_unit_test_teardown(test_sinks_and_resp, h_reset),
+        cmocka_unit_test_teardown(test_blocked_list_pops, h_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * counts, byte levels, the 8 KB safety limit), plain nodes below a lowered packed
  * threshold, index lookup and iteration both ways, insert (neighbour, new node,
  * split and merge), delete while iterating, replace, delete range, rotate, dup,
- * compare, LZF compression of inner nodes, building from listpacks (RDB), a
+ * compare, LZF compression of inner nodes, building from listpacks (RDB), range
+ * visits (ql_visit_range, checked against the model after every operation), a
  * million-element list, and a randomized run against a model (an array of
  * strings) over several fill values, compress depths 0..2 and plain thresholds,
  * checking the node invariants after every operation. The seed is printed; set
@@ -137,6 +138,47 @@ static void check_nodes(Quicklist *ql) {
     assert_int_equal(total, ql_count(ql));
 }
 
+/* ql_visit_range's collector: checks each visited value against the model. */
+typedef struct VisitCheck {
+    const Model *m;
+    long next, step;
+} VisitCheck;
+
+static void visit_check(void *ctx, const unsigned char *s, size_t len, long long lval) {
+    VisitCheck *vc = ctx;
+    char buf[32];
+    if (!s) {
+        len = (size_t)ll2string(buf, sizeof(buf), lval);
+        s = (const unsigned char *)buf;
+    }
+    assert_true(vc->next >= 0 && vc->next < vc->m->n);
+    const Str *want = &vc->m->v[vc->next];
+    assert_int_equal(len, want->len);
+    if (len) assert_memory_equal(s, want->b, len);
+    vc->next += vc->step;
+}
+
+/* A random range visited both ways, from a positive and a negative index. */
+static void check_visit_range(Quicklist *ql, const Model *m) {
+    if (m->n == 0) {
+        VisitCheck vc = {m, 0, 1};
+        assert_int_equal(ql_visit_range(ql, 0, 5, QL_FORWARD, visit_check, &vc), 0);
+        return;
+    }
+    long at = (long)(rand_u64() % (uint64_t)m->n), want = (long)(rand_u64() % 3000);
+    for (int back = 0; back < 2; back++) {
+        VisitCheck vc = {m, at, back ? -1 : 1};
+        long avail = back ? at + 1 : m->n - at, expect = want < avail ? want : avail;
+        long long start = (rand_u64() & 1) ? at : at - m->n;
+        unsigned long got = ql_visit_range(ql, start, (unsigned long)want, back ? QL_BACKWARD : QL_FORWARD,
+                                           visit_check, &vc);
+        assert_int_equal(got, expect);
+        assert_int_equal(vc.next, at + (back ? -expect : expect));
+    }
+    VisitCheck vc = {m, 0, 1};
+    assert_int_equal(ql_visit_range(ql, m->n, 1, QL_FORWARD, visit_check, &vc), 0);
+}
+
 static void check_model(Quicklist *ql, const Model *m) {
     assert_int_equal(ql_count(ql), m->n);
     check_nodes(ql);
@@ -165,6 +207,7 @@ static void check_model(Quicklist *ql, const Model *m) {
     }
     assert_false(ql_entry_at(ql, m->n, &it, &e));
     assert_false(ql_entry_at(ql, -m->n - 1, &it, &e));
+    check_visit_range(ql, m);
     if (rand_u64() % 8 == 0) check_nodes(ql); /* the reads above must leave the layout sound */
 }
 

@@ -6,6 +6,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <limits.h>
@@ -551,8 +554,31 @@ static void test_rand(void **state) {
     assert_int_equal(hex[40], 'Z');
 }
 
+/* cpulist_apply: the kernel's list syntax; malformed lists change nothing. Runs in
+ * a forked child so the test process keeps its affinity. */
+static void test_cpulist(void **state) {
+    (void)state;
+    pid_t pid = fork();
+    if (pid == 0) {
+        const char *bad[] = {"a", "1-", "3-1", "0,,1", "-1", "0-2:0", "0-2:", "0 1", "0;1", NULL};
+        for (int i = 0; bad[i]; i++)
+            if (cpulist_apply(bad[i]) != -1) _exit(10 + i);
+        if (cpulist_apply(NULL) != 0) _exit(2);
+        if (cpulist_apply("0") != 0) _exit(3);
+        cpu_set_t set;
+        if (sched_getaffinity(0, sizeof(set), &set) != 0 || CPU_COUNT(&set) != 1 || !CPU_ISSET(0, &set)) _exit(4);
+        if (cpulist_apply("0-1000:500") != 0) _exit(5);     /* CPUs that don't exist are ignored by the kernel */
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cpulist),
         cmocka_unit_test(test_string2ll),
         cmocka_unit_test(test_string2ull),
         cmocka_unit_test(test_string2d),
