@@ -19,10 +19,10 @@ reference is /usr/bin/redis-server when it exists and the tests do not already r
 against Redis; without it, keys, types and encodings are checked against the table
 below (which the reference runs confirm).
 
-A file that fails only because this build has no loader for one of its RDB value
-types is an expected failure naming the type and the key: lists until the list type
-and its RDB loading land, hash and sorted-set ziplists and zipmaps until their
-loaders use ds/ziplist.c and ds/zipmap.c.
+corrupt_empty_keys.rdb must load with its nine empty values skipped, each logged
+("skipping empty key: <name>") and counted ("empty keys skipped: 9"), as Redis logs
+them; corrupt_ziplist.rdb must be refused with exit code 1 and the reason (a hash
+ziplist that fails its integrity check, and the key), never a crash.
 """
 import hashlib
 import os
@@ -40,10 +40,6 @@ from conftest import free_port, is_reference_redis, ping
 REFERENCE = "/usr/bin/redis-server"
 USE_REFERENCE = os.path.exists(REFERENCE) and not is_reference_redis()
 REDIS_SOURCE_TOOL = "/work/shared/tools/redis-source"
-
-# RDB value types a build may not load yet, and why (see the module comment).
-LIST_TYPES = {1: "list", 10: "list ziplist", 14: "list quicklist", 18: "list quicklist with listpack nodes"}
-LEGACY_TYPES = {9: "hash zipmap", 12: "zset ziplist", 13: "hash ziplist"}
 
 # What each loadable file holds with default limits: key -> (type, encoding), database 0.
 EXPECTED = {
@@ -199,26 +195,10 @@ def reference():
         ref.stop()
 
 
-def xfail_if_type_missing(log):
-    """An expected failure when the log says the build has no loader for a value
-    type it is known not to have yet."""
-    m = re.search(r"unknown RDB value type (\d+)[^\n]*?key '([^']*)'", log)
-    if not m:
-        return
-    t, key = int(m.group(1)), m.group(2)
-    if t in LIST_TYPES:
-        pytest.xfail(f"no loader for RDB type {t} ({LIST_TYPES[t]}, key '{key}'): lists are not in "
-                     "this build (branch type-list) and have no RDB loading yet")
-    if t in LEGACY_TYPES:
-        pytest.xfail(f"no loader for RDB type {t} ({LEGACY_TYPES[t]}, key '{key}'): ds/ziplist.c and "
-                     "ds/zipmap.c read it, but the hash and zset loaders of this build do not use them")
-
-
-def up_or_xfail(srv, code):
-    """Fails (or marks an expected failure) when the server did not come up."""
+def up_or_fail(srv, code):
+    """Fails the test with the server's log when the server did not come up."""
     if code is not None:
         log = srv.log_text()
-        xfail_if_type_missing(log)
         pytest.fail(f"server exited with {code} while loading:\n{log[-3000:]}", pytrace=False)
 
 
@@ -284,7 +264,7 @@ def expected_table(name, with_encoding=True):
 def test_asset_loads_as_in_redis(spawn, reference, assets, name, sanitize, limits):
     extra = ("--sanitize-dump-payload", sanitize) + LIMITS[limits]
     srv, code = start_on_file(spawn, assets, name, *extra)
-    up_or_xfail(srv, code)
+    up_or_fail(srv, code)
     c = srv.client(single_connection_client=True)
     ours = snapshot(c)
 
@@ -308,10 +288,7 @@ def test_asset_loads_as_in_redis(spawn, reference, assets, name, sanitize, limit
 def test_empty_keys_are_skipped_and_logged(spawn, reference, assets, sanitize):
     name = "corrupt_empty_keys.rdb"
     srv, code = start_on_file(spawn, assets, name, "--sanitize-dump-payload", sanitize)
-    log = srv.log_text()
-    skipped = re.findall(r"skipping empty key: (.*)$", log, re.M)
-    assert set(skipped) <= set(EMPTY_KEYS), log      # whatever was skipped before any failure
-    up_or_xfail(srv, code)
+    up_or_fail(srv, code)
     log = srv.log_text()
     skipped = re.findall(r"skipping empty key: (.*)$", log, re.M)
     assert skipped == EMPTY_KEYS, log                # in the file's order, each once
@@ -336,7 +313,6 @@ def test_damaged_ziplist_is_refused(spawn, reference, assets, name, sanitize):
     assert code == 1, log
     for marker in CRASH_MARKERS:
         assert marker not in log, log
-    xfail_if_type_missing(log)
     # the reason, naming the value that is not a ziplist
     assert "Hash ziplist integrity check failed" in log, log
     assert "key:000000000091" in log, log
@@ -366,7 +342,7 @@ def lua_aux_script(path):
 def test_script_in_rdb_is_not_loaded(spawn, assets):
     name = "scriptbackup.rdb"
     srv, code = start_on_file(spawn, assets, name)
-    up_or_xfail(srv, code)
+    up_or_fail(srv, code)
     script = lua_aux_script(srv.asset_path)
     assert script
     try:
