@@ -1,11 +1,13 @@
 /* test_zipmap.c - unit tests for ds/zipmap: the format's own example, length
  * boundaries (253/254, the 5-byte form, empty strings, 70000 bytes), free padding,
  * the zmlen byte (253, 254 meaning unknown, 300 pairs), each structural check,
- * duplicate keys, the blob of Redis 7.0.15's tests/assets/hash-zipmap.rdb (copied
- * below and walked with ds/rdbenc), and hostile input (every truncation, thousands
- * of random byte flips compared with the test's own independent parser, each blob
- * in an allocation of exactly its size so the sanitizer sees any overread). */
-#include "legacy_rdb.h"
+ * duplicate keys, zipmaps of the shapes Redis 2.4 wrote (a plain two-field hash;
+ * values shortened in place, leaving their old tails as free bytes; built by the
+ * test's own encoder, no file copied), and hostile input (every truncation,
+ * thousands of random byte flips compared with the test's own independent parser,
+ * each blob in an allocation of exactly its size so the sanitizer sees any
+ * overread). */
+#include "blob_check.h"
 #include "ds/zipmap.h"
 
 /* ---------------- a zipmap builder ---------------- */
@@ -165,12 +167,12 @@ static int check_against_ref(const unsigned char *zm, size_t size) {
 
 /* Asserts the blob is valid and converts to want[0..n) (field, value...). */
 static void expect_zm(const unsigned char *zm, size_t size, const char *const *want, size_t n) {
-    unsigned char *copy = lr_exact_copy(zm, size);
+    unsigned char *copy = bc_exact_copy(zm, size);
     assert_true(zm_validate(copy, size, 0));
     assert_true(zm_validate(copy, size, 1));
     size_t pairs = 0;
     unsigned char *lp = zm_to_listpack(copy, size, &pairs);
-    lr_expect_lp(lp, want, n);
+    bc_expect_lp(lp, want, n);
     assert_int_equal(pairs, n / 2);
     lp_free(lp);
     assert_true(check_against_ref(copy, size));
@@ -179,7 +181,7 @@ static void expect_zm(const unsigned char *zm, size_t size, const char *const *w
 
 /* Asserts the blob fails deep validation and conversion. */
 static void expect_bad(const unsigned char *zm, size_t size) {
-    unsigned char *copy = lr_exact_copy(zm, size);
+    unsigned char *copy = bc_exact_copy(zm, size);
     assert_false(zm_validate(copy, size, 1));
     assert_null(zm_to_listpack(copy, size, NULL));
     assert_false(check_against_ref(copy, size));
@@ -423,41 +425,76 @@ static void test_duplicates(void **state) {
     free(zm);
 }
 
-/* ---------------- Redis's blob ---------------- */
+/* ---------------- blobs shaped as Redis 2.4 left them ---------------- */
 
-/* tests/assets/hash-zipmap.rdb (35 bytes) */
-static const unsigned char rdb_hash_zipmap[] = {
-    0x52, 0x45, 0x44, 0x49, 0x53, 0x30, 0x30, 0x30, 0x33, 0xfe, 0x00, 0x09, 0x04, 0x68, 0x61, 0x73,
-    0x68, 0x10, 0x02, 0x02, 0x66, 0x31, 0x02, 0x00, 0x76, 0x31, 0x02, 0x66, 0x32, 0x02, 0x00, 0x76,
-    0x32, 0xff, 0xff,
-};
+/* The zipmap of a two-field hash as Redis 2.4 wrote it into an RDB file: zmlen 2,
+ * no padding (built with the test's own encoder from the format description). */
+static unsigned char *hash24_blob(size_t *size) {
+    Zmb z;
+    zmb_init(&z);
+    zmb_pair(&z, "f1", "v1");
+    zmb_pair(&z, "f2", "v2");
+    return zmb_finish(&z, size);
+}
 
-static void test_redis_rdb_blob(void **state) {
+/* Writes a pair whose value was updated in place to a shorter one: the old
+ * value's tail stays behind as free bytes (a few; with more, the writer
+ * compacted the map instead). */
+static void zmb_pair_shrunk(Zmb *z, const char *k, const char *v, const char *old) {
+    size_t klen = strlen(k), vlen = strlen(v), olen = strlen(old);
+    assert_true(olen >= vlen && olen - vlen < 4);
+    zmb_len(z, (uint32_t)klen);
+    zmb_put(z, k, klen);
+    zmb_len(z, (uint32_t)vlen);
+    zmb_byte(z, (unsigned char)(olen - vlen));
+    zmb_put(z, v, vlen);
+    zmb_put(z, old + vlen, olen - vlen);
+    z->count++;
+}
+
+static void test_redis24_shapes(void **state) {
     (void)state;
-    LrBlobs bs;
-    assert_true(lr_walk(rdb_hash_zipmap, sizeof(rdb_hash_zipmap), &bs));
-    const LrBlob *b = lr_find(&bs, "hash", 0);
-    assert_int_equal(b->type, RDB_TYPE_HASH_ZIPMAP);
+    size_t size;
+    unsigned char *zm = hash24_blob(&size);
+    assert_int_equal(size, 1 + 2 * (1 + 2 + 1 + 1 + 2) + 1);
+    assert_int_equal(zm[0], 2);
     const char *want[] = {"f1", "v1", "f2", "v2"};
-    expect_zm((const unsigned char *)b->blob, sds_len(b->blob), want, 4);
-    lr_free(&bs);
+    expect_zm(zm, size, want, 4);
+    free(zm);
+
+    /* a hash after HSETs that shortened values: the leftovers are not data, and
+     * numbers stored as text become integer entries in the listpack */
+    Zmb z;
+    zmb_init(&z);
+    zmb_pair_shrunk(&z, "name", "bob", "alice");
+    zmb_pair_shrunk(&z, "visits", "12", "1234");
+    zmb_pair(&z, "city", "Lisbon");
+    zmb_pair_shrunk(&z, "empty", "", "old");
+    zm = zmb_finish(&z, &size);
+    const char *want2[] = {"name", "bob", "visits", "12", "city", "Lisbon", "empty", ""};
+    expect_zm(zm, size, want2, 8);
+    unsigned char *lp = zm_to_listpack(zm, size, NULL);
+    LpEntry e;
+    lp_get(lp_seek(lp, 3), &e);
+    assert_null(e.sval);
+    assert_int_equal(e.lval, 12);
+    lp_free(lp);
+    free(zm);
 }
 
 /* ---------------- hostile input ---------------- */
 
 #define NFIX 5
 
-/* Redis's blob and hand-built ones with long lengths, padding and integers. */
+/* Redis 2.4's two-field hash and hand-built ones with long lengths, padding and
+ * integers. */
 static int load_fixtures(unsigned char **fx, size_t *sizes) {
-    LrBlobs bs;
-    assert_true(lr_walk(rdb_hash_zipmap, sizeof(rdb_hash_zipmap), &bs));
-    const LrBlob *b = lr_find(&bs, "hash", 0);
-    sizes[0] = sds_len(b->blob);
-    fx[0] = lr_exact_copy((const unsigned char *)b->blob, sizes[0]);
-    lr_free(&bs);
+    unsigned char *h = hash24_blob(&sizes[0]);
+    fx[0] = bc_exact_copy(h, sizes[0]);
+    free(h);
     const unsigned char doc[] = "\x02\x03" "foo" "\x03\x00" "bar" "\x05" "hello" "\x05\x00" "world" "\xff";
     sizes[1] = sizeof(doc) - 1;
-    fx[1] = lr_exact_copy(doc, sizes[1]);
+    fx[1] = bc_exact_copy(doc, sizes[1]);
     char big[300];
     memset(big, 'L', sizeof(big));
     for (int v = 2; v < NFIX; v++) {
@@ -468,7 +505,7 @@ static int load_fixtures(unsigned char **fx, size_t *sizes) {
         zmb_pair_free(&z, big, v == 4 ? 254 : 3, "", 0, 3);
         zmb_pair(&z, "", "empty key");
         unsigned char *zm = zmb_finish(&z, &sizes[v]);
-        fx[v] = lr_exact_copy(zm, sizes[v]);
+        fx[v] = bc_exact_copy(zm, sizes[v]);
         free(zm);
     }
     return NFIX;
@@ -484,7 +521,7 @@ static void test_truncations(void **state) {
     for (int f = 0; f < n; f++) {
         assert_true(check_against_ref(fx[f], sizes[f]));
         for (size_t cut = 0; cut < sizes[f]; cut++) {
-            unsigned char *b = lr_exact_copy(fx[f], cut);
+            unsigned char *b = bc_exact_copy(fx[f], cut);
             expect_bad(b, cut);
             if (cut >= 2) {
                 b[cut - 1] = 0xFF;
@@ -504,13 +541,13 @@ static void test_random_flips(void **state) {
     unsigned char *fx[NFIX];
     size_t sizes[NFIX], accepted = 0, rounds = 20000;
     int n = load_fixtures(fx, sizes);
-    uint64_t s = lr_seed("flips", 0x5a) | 1;
+    uint64_t s = bc_seed("flips", 0x5a) | 1;
     for (size_t round = 0; round < rounds; round++) {
-        int f = (int)(lr_rand(&s) % (uint64_t)n);
-        unsigned char *b = lr_exact_copy(fx[f], sizes[f]);
-        int flips = 1 + (int)(lr_rand(&s) % 4);
+        int f = (int)(bc_rand(&s) % (uint64_t)n);
+        unsigned char *b = bc_exact_copy(fx[f], sizes[f]);
+        int flips = 1 + (int)(bc_rand(&s) % 4);
         size_t span = (round & 1) && sizes[f] > 12 ? 12 : sizes[f];
-        for (int k = 0; k < flips; k++) b[lr_rand(&s) % span] ^= (unsigned char)(1 + lr_rand(&s) % 255);
+        for (int k = 0; k < flips; k++) b[bc_rand(&s) % span] ^= (unsigned char)(1 + bc_rand(&s) % 255);
         accepted += (size_t)check_against_ref(b, sizes[f]);
         free(b);
     }
@@ -522,20 +559,20 @@ static void test_random_flips(void **state) {
 /* Random zipmaps of distinct keys against the reference parser. */
 static void test_random_against_ref(void **state) {
     (void)state;
-    uint64_t s = lr_seed("model", 0x77) | 1;
+    uint64_t s = bc_seed("model", 0x77) | 1;
     for (int round = 0; round < 300; round++) {
-        size_t n = 1 + (size_t)(lr_rand(&s) % 300);
+        size_t n = 1 + (size_t)(bc_rand(&s) % 300);
         Zmb z;
         size_t size;
         zmb_init(&z);
         for (size_t i = 0; i < n; i++) {
             char key[300], val[300];
             int klen = snprintf(key, sizeof(key), "%zu:", i);
-            uint32_t extra = (uint32_t)(lr_rand(&s) % (round % 3 == 0 ? 280 : 20));
-            for (uint32_t k = 0; k < extra; k++) key[klen + (int)k] = (char)(lr_rand(&s) % 256);
-            uint32_t vlen = (uint32_t)(lr_rand(&s) % (round % 5 == 0 ? 300 : 12));
-            for (uint32_t k = 0; k < vlen; k++) val[k] = (char)(lr_rand(&s) % 256);
-            zmb_pair_free(&z, key, (uint32_t)klen + extra, val, vlen, (unsigned)(lr_rand(&s) % 5));
+            uint32_t extra = (uint32_t)(bc_rand(&s) % (round % 3 == 0 ? 280 : 20));
+            for (uint32_t k = 0; k < extra; k++) key[klen + (int)k] = (char)(bc_rand(&s) % 256);
+            uint32_t vlen = (uint32_t)(bc_rand(&s) % (round % 5 == 0 ? 300 : 12));
+            for (uint32_t k = 0; k < vlen; k++) val[k] = (char)(bc_rand(&s) % 256);
+            zmb_pair_free(&z, key, (uint32_t)klen + extra, val, vlen, (unsigned)(bc_rand(&s) % 5));
         }
         unsigned char *zm = zmb_finish(&z, &size);
         assert_true(zm_validate(zm, size, 1));
@@ -552,7 +589,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_structure_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shallow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_redis_rdb_blob, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redis24_shapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_flips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_against_ref, setup, teardown),
