@@ -89,6 +89,10 @@ static Obj *load_quicklist(Rio *r, int rdbtype, RdbErr *err) {
         size_t size;
         unsigned char *data = rdb_load_blob(r, RDB_STRING_MAX, &size, err);
         if (!data) return list_rdb_fail(o, err, NULL);
+        if (size == 0) { /* no node is empty, plain or packed: Redis refuses it too */
+            vfree(data);
+            return list_rdb_fail(o, err, "Quicklist integrity check failed.");
+        }
         if (container == CONTAINER_PLAIN) {
             ql_append_plain_node(list_ql(o), data, size);
             continue;

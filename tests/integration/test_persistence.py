@@ -373,6 +373,10 @@ def listpack(entries):
     b"\x0b" + rdb_str(b"\x02\x00\x00\x00\x02\x00\x00\x00\x05\x00\x03\x00"),      # intset out of order
     b"\x0b" + rdb_str(b"\x02\x00\x00\x00\x00\x00\x00\x00"),                       # empty intset
     b"\x0b" + rdb_str(b"\x02\x00\x00\x00\x09\x00\x00\x00\x05\x00"),                # intset count past its bytes
+    b"\x12\x01\x01\x00",                                                          # quicklist plain node of 0 bytes
+    b"\x12\x01\x02\x00",                                                          # quicklist packed node of 0 bytes
+    b"\x12\x01\x03" + rdb_str(listpack([b"a"])),                                   # unknown node container
+    b"\x12\x00",                                                                  # a list of no nodes
 ])
 def test_restore_refuses_repeated_members_and_empty_values(r, body):
     # sanitize-dump-payload is "no" by default: Vesper validates anyway
