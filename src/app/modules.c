@@ -8,6 +8,7 @@
 #include "../persist/snapshot.h"
 
 extern const Module dump_module;
+extern const Module repl_module;
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
     blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module,
@@ -36,5 +37,7 @@ const Module *const server_modules[] = {
     &aof_module,
     &persist_module,
     &dump_module,
+    /* replication: after persistence, whose snapshots a full sync sends */
+    &repl_module,
     NULL,
 };

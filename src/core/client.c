@@ -122,6 +122,7 @@ int client_select_db(Client *c, int id) {
 }
 
 int client_type(const Client *c) {
+    if (c->flags & CLIENT_REPLICA) return CLIENT_TYPE_REPLICA;
     if (c->flags & CLIENT_PUBSUB) return CLIENT_TYPE_PUBSUB;
     return CLIENT_TYPE_NORMAL;
 }

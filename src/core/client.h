@@ -37,6 +37,7 @@ struct Command;
 #define CLIENT_TRACKING (1ULL << 19)
 #define CLIENT_DENY_BLOCKING (1ULL << 20) /* MULTI, scripts: blocking commands don't block */
 #define CLIENT_PREVENT_PROP (1ULL << 21)
+#define CLIENT_REPLICA (1ULL << 22)    /* a replica (SYNC/PSYNC): gets the replication stream, no replies */
 
 #define REQ_UNKNOWN 0
 #define REQ_INLINE 1

@@ -286,7 +286,6 @@ ConfigDef config_core_table[] = {
     KEPT_NUM("cluster-announce-port", NULL, 0, 0, 0, 65535, 0),
     KEPT_NUM("cluster-announce-tls-port", NULL, 0, 0, 0, 65535, 0),
     KEPT_NUM("repl-timeout", NULL, 0, 0, 1, INT_MAX, 60),
-    KEPT_NUM("repl-ping-replica-period", "repl-ping-slave-period", 0, 0, 1, INT_MAX, 10),
     CONFIG_NUM("active-expire-effort", NULL, 0, 0, S.active_expire_effort, 1, 10, 1),
     CONFIG_NUM("hz", NULL, 0, 0, S.hz, 0, INT_MAX, 10, .num_check = check_hz, .apply = apply_hz),
     KEPT_NUM("min-replicas-to-write", "min-slaves-to-write", 0, 0, 0, INT_MAX, 0),

@@ -194,6 +194,7 @@ static void conncmd_hello(Client *c) {
 
 void client_flags_string(const Client *c, char *out) {
     char *p = out;
+    if (c->flags & CLIENT_REPLICA) *p++ = 'S';
     if (c->flags & CLIENT_MONITOR) *p++ = 'O';
     if (c->flags & CLIENT_PUBSUB) *p++ = 'P';
     if (c->flags & CLIENT_MULTI) *p++ = 'x';

@@ -423,7 +423,7 @@ static void shrink_buffers(Client *c) {
 void net_clients_cron(void) {
     for (Client *c = clients_first(); c; c = c->next) {
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
-        if (server.cfg.maxidletime > 0 && !(c->flags & (CLIENT_BLOCKED | CLIENT_PUBSUB)) &&
+        if (server.cfg.maxidletime > 0 && !(c->flags & (CLIENT_BLOCKED | CLIENT_PUBSUB | CLIENT_REPLICA)) &&
             server.unixtime - c->last_interaction > server.cfg.maxidletime) {
             server_log(LL_VERBOSE, "Closing idle client");
             client_free_async(c);

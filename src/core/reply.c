@@ -22,8 +22,9 @@
 
 #define DEFERRED_HDR_CAP 32
 
+/* Replicas get no replies (only the replication stream, reply_stream). */
 static inline int reply_allowed(const Client *c) {
-    return !(c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP));
+    return !(c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP | CLIENT_REPLICA));
 }
 
 void reply_free_blocks(Client *c) {
@@ -80,8 +81,7 @@ static inline void note_output(Client *c) {
     if (c->conn && !(c->flags & CLIENT_PENDING_WRITE)) net_schedule_write(c);
 }
 
-void reply_raw(Client *c, const char *p, size_t len) {
-    if (!reply_allowed(c)) return;
+static void raw_append(Client *c, const char *p, size_t len) {
     if (!c->reply_tail) {
         size_t room = buf_room(c, len);
         size_t k = len <= room ? len : room;
@@ -92,6 +92,14 @@ void reply_raw(Client *c, const char *p, size_t len) {
     }
     if (len) append_block(c, p, len);
     note_output(c);
+}
+
+void reply_raw(Client *c, const char *p, size_t len) {
+    if (reply_allowed(c)) raw_append(c, p, len);
+}
+
+void reply_stream(Client *c, const char *p, size_t len) {
+    if (!(c->flags & CLIENT_CLOSE_ASAP)) raw_append(c, p, len);
 }
 
 void reply_ok(Client *c) { reply_raw(c, "+OK\r\n", 5); }

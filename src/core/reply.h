@@ -11,6 +11,8 @@
 #include "client.h"
 
 void reply_raw(Client *c, const char *p, size_t len);      /* protocol bytes as is */
+/* Bytes of the replication stream to a replica (which gets no replies otherwise). */
+void reply_stream(Client *c, const char *p, size_t len);
 void reply_ok(Client *c);
 void reply_status(Client *c, const char *s);               /* +s\r\n */
 void reply_status_len(Client *c, const char *s, size_t len);

@@ -91,8 +91,14 @@ static int bgsave_body(void) {
     return 0;
 }
 
+static void (*bgsave_listener)(int ok);
+
+const char *persist_rdb_filename(void) { return cfg.dbfilename; }
+
 static void bgsave_done(pid_t pid, int ok, int bysignal, long long cow) {
     (void)pid;
+    void (*listener)(int) = bgsave_listener;
+    bgsave_listener = NULL;
     if (ok) {
         server_log(LL_NOTICE, "Background saving terminated with success");
         server.stat.dirty -= st.dirty_before;
@@ -109,6 +115,13 @@ static void bgsave_done(pid_t pid, int ok, int bysignal, long long cow) {
     }
     st.last_cow = cow;
     st.last_bgsave_time_sec = (mstime() - child_start_ms()) / 1000;
+    if (listener) listener(ok);
+}
+
+int persist_bgsave_notify(void (*done)(int ok)) {
+    if (persist_bgsave() == -1) return -1;
+    bgsave_listener = done;
+    return 0;
 }
 
 int persist_bgsave(void) {

@@ -17,6 +17,10 @@ int persist_child_type(void);
 int persist_save_now(void);
 /* Starts a background save; 0, or -1 (another child runs, or fork failed). */
 int persist_bgsave(void);
+/* The same, and done(ok) runs once it ended (replication's full sync sends the
+ * file it wrote: persist_rdb_filename()). */
+int persist_bgsave_notify(void (*done)(int ok));
+const char *persist_rdb_filename(void);
 
 /* Loading a dataset (RDB at start-up, AOF files, DEBUG RELOAD): begin sets
  * server.loading and the INFO loading_* fields for total_bytes to read; a reader

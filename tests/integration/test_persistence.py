@@ -213,7 +213,7 @@ def good_file(spawn):
 def test_damaged_files_are_refused_with_the_reason(spawn):
     d, data = good_file(spawn)
     code, log = corrupt_start(d, data[:len(data) // 2])
-    assert code == 1 and "byte offset" in log and "Exiting" in log, log
+    assert code == 1 and "byte offset" in log and "Terminating server after rdb file reading failure" in log, log
     flipped = bytearray(data)
     flipped[-20] ^= 0xff
     code, log = corrupt_start(d, bytes(flipped))

@@ -39,7 +39,7 @@ static Sds a_info(Sds s) {
     hits.info++;
     return sds_catprintf(s, "testmod_inits:%d\r\ntestmod_answer:42\r\n", hits.init);
 }
-static Sds b_info(Sds s) { return sds_cat(s, "role:master\r\ntestmod_replication:1\r\n"); }
+static Sds b_info(Sds s) { return sds_cat(s, "cluster_enabled:0\r\ntestmod_cluster:1\r\n"); }
 
 static long long gauge_channels(void) { return 5; }
 static long long gauge_tracking(void) { return 7; }
@@ -112,7 +112,7 @@ static const Module testmod_b = {
     .name = "testmod-b",
     .init = b_init,
     .cron = b_cron,
-    .info_section = "replication", /* replaces the built-in placeholder */
+    .info_section = "cluster", /* replaces the built-in placeholder */
     .info = b_info,
 };
 
@@ -318,11 +318,11 @@ static void test_info_sections(void **state) {
     assert_contains(text, "# Server\r\n");
     sds_free(text);
     /* a built-in section's body comes from the module that provides it */
-    text = info(c, "INFO replication");
-    assert_contains(text, "# Replication\r\nrole:master\r\ntestmod_replication:1\r\n");
+    text = info(c, "INFO cluster");
+    assert_contains(text, "# Cluster\r\ncluster_enabled:0\r\ntestmod_cluster:1\r\n");
     sds_free(text);
     text = info(c, "INFO");
-    assert_contains(text, "# Replication\r\nrole:master\r\ntestmod_replication:1\r\n");
+    assert_contains(text, "# Cluster\r\ncluster_enabled:0\r\ntestmod_cluster:1\r\n");
     sds_free(text);
 }
 
