@@ -6,7 +6,24 @@
  *
  * Both read untrusted files: nothing is allocated for a size a file announces
  * before the bytes are there, and no input crashes them. The caller sets up the
- * type descriptors and the default configuration first (main.c). */
+ * type descriptors and the default configuration first (main.c).
+ *
+ * Where Redis's tools are laxer than loading, or wrong, these say what loading
+ * would (so a file they pass is one the server loads):
+ *   - RDB: a key present twice in a database is an error; an empty value is a
+ *     note, not "Unexpected EOF"; no "Reading type 0 (string)" line before any key
+ *     was read; key names and AUX values are printed with non-printables escaped;
+ *     types 7 and 19 are named (module-value-v2, stream-v2); an unknown module
+ *     opcode is an error; a file that cannot be opened says why.
+ *   - AOF: an argument count below 1 and lengths that are not canonical integers
+ *     are errors; an annotation cut by the end of the file is a truncation (--fix
+ *     removes it); every error names its reason (Redis's tool prints none for an
+ *     end of file inside a header); lines are counted per file and include
+ *     annotations (ok_up_to_line); a manifest is recognized by its first line that
+ *     is not a comment (Redis's tool takes an AOF with an argument "file..." at a
+ *     line start for a manifest); --truncate-to-timestamp inside an unfinished
+ *     MULTI cuts before the MULTI; files are opened for writing only to be changed;
+ *     a huge announced length is skipped, never allocated (Redis's tool aborts). */
 #ifndef VESPER_CHECK_H
 #define VESPER_CHECK_H
 
