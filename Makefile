@@ -173,4 +173,4 @@ deps:
 	bash tools/build/deps.sh install
 
 clean:
-	rm -rf build build-san build-fuzz vesper-server vesper-cli vesper-benchmark
+	rm -rf build build-san build-fuzz vesper-server vesper-cli vesper-benchmark vesper-check-aof vesper-check-rdb

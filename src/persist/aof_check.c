@@ -23,7 +23,6 @@
  * only when it may be changed. Arguments are skipped in chunks, never allocated
  * at the size a header announces. */
 #include "check.h"
-#include "aof.h"
 #include "aof_manifest.h"
 #include "../base/alloc.h"
 #include "../base/sds.h"
@@ -39,7 +38,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 enum { CHECK_OK, CHECK_EMPTY, CHECK_TRUNCATED, CHECK_TIMESTAMP_TRUNCATED };
