@@ -45,6 +45,8 @@ MAIN_OBJ := $(BUILD)/app/main.o
 BASE_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/base/*.c src/net/resp.c))
 
 SERVER := $(BUILD)/vesper-server
+# The file checkers are the server binary under other names (src/app/main.c).
+CHECKERS := $(BUILD)/vesper-check-aof $(BUILD)/vesper-check-rdb
 CLI := $(BUILD)/vesper-cli
 BENCH := $(BUILD)/vesper-benchmark
 CLI_OBJ := $(patsubst tools/%.c,$(BUILD)/tools/%.o,$(wildcard tools/cli/*.c))
@@ -56,12 +58,19 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 PY := /usr/bin/python3
 PORT ?= 6379
 
-.PHONY: all clean run test test-deps unit integration conformance bench deps check-layers sanitize fuzz fuzz-run
+.PHONY: all checkers clean run test test-deps unit integration conformance bench deps check-layers sanitize fuzz fuzz-run
 
-all: check-layers $(SERVER) vesper-server $(if $(CLI_OBJ),$(CLI)) $(if $(BENCH_OBJ),$(BENCH))
+all: check-layers $(SERVER) vesper-server checkers $(if $(CLI_OBJ),$(CLI)) $(if $(BENCH_OBJ),$(BENCH))
 
 vesper-server: $(SERVER)
 	@ln -sf $(SERVER) vesper-server
+
+$(CHECKERS): $(SERVER)
+	@ln -sf vesper-server $@
+
+checkers: $(CHECKERS)
+	@ln -sf $(BUILD)/vesper-check-aof vesper-check-aof
+	@ln -sf $(BUILD)/vesper-check-rdb vesper-check-rdb
 
 # -rdynamic: the crash report's stack trace (backtrace_symbols_fd) names functions
 $(SERVER): $(LIB_OBJ) $(MAIN_OBJ)
@@ -164,4 +173,4 @@ deps:
 	bash tools/build/deps.sh install
 
 clean:
-	rm -rf build build-san build-fuzz vesper-server vesper-cli vesper-benchmark
+	rm -rf build build-san build-fuzz vesper-server vesper-cli vesper-benchmark vesper-check-aof vesper-check-rdb

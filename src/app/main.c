@@ -1,11 +1,21 @@
 /* main.c - command-line entry point of vesper-server: --version, --help, and the
- * redis-server argument convention ([config-file] [--directive value ...]). */
+ * redis-server argument convention ([config-file] [--directive value ...]).
+ *
+ * Like redis-server, the binary is also its own file checkers, chosen by the
+ * program name: vesper-check-rdb / vesper-check-aof (build/ has links by those
+ * names) and redis-check-rdb / redis-check-aof (links the Redis test suite makes)
+ * run src/persist/check.h's tools instead of the server. */
 #include "../core/config.h"
+#include "../core/module.h"
 #include "../core/server.h"
 #include "../base/sds.h"
+#include "../base/util.h"
+#include "../persist/check.h"
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int server_main(int argc, char **argv, const char *configfile, const char *options);
 
@@ -28,7 +38,39 @@ static void usage(void) {
     exit(1);
 }
 
+/* What the checkers need of the server: the type descriptors (which load values),
+ * the default configuration (encoding limits), the clock and a hash seed; server
+ * log lines are silenced (the checkers print their own report). */
+static void checker_setup(void) {
+    uint8_t seed[16];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd == -1 || read(fd, seed, sizeof(seed)) != (ssize_t)sizeof(seed)) {
+        long long t = ustime() ^ getpid();
+        memcpy(seed, &t, 8);
+        memcpy(seed + 8, &t, 8);
+    }
+    if (fd != -1) close(fd);
+    hash_set_seed(seed);
+    server_update_time();
+    modules_register(NULL);
+    config_init_defaults(&server.cfg);
+    server.cfg.verbosity = LL_WARNING + 1;
+}
+
+/* The checker a program name asks for: 'r', 'a', or 0 (the server). */
+static int checker_mode(const char *argv0) {
+    const char *name = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+    if (strstr(name, "vesper-check-rdb") || strstr(name, "redis-check-rdb")) return 'r';
+    if (strstr(name, "vesper-check-aof") || strstr(name, "redis-check-aof")) return 'a';
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    int mode = argc > 0 ? checker_mode(argv[0]) : 0;
+    if (mode) {
+        checker_setup();
+        return mode == 'r' ? rdb_check_main(argc, argv) : aof_check_main(argc, argv);
+    }
     if (argc >= 2) {
         if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version")) {
             printf("Vesper server v=%s (Redis %s compatible) sha=00000000:0 malloc=jemalloc-5.3.0 bits=%d build=0\n",

@@ -229,6 +229,16 @@ Obj *rdb_load_value(Rio *r, int from_client, RdbErr *err) {
     return t->rdb_load(r, type, err);
 }
 
+Obj *rdb_load_typed_value(Rio *r, int rdbtype, int *known, RdbErr *err) {
+    const ObjType *t = type_for_rdb(rdbtype);
+    *known = t != NULL;
+    if (!t) {
+        snprintf(err->msg, sizeof(err->msg), "unknown RDB value type %d", rdbtype);
+        return NULL;
+    }
+    return t->rdb_load(r, rdbtype, err);
+}
+
 static void load_aux(RdbLoadInfo *info, const Sds k, const Sds v) {
     long long n = 0;
     int isnum = string2ll(v, sds_len(v), &n);

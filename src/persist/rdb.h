@@ -69,4 +69,10 @@ int rdb_save_value(Rio *r, const Obj *o);
  * payload (counts as a sanitization under sanitize-dump-payload clients). */
 Obj *rdb_load_value(Rio *r, int from_client, RdbErr *err);
 
+/* The value after a key of RDB type rdbtype, read by the descriptor that loads
+ * that type (the RDB checker reads values one at a time and frees them). NULL
+ * with err when the value is corrupt or empty (err->empty); *known is 0 when no
+ * type descriptor loads rdbtype (nothing is read then). */
+Obj *rdb_load_typed_value(Rio *r, int rdbtype, int *known, RdbErr *err);
+
 #endif

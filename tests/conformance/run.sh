@@ -13,7 +13,8 @@
 # are tolerated; anything else makes the script exit 1.
 #
 # Spawn mode: the suite starts servers itself from src/redis-server (a symlink to
-# VESPER_SERVER) with tests/assets/default.conf, waits for " PID: <pid>" and
+# VESPER_SERVER; src/redis-check-aof and src/redis-check-rdb are links to it too, so
+# the suite runs Vesper's file checkers) with tests/assets/default.conf, waits for " PID: <pid>" and
 # "Ready to accept connections" in the log, and may restart or kill them. Units
 # that are entirely tagged external:skip (unit/auth, integration/logging) run this
 # way: write the unit as spawn:unit/auth, or set CONFORMANCE_MODE=spawn for all units.
@@ -116,7 +117,13 @@ mkdir -p "$suite/src" "$work/data" "$logs"
 cp -r "$tree/tests" "$tree/runtest" "$suite/"
 rm -rf "$suite/tests/tmp"/* 2>/dev/null
 ln -s "$server" "$suite/src/redis-server"
-for tool in redis-cli redis-benchmark redis-check-aof redis-check-rdb; do
+# The file checkers are modes of the server binary chosen by the program name (as in
+# Redis), so the suite's src/redis-check-aof and src/redis-check-rdb run the checkers
+# of the server under test (Vesper's vesper-check-aof / vesper-check-rdb).
+for tool in redis-check-aof redis-check-rdb; do
+  ln -s "$server" "$suite/src/$tool"
+done
+for tool in redis-cli redis-benchmark; do
   if command -v "$tool" >/dev/null; then ln -s "$(command -v "$tool")" "$suite/src/$tool"; fi
 done
 
