@@ -15,6 +15,7 @@
  * while it runs; SAVE blocks for the whole write. */
 #include "snapshot.h"
 #include "aof.h"
+#include "check.h"
 #include "child.h"
 #include "rdb.h"
 #include "../base/alloc.h"
@@ -280,6 +281,13 @@ static int load_at_startup(void) {
     close(fd);
     if (!ok) {
         server_log(LL_WARNING, "Bad file format reading the append only file / RDB %s: %s", cfg.dbfilename, err.msg);
+        /* as Redis: the checker's report of the whole file follows (on stdout) */
+        int cfd = open(cfg.dbfilename, O_RDONLY | O_CLOEXEC);
+        if (cfd != -1) {
+            rdb_check_fd(cfd, cfg.dbfilename, NULL);
+            fflush(stdout);
+            close(cfd);
+        }
         server_log(LL_WARNING, "Terminating server after rdb file reading failure.");
         server_exit(1);
     }
