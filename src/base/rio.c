@@ -13,12 +13,44 @@
 #define RIO_FD_BUFSIZE (64 * 1024)
 
 static void account(Rio *r, const void *p, size_t len) {
-    if (r->checksum_on) r->cksum = crc64(r->cksum, p, len);
+    (void)p;
     r->processed += len;
     if (r->progress && r->processed >= r->progress_next) {
         r->progress_next = r->processed + r->progress_every;
         r->progress(r);
     }
+}
+
+/* Where the bytes not yet covered by the CRC end: the read position of a reader,
+ * what a writer holds. */
+static size_t crc_limit(const Rio *r) {
+    if (r->kind == RIO_MEM) return r->io.mem.pos;
+    if (r->kind == RIO_BUFFER) return sds_len(r->io.buf.s);
+    return r->io.fd.writing ? r->io.fd.used : r->io.fd.pos;
+}
+
+static const unsigned char *crc_base(const Rio *r) {
+    if (r->kind == RIO_MEM) return r->io.mem.p;
+    if (r->kind == RIO_BUFFER) return (const unsigned char *)r->io.buf.s;
+    return r->io.fd.buf;
+}
+
+/* Folds the bytes moved since the last fold into the CRC. */
+static void crc_fold(Rio *r) {
+    size_t end = crc_limit(r);
+    if (r->checksum_on && end > r->crc_from) r->cksum = crc64(r->cksum, crc_base(r) + r->crc_from, end - r->crc_from);
+    r->crc_from = end;
+}
+
+void rio_checksum_start(Rio *r) {
+    r->checksum_on = 1;
+    r->cksum = 0;
+    r->crc_from = crc_limit(r);
+}
+
+uint64_t rio_checksum(Rio *r) {
+    crc_fold(r);
+    return r->cksum;
 }
 
 void rio_init_buffer(Rio *r) {
@@ -55,8 +87,10 @@ void rio_close(Rio *r) {
 }
 
 Sds rio_take_buffer(Rio *r) {
+    crc_fold(r);
     Sds s = r->io.buf.s;
     r->io.buf.s = sds_empty();
+    r->crc_from = 0;
     return s;
 }
 
@@ -77,8 +111,10 @@ static int fd_write_all(Rio *r, const unsigned char *p, size_t len) {
 int rio_flush(Rio *r, int sync) {
     if (r->error) return 0;
     if (r->kind != RIO_FD || !r->io.fd.writing) return 1;
+    crc_fold(r);
     if (r->io.fd.used && !fd_write_all(r, r->io.fd.buf, r->io.fd.used)) return 0;
     r->io.fd.used = 0;
+    r->crc_from = 0;
     if (sync && fsync(r->io.fd.fd) == -1) {
         r->error = 1;
         return 0;
@@ -90,6 +126,7 @@ static int fd_write(Rio *r, const unsigned char *p, size_t len) {
     if (r->io.fd.used + len > r->io.fd.cap) {
         if (!rio_flush(r, 0)) return 0;
         if (len >= r->io.fd.cap) {
+            if (r->checksum_on) r->cksum = crc64(r->cksum, p, len); /* never in the buffer */
             if (!fd_write_all(r, p, len)) return 0;
             goto written;
         }
@@ -122,6 +159,7 @@ int rio_write(Rio *r, const void *p, size_t len) {
 
 /* Refills the read buffer; 0 at end of file or on error. */
 static int fd_fill(Rio *r) {
+    crc_fold(r); /* the consumed bytes, before the buffer is overwritten */
     for (;;) {
         ssize_t n = read(r->io.fd.fd, r->io.fd.buf, r->io.fd.cap);
         if (n < 0 && errno == EINTR) continue;
@@ -130,6 +168,7 @@ static int fd_fill(Rio *r) {
         if (n <= 0) return 0;
         r->io.fd.pos = 0;
         r->io.fd.used = (size_t)n;
+        r->crc_from = 0;
         return 1;
     }
 }

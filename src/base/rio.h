@@ -5,9 +5,12 @@
  * Writers: an sds buffer that grows (DUMP, replication), or a file descriptor with
  * a write buffer and optional periodic fsync (RDB and AOF files).
  * Readers: a memory area (RESTORE payloads), or a file descriptor with a read buffer.
- * Every read and write updates the checksum when it is on (rio_checksum_start)
- * and counts the bytes; the first failure sticks (rio_error) and every later call
- * fails at once, so callers may check once at the end of a batch. */
+ * Every read and write counts the bytes and, when the checksum is on
+ * (rio_checksum_start), is covered by it: the CRC is computed over whole buffers
+ * (when a read buffer refills, a write buffer flushes, or the value is asked for),
+ * not per call, so the many tiny reads of RDB loading cost no CRC call each. The
+ * first failure sticks (rio_error) and every later call fails at once, so callers
+ * may check once at the end of a batch. */
 #ifndef VESPER_RIO_H
 #define VESPER_RIO_H
 #include <stddef.h>
@@ -23,7 +26,8 @@ typedef struct Rio {
     int eof;                   /* a read ran past the end of the data */
     int checksum_on;
     int compress;              /* encoders may compress strings (rdbcompression) */
-    uint64_t cksum;
+    uint64_t cksum;            /* covers the bytes before crc_from (see rio_checksum) */
+    size_t crc_from;           /* buffer / mem offset where the uncovered bytes start */
     uint64_t processed;        /* bytes read or written so far */
     /* optional: called every progress_every bytes read (loading events) */
     void (*progress)(struct Rio *r);
@@ -69,11 +73,10 @@ int rio_write_bulk_ll(Rio *r, long long v);
 /* Writes out the fd buffer; fsync as well when sync is set. 1 or 0. */
 int rio_flush(Rio *r, int sync);
 
-static inline void rio_checksum_start(Rio *r) {
-    r->checksum_on = 1;
-    r->cksum = 0;
-}
-static inline uint64_t rio_checksum(const Rio *r) { return r->cksum; }
+/* Starts checksumming at the current position (CRC-64 from 0). */
+void rio_checksum_start(Rio *r);
+/* The CRC-64 of the bytes moved since rio_checksum_start. */
+uint64_t rio_checksum(Rio *r);
 static inline uint64_t rio_tell(const Rio *r) { return r->processed; }
 static inline int rio_failed(const Rio *r) { return r->error || r->eof; }
 

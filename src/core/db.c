@@ -172,6 +172,16 @@ Obj *db_add(Db *db, const char *key, size_t klen, Obj *val) {
     return o;
 }
 
+Obj *db_add_unique(Db *db, const char *key, size_t klen, Obj *val) {
+    Obj *o = obj_keyed(val, key, klen, 0);
+    o->lru = evict_lru_init();
+    if (ht_add_or_find(db->keys, o) != NULL) {
+        obj_decr(o); /* the key was there: the new entry and its value go */
+        return NULL;
+    }
+    return o;
+}
+
 Obj *db_overwrite(Db *db, const char *key, size_t klen, Obj *val, int keepttl) {
     void **ref = ht_find_ref(db->keys, key, klen);
     if (!ref) return db_add(db, key, klen, val);

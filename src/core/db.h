@@ -48,6 +48,9 @@ int db_check_type(struct Client *c, const Obj *o, int type);    /* replies WRONG
 /* Writes. val is an unkeyed object; one reference is consumed. The returned keyed
  * object is the one now stored. */
 Obj *db_add(Db *db, const char *key, size_t klen, Obj *val);                  /* key must not exist */
+/* db_add for input that may repeat a key (loading): NULL, with val freed, when the
+ * key exists. One hash lookup. */
+Obj *db_add_unique(Db *db, const char *key, size_t klen, Obj *val);
 Obj *db_overwrite(Db *db, const char *key, size_t klen, Obj *val, int keepttl); /* key must exist */
 #define SETKEY_KEEPTTL 1
 #define SETKEY_ALREADY_EXIST 4

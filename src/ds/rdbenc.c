@@ -226,8 +226,17 @@ static Sds load_int_string(Rio *r, int enc, RdbErr *err) {
     return sds_fromll(v);
 }
 
-/* Reads len raw bytes into a new sds, growing it chunk by chunk for long strings. */
+/* Reads len raw bytes into a new sds, growing it chunk by chunk for long strings
+ * (one allocation for a string up to a chunk). */
 static Sds load_raw(Rio *r, uint64_t len, RdbErr *err) {
+    if (len <= STRING_CHUNK) {
+        Sds s = sds_newlen(NULL, (size_t)len);
+        if (len && !rio_read(r, s, (size_t)len)) {
+            sds_free(s);
+            return short_read(r, err), NULL;
+        }
+        return s;
+    }
     Sds s = sds_empty();
     while (len) {
         size_t k = len > STRING_CHUNK ? STRING_CHUNK : (size_t)len;
@@ -385,4 +394,63 @@ int rdb_lp_pairs_valid(unsigned char *lp, size_t size, unsigned long *pairs) {
     strset_free(pc.seen);
     *pairs = pc.entries / 2;
     return ok;
+}
+
+/* ---------------- strings into a reusable buffer ---------------- */
+
+static char *buf_room(RdbBuf *b, size_t len) {
+    if (len <= sizeof(b->small)) return b->small;
+    if (len > b->cap) {
+        vfree(b->heap);
+        b->heap = vmalloc(len);
+        b->cap = len;
+    }
+    return b->heap;
+}
+
+const char *rdb_load_str(Rio *r, RdbBuf *b, size_t max_len, size_t *len, RdbErr *err) {
+    uint64_t n;
+    int encoded;
+    if (!rdb_load_len(r, &n, &encoded, err)) return NULL;
+    if (encoded) {
+        if (n == RDB_ENC_INT8 || n == RDB_ENC_INT16 || n == RDB_ENC_INT32) {
+            Sds s = load_int_string(r, (int)n, err);
+            if (!s) return NULL;
+            *len = sds_len(s);
+            char *p = buf_room(b, *len);
+            memcpy(p, s, *len);
+            sds_free(s);
+            return p;
+        }
+        if (n == RDB_ENC_LZF) {
+            Sds s = load_lzf(r, max_len, err);
+            if (!s) return NULL;
+            *len = sds_len(s);
+            char *p = buf_room(b, *len ? *len : 1);
+            memcpy(p, s, *len);
+            sds_free(s);
+            return p;
+        }
+        return fail(err, "unknown string encoding %llu", (unsigned long long)n), NULL;
+    }
+    if (n > max_len) return fail(err, "string of %llu bytes is over the limit", (unsigned long long)n), NULL;
+    if (n > STRING_CHUNK) { /* long: read in chunks, so a hostile length fails at end of input */
+        Sds s = load_raw(r, n, err);
+        if (!s) return NULL;
+        *len = sds_len(s);
+        char *p = buf_room(b, *len);
+        memcpy(p, s, *len);
+        sds_free(s);
+        return p;
+    }
+    char *p = buf_room(b, n ? (size_t)n : 1);
+    if (n && !rio_read(r, p, (size_t)n)) return short_read(r, err), NULL;
+    *len = (size_t)n;
+    return p;
+}
+
+void rdb_buf_free(RdbBuf *b) {
+    vfree(b->heap);
+    b->heap = NULL;
+    b->cap = 0;
 }

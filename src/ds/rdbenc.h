@@ -87,12 +87,21 @@ int rdb_load_type(Rio *r, RdbErr *err);
 int rdb_load_len(Rio *r, uint64_t *len, int *isencoded, RdbErr *err);
 /* A string (any encoding) as a new sds, of at most max_len bytes; NULL with err. */
 Sds rdb_load_string(Rio *r, size_t max_len, RdbErr *err);
-/* A string that must hold a canonical integer (for intset-like uses). */
 int rdb_load_double_binary(Rio *r, double *d, RdbErr *err);
 /* The pre-ZSET_2 text double (one length byte, 253/254/255 for nan/inf/-inf). */
 int rdb_load_double_text(Rio *r, double *d, RdbErr *err);
 int rdb_load_millis(Rio *r, long long *ms, RdbErr *err);
 int rdb_load_seconds(Rio *r, long long *secs, RdbErr *err);
+/* A string read into a buffer reused across calls (no allocation per string for
+ * the short members of collections): returns its bytes, valid until the next read
+ * into b, with *len; NULL with err. rdb_buf_free releases what b grew to. */
+typedef struct RdbBuf {
+    char small[128];
+    char *heap;
+    size_t cap;
+} RdbBuf;
+const char *rdb_load_str(Rio *r, RdbBuf *b, size_t max_len, size_t *len, RdbErr *err);
+void rdb_buf_free(RdbBuf *b);
 /* Reads and discards n bytes. */
 int rdb_skip(Rio *r, uint64_t n, RdbErr *err);
 

@@ -270,10 +270,12 @@ static void apply_access(Obj *o, const KeyMeta *m) {
     }
 }
 
-static int load_key(Rio *r, Db *db, int type, KeyMeta *m, RdbLoadInfo *info, RdbErr *err) {
+static int load_key(Rio *r, Db *db, int type, KeyMeta *m, RdbLoadInfo *info, RdbBuf *kb, RdbErr *err) {
     RdbErr e = {{0}};
-    Sds key = rdb_load_string(r, RDB_MAX_KEY_LEN, &e);
+    size_t klen;
+    const char *key = rdb_load_str(r, kb, RDB_MAX_KEY_LEN, &klen, &e);
     if (!key) return load_fail(r, err, NULL, 0, "reading a key name: %s", e.msg);
+    Obj *o;
     int ok = 0;
     const ObjType *t = type_for_rdb(type);
     Obj *val = NULL;
@@ -282,30 +284,27 @@ static int load_key(Rio *r, Db *db, int type, KeyMeta *m, RdbLoadInfo *info, Rdb
         val = t->rdb_load(r, type, &e);
     }
     if (!t) {
-        load_fail(r, err, key, sds_len(key), "unknown RDB value type %d", type);
+        load_fail(r, err, key, klen, "unknown RDB value type %d", type);
     } else if (!val && e.empty) {
         /* a well-formed empty value: skipped, as Redis does */
         if (info->empty_keys_skipped++ < 10)
-            server_log(LL_WARNING, "RDB loading: skipping empty key: %.*s", (int)sds_len(key), key);
+            server_log(LL_WARNING, "RDB loading: skipping empty key: %.*s", (int)klen, key);
         ok = 1;
     } else if (!val) {
-        load_fail(r, err, key, sds_len(key), "reading the value: %s", e.msg);
+        load_fail(r, err, key, klen, "reading the value: %s", e.msg);
     } else if (m->expire != -1 && m->expire < server.mstime) {
         obj_decr(val); /* already expired: not loaded, as a master does */
         info->keys_expired++;
         ok = 1;
-    } else if (db_find(db, key, sds_len(key))) {
-        obj_decr(val);
-        load_fail(r, err, key, sds_len(key), "duplicated key in database %d", db->id);
+    } else if (!(o = db_add_unique(db, key, klen, val))) {
+        load_fail(r, err, key, klen, "duplicated key in database %d", db->id);
     } else {
-        Obj *o = db_add(db, key, sds_len(key), val);
         if (m->expire != -1) o = db_set_expire(db, o, m->expire);
         apply_access(o, m);
         info->keys_loaded++;
         if (rdb_key_load_delay) rdb_debug_delay(rdb_key_load_delay);
         ok = 1;
     }
-    sds_free(key);
     m->expire = m->idle = -1;
     m->freq = -1;
     return ok;
@@ -337,7 +336,7 @@ static int load_checksum(Rio *r, int version, RdbErr *err) {
     return 1;
 }
 
-int rdb_load(Rio *r, RdbLoadInfo *info, RdbErr *err) {
+static int load_all(Rio *r, RdbLoadInfo *info, RdbBuf *keybuf, RdbErr *err) {
     memset(info, 0, sizeof(*info));
     info->repl_stream_db = -1;
     rio_checksum_start(r);
@@ -388,11 +387,18 @@ int rdb_load(Rio *r, RdbLoadInfo *info, RdbErr *err) {
             return load_fail(r, err, NULL, 0, "the file holds module data, and modules are not supported");
         } else if (type == RDB_OPCODE_FUNCTION2 || type == RDB_OPCODE_FUNCTION) {
             return load_fail(r, err, NULL, 0, "the file holds function libraries, which this server cannot load yet");
-        } else if (!load_key(r, db, type, &m, info, err)) {
+        } else if (!load_key(r, db, type, &m, info, keybuf, err)) {
             return 0;
         }
     }
     return load_checksum(r, version, err);
+}
+
+int rdb_load(Rio *r, RdbLoadInfo *info, RdbErr *err) {
+    RdbBuf keybuf = {0}; /* key names are read into it, one allocation for the whole load */
+    int ok = load_all(r, info, &keybuf, err);
+    rdb_buf_free(&keybuf);
+    return ok;
 }
 
 int rdb_load_file(const char *path, RdbLoadInfo *info, RdbErr *err) {

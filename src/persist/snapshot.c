@@ -60,8 +60,10 @@ int persist_child_type(void) { return child_type(); }
 
 /* ---------------- saving ---------------- */
 
+/* No replication aux fields: Redis writes them only once it keeps a replication
+ * backlog (for a restarted replica to continue from), and Vesper keeps none yet. */
 static RdbSaveInfo save_info(void) {
-    RdbSaveInfo si = {0, NULL, 0, 0};
+    RdbSaveInfo si = {-1, NULL, 0, 0};
     return si;
 }
 

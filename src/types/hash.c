@@ -316,13 +316,16 @@ static Obj *hash_rdb_load_pairs(Rio *r, RdbErr *err) {
         strmap_expand(o->ptr, (size_t)rdb_presize(r, len, 2));
     }
     unsigned long long max = (unsigned long long)hash_cfg.max_listpack_value;
+    RdbBuf fb = {0}, vb = {0};
     while (len--) {
-        Sds f = rdb_load_string(r, RDB_STRING_MAX, err), v = f ? rdb_load_string(r, RDB_STRING_MAX, err) : NULL;
+        size_t flen, vlen;
+        const char *f = rdb_load_str(r, &fb, RDB_STRING_MAX, &flen, err);
+        const char *v = f ? rdb_load_str(r, &vb, RDB_STRING_MAX, &vlen, err) : NULL;
         if (!v) {
-            sds_free(f);
+            rdb_buf_free(&fb);
+            rdb_buf_free(&vb);
             return hash_rdb_fail(o, err, NULL);
         }
-        size_t flen = sds_len(f), vlen = sds_len(v);
         int added = 1;
         if (o->encoding == ENC_LISTPACK && (flen > max || vlen > max || !lp_safe_to_add(o->ptr, flen + vlen))) {
             unsigned long pairs; /* the pairs so far must be unique before the table takes them */
@@ -335,10 +338,14 @@ static Obj *hash_rdb_load_pairs(Rio *r, RdbErr *err) {
         } else if (added) {
             added = strmap_add(o->ptr, f, flen, v, vlen);
         }
-        sds_free(f);
-        sds_free(v);
-        if (!added) return hash_rdb_fail(o, err, "Duplicate hash fields detected");
+        if (!added) {
+            rdb_buf_free(&fb);
+            rdb_buf_free(&vb);
+            return hash_rdb_fail(o, err, "Duplicate hash fields detected");
+        }
     }
+    rdb_buf_free(&fb);
+    rdb_buf_free(&vb);
     unsigned long pairs;
     if (o->encoding == ENC_LISTPACK && !rdb_lp_pairs_valid(o->ptr, lp_bytes(o->ptr), &pairs))
         return hash_rdb_fail(o, err, "Duplicate hash fields detected");

@@ -140,12 +140,17 @@ static Obj *load_elements(Rio *r, RdbErr *err) {
         return list_rdb_fail(NULL, err, "empty list");
     }
     Obj *o = list_new();
+    RdbBuf buf = {0};
     while (len--) {
-        Sds s = rdb_load_string(r, RDB_STRING_MAX, err);
-        if (!s) return list_rdb_fail(o, err, NULL);
-        ql_push_tail(list_ql(o), s, sds_len(s));
-        sds_free(s);
+        size_t n;
+        const char *s = rdb_load_str(r, &buf, RDB_STRING_MAX, &n, err);
+        if (!s) {
+            rdb_buf_free(&buf);
+            return list_rdb_fail(o, err, NULL);
+        }
+        ql_push_tail(list_ql(o), s, n);
     }
+    rdb_buf_free(&buf);
     return o;
 }
 

@@ -307,26 +307,32 @@ static Obj *set_rdb_load_members(Rio *r, RdbErr *err) {
     } else {
         o = set_new_intset();
     }
+    RdbBuf buf = {0};
     while (len--) {
-        Sds m = rdb_load_string(r, RDB_STRING_MAX, err);
+        size_t mlen;
+        const char *m = rdb_load_str(r, &buf, RDB_STRING_MAX, &mlen, err);
         if (!m) {
+            rdb_buf_free(&buf);
             obj_decr(o);
             return NULL;
         }
         long long v;
         int added;
-        if (o->encoding == ENC_INTSET && string2ll(m, sds_len(m), &v)) {
+        if (o->encoding == ENC_INTSET && string2ll(m, mlen, &v)) {
             o->ptr = is_add(o->ptr, v, &added);
         } else {
             if (o->encoding == ENC_INTSET) {
                 set_convert_to_ht(o);
                 strset_expand(o->ptr, (size_t)rdb_presize(r, len + 1 + strset_size(o->ptr), 1));
             }
-            added = strset_add(o->ptr, m, sds_len(m));
+            added = strset_add(o->ptr, m, mlen);
         }
-        sds_free(m);
-        if (!added) return set_rdb_fail(o, err, "Duplicate set members detected");
+        if (!added) {
+            rdb_buf_free(&buf);
+            return set_rdb_fail(o, err, "Duplicate set members detected");
+        }
     }
+    rdb_buf_free(&buf);
     return o;
 }
 

@@ -61,16 +61,16 @@ static Obj *zset_rdb_empty(RdbErr *err) {
 /* ---- RDB_TYPE_ZSET_2 / RDB_TYPE_ZSET ---- */
 
 /* One member and its score into z; 0 with err (a read failure, NaN, a duplicate). */
-static int zset_load_pair(Rio *r, int rdbtype, Obj *z, size_t *maxlen, size_t *total, RdbErr *err) {
+static int zset_load_pair(Rio *r, int rdbtype, Obj *z, RdbBuf *buf, size_t *maxlen, size_t *total, RdbErr *err) {
     double score;
-    Sds m = rdb_load_string(r, RDB_STRING_MAX, err);
+    size_t mlen;
+    const char *m = rdb_load_str(r, buf, RDB_STRING_MAX, &mlen, err);
     int ok = m && (rdbtype == RDB_TYPE_ZSET_2 ? rdb_load_double_binary(r, &score, err)
                                                : rdb_load_double_text(r, &score, err));
     if (ok && isnan(score)) ok = 0, zset_rdb_fail(NULL, err, "Zset with NAN score detected");
-    else if (ok && !zsl_insert(z->ptr, score, m, sds_len(m))) ok = 0, zset_rdb_fail(NULL, err, "Duplicate zset fields detected");
-    if (ok && sds_len(m) > *maxlen) *maxlen = sds_len(m);
-    if (ok) *total += sds_len(m);
-    sds_free(m);
+    else if (ok && !zsl_insert(z->ptr, score, m, mlen)) ok = 0, zset_rdb_fail(NULL, err, "Duplicate zset fields detected");
+    if (ok && mlen > *maxlen) *maxlen = mlen;
+    if (ok) *total += mlen;
     return ok;
 }
 
@@ -82,8 +82,13 @@ static Obj *zset_load_pairs(Rio *r, int rdbtype, RdbErr *err) {
     Obj *z = zset_new_skiplist();
     zsl_expand(z->ptr, (size_t)rdb_presize(r, n, 10));
     size_t maxlen = 0, total = 0;
+    RdbBuf buf = {0};
     for (uint64_t i = 0; i < n; i++)
-        if (!zset_load_pair(r, rdbtype, z, &maxlen, &total, err)) return zset_rdb_fail(z, err, NULL);
+        if (!zset_load_pair(r, rdbtype, z, &buf, &maxlen, &total, err)) {
+            rdb_buf_free(&buf);
+            return zset_rdb_fail(z, err, NULL);
+        }
+    rdb_buf_free(&buf);
     if (n <= (unsigned long long)zset_cfg.max_listpack_entries && maxlen <= (unsigned long long)zset_cfg.max_listpack_value &&
         lp_safe_to_add(NULL, total))
         zset_convert(z, ENC_LISTPACK);
