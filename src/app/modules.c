@@ -13,7 +13,7 @@ extern const Module repl_module;
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
     blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module,
     hash_module, set_module, list_module;
-extern const Module zset_module;
+extern const Module zset_module, sort_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -33,6 +33,8 @@ const Module *const server_modules[] = {
     &hash_module,
     &set_module,
     &zset_module,
+    /* commands over the types: after them */
+    &sort_module,
     /* persistence: after the types, whose descriptors it loads values with */
     &aof_module,
     &persist_module,

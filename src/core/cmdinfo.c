@@ -384,11 +384,13 @@ static int has_key_args(const Command *cmd) {
 }
 
 /* Key-spec flags for the key at position pos: those of the first spec that finds
- * it, with variable flags resolved by the command for these arguments. */
+ * it, with variable flags resolved by the command for these arguments. A key that
+ * no spec finds (one that only the command's getkeys finds, under an "unknown"
+ * spec: SORT's STORE destination) gets the command's key_flags when it has one. */
 static int key_flags_at(Command *cmd, Obj **argv, int argc, int pos) {
     static int keys[GETKEYS_MAX];
-    int flags = cmd->nkeyspecs ? cmd->keyspecs[0].flags : 0;
-    for (int s = 0; s < cmd->nkeyspecs; s++) {
+    int flags = cmd->nkeyspecs ? cmd->keyspecs[0].flags : 0, matched = 0;
+    for (int s = 0; s < cmd->nkeyspecs && !matched; s++) {
         Command one = *cmd;
         one.getkeys = NULL;
         one.keyspecs[0] = cmd->keyspecs[s];
@@ -398,10 +400,10 @@ static int key_flags_at(Command *cmd, Obj **argv, int argc, int pos) {
         for (int i = 0; i < n && !found; i++) found = keys[i] == pos;
         if (found) {
             flags = cmd->keyspecs[s].flags;
-            break;
+            matched = 1;
         }
     }
-    if ((flags & KS_VARIABLE_FLAGS) && cmd->key_flags) flags = cmd->key_flags(argv, argc, pos);
+    if (((flags & KS_VARIABLE_FLAGS) || !matched) && cmd->key_flags) flags = cmd->key_flags(argv, argc, pos);
     return flags;
 }
 

@@ -72,7 +72,8 @@ typedef void CommandProc(Client *c);
 /* Returns number of key positions written to keys (argv indexes), at most max. */
 typedef int CommandGetKeysProc(int argc, Obj **argv, int *keys, int max);
 /* The actual key-spec flags of the key at argv[pos] for a command whose key spec
- * has KS_VARIABLE_FLAGS (SET with or without GET, BITFIELD with or without writes):
+ * has KS_VARIABLE_FLAGS (SET with or without GET, BITFIELD with or without writes),
+ * or of a key that only the command's getkeys finds (SORT's STORE destination):
  * what COMMAND GETKEYSANDFLAGS (and later ACL) reports. */
 typedef int CommandKeyFlagsProc(Obj **argv, int argc, int pos);
 
@@ -106,7 +107,7 @@ typedef struct Command {
     KeySpec keyspecs[KEYSPEC_MAX];
     int nkeyspecs;
     CommandGetKeysProc *getkeys;
-    CommandKeyFlagsProc *key_flags;   /* resolves KS_VARIABLE_FLAGS, or NULL */
+    CommandKeyFlagsProc *key_flags;   /* resolves KS_VARIABLE_FLAGS and keys no spec finds, or NULL */
     struct Command *subcommands;   /* array terminated by name == NULL */
     const char *doc_flags;         /* e.g. "deprecated" */
     const char *replaced_by;

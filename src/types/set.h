@@ -1,6 +1,6 @@
 /* set.h - the set type's value layer, shared by set.c (encodings, the type's
- * descriptor, its directive) and set_cmds.c (the commands). Private to the set
- * module: nothing outside src/types/set*.c includes it. */
+ * descriptor, its directive) and set_cmds.c (the commands). Outside the set
+ * module only sort.c (SORT) includes it, to read members. */
 #ifndef VESPER_TYPES_SET_H
 #define VESPER_TYPES_SET_H
 #include <stddef.h>

@@ -1,5 +1,5 @@
-/* zset.h - the sorted-set type's internal API, shared by its files and by no other
- * module: zset.c (values, encodings, the type descriptor, directives, the Module),
+/* zset.h - the sorted-set type's internal API, shared by its files and, to read
+ * members, by sort.c (SORT): zset.c (values, encodings, the type descriptor, directives, the Module),
  * zset_cmds.c (single-key commands and ranges), zset_setops.c (set algebra),
  * zset_pop.c (pops, blocking pops, ZRANDMEMBER, ZSCAN), zset_rdb.c (RDB form) and
  * zset_table.c (the command table).

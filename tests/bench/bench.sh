@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Benchmark: Vesper against Redis 7.0.15 in the same run (`make bench`).
 #
-# Throughput: redis-benchmark (Debian redis-tools) runs SET, GET, INCR and MSET,
+# Throughput: redis-benchmark (Debian redis-tools) runs SET, GET, INCR, MSET, LPUSH,
+# RPOP, LRANGE_100, LRANGE_300, LRANGE_600, SADD, SPOP, HSET, ZADD and ZPOPMIN,
 # without and with pipelining (-P 16), against each server in alternating rounds
 # so that both see the same machine state. Each server is pinned to core 0, the
 # benchmark to core 1. We report the median requests/s of the rounds and the
-# Vesper/Redis ratio.
+# Vesper/Redis ratio. Every test runs on its own (-t TEST); RPOP, SPOP and ZPOPMIN
+# get their key filled first so that they pop real elements, and the LRANGE tests
+# read a 600-element list filled first and run as custom commands, without
+# redis-benchmark's LPUSH phase (tests/bench/workloads.sh).
 #
 # Instructions per request: `perf stat -e instructions -p PID` around each run,
 # divided by the number of requests. When the CPU counters are not available
@@ -20,7 +24,8 @@
 #
 # Environment: VESPER_SERVER (default build/vesper-server), REDIS_SERVER (default
 # /usr/bin/redis-server; "none" to skip), BENCH_ROUNDS (3), BENCH_REQUESTS (200000),
-# BENCH_CLIENTS (50), BENCH_TESTS (set,get,incr,mset), BENCH_PIPELINES ("1 16"),
+# BENCH_CLIENTS (50), BENCH_TESTS (set,get,incr,mset,lpush,rpop,lrange_100,lrange_300,
+# lrange_600,sadd,spop,hset,zadd,zpopmin), BENCH_PIPELINES ("1 16"),
 # BENCH_KEYS (1000000), BENCH_PORT (7240; uses 7240-7249), BENCH_MEMORY (1), BENCH_THROUGHPUT (1).
 set -euo pipefail
 
@@ -31,11 +36,12 @@ redis=${REDIS_SERVER:-/usr/bin/redis-server}
 rounds=${BENCH_ROUNDS:-3}
 requests=${BENCH_REQUESTS:-200000}
 clients=${BENCH_CLIENTS:-50}
-IFS=, read -r -a tests <<<"${BENCH_TESTS:-set,get,incr,mset}"
+IFS=, read -r -a tests <<<"${BENCH_TESTS:-set,get,incr,mset,lpush,rpop,lrange_100,lrange_300,lrange_600,sadd,spop,hset,zadd,zpopmin}"
 read -r -a pipelines <<<"${BENCH_PIPELINES:-1 16}"
 nkeys=${BENCH_KEYS:-1000000}
 base_port=${BENCH_PORT:-7240}
 PY=/usr/bin/python3
+. "$here/workloads.sh"
 
 for tool in redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "bench: $tool missing: apt-get install -y redis-tools" >&2; exit 2; }
@@ -100,13 +106,15 @@ ratio() {  # a b -> a/b with 2 decimals, n/a when unknown
 bench_one() {
   local name=$1 test=$2 pipe=$3 round=$4 pid=${pids[$1]} port=${ports[$1]}
   local out=$work/out.$name.$test.$pipe.$round perfout=$work/perf.$name.$test.$pipe.$round perfpid=
+  workload_args "$test"
+  workload_prefill "$port" "$test" "$requests"
   if [ $perf_ok = 1 ]; then
     perf stat -e instructions -x, -o "$perfout" -p "$pid" &
     perfpid=$!
     sleep 0.2
   fi
-  "${pin_client[@]}" redis-benchmark -p "$port" -t "$test" -n "$requests" -c "$clients" -P "$pipe" \
-    -r 100000 -q --csv >"$out" 2>&1
+  "${pin_client[@]}" redis-benchmark -p "$port" -n "$requests" -c "$clients" -P "$pipe" \
+    -r 100000 -q --csv "${WORKLOAD_ARGS[@]}" >"$out" 2>&1
   if [ -n "$perfpid" ]; then
     kill -INT "$perfpid" 2>/dev/null || true
     wait "$perfpid" 2>/dev/null || true
@@ -120,7 +128,7 @@ bench_one() {
     ins=$(awk -F, '$3 ~ /^instructions/ && $1 ~ /^[0-9]+$/ {print $1}' "$perfout")
     [ -n "$ins" ] && echo $((ins / requests)) >>"$work/ins.$name.$test.$pipe"
   fi
-  printf '  round %d  %-7s %-5s -P %-3s %12s req/s\n' "$round" "$name" "$test" "$pipe" "$rps"
+  printf '  round %d  %-7s %-10s -P %-3s %12s req/s\n' "$round" "$name" "$test" "$pipe" "$rps"
 }
 
 # --- throughput -------------------------------------------------------------------
@@ -154,7 +162,7 @@ if [ "${BENCH_THROUGHPUT:-1}" = 1 ]; then
           ins=$(INSTR_REQUESTS=${BENCH_CALLGRIND_REQUESTS:-20000} \
                 bash "$here/instructions.sh" "${bins[$i]}" $((base_port + 5)) "$test" "$pipe" || echo n/a)
           echo "$ins" >"$work/ins.${names[$i]}.$test.$pipe"
-          printf '  %-7s %-5s -P %-3s %s instructions/request\n' "${names[$i]}" "$test" "$pipe" "$ins"
+          printf '  %-7s %-10s -P %-3s %s instructions/request\n' "${names[$i]}" "$test" "$pipe" "$ins"
         done
       done
     done
@@ -207,14 +215,14 @@ fi
 echo
 echo "=== results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores; requests/s: median of $rounds rounds; instructions/request: $ins_method)"
 if [ "${BENCH_THROUGHPUT:-1}" = 1 ]; then
-  printf '%-6s %4s %12s %12s %7s %14s %14s\n' test P vesper_rps redis_rps ratio vesper_ins/req redis_ins/req
+  printf '%-10s %4s %12s %12s %7s %14s %14s\n' test P vesper_rps redis_rps ratio vesper_ins/req redis_ins/req
   for test in "${tests[@]}"; do
     for pipe in "${pipelines[@]}"; do
       v=$(median <"$work/rps.vesper.$test.$pipe")
       r=n/a; [ -f "$work/rps.redis.$test.$pipe" ] && r=$(median <"$work/rps.redis.$test.$pipe")
       vi=n/a; [ -s "$work/ins.vesper.$test.$pipe" ] && vi=$(median <"$work/ins.vesper.$test.$pipe")
       ri=n/a; [ -s "$work/ins.redis.$test.$pipe" ] && ri=$(median <"$work/ins.redis.$test.$pipe")
-      printf '%-6s %4s %12s %12s %7s %14s %14s\n' "${test^^}" "$pipe" "$v" "$r" "$(ratio "$v" "$r")" "$vi" "$ri"
+      printf '%-10s %4s %12s %12s %7s %14s %14s\n' "${test^^}" "$pipe" "$v" "$r" "$(ratio "$v" "$r")" "$vi" "$ri"
     done
   done
 fi
