@@ -58,6 +58,12 @@ void modules_reset_stats(void) {
         if (mods[i]->reset_stats) mods[i]->reset_stats();
 }
 
+int modules_output_barrier(void) {
+    for (int i = 0; i < nmods; i++)
+        if (mods[i]->output_barrier && mods[i]->output_barrier()) return 1;
+    return 0;
+}
+
 void modules_flushall(void) {
     for (int i = 0; i < nmods; i++)
         if (mods[i]->flushall) mods[i]->flushall();

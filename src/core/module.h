@@ -47,6 +47,9 @@ typedef struct Module {
     void (*client_reset)(Client *c);   /* RESET, and before a client is freed */
     void (*reset_stats)(void);         /* CONFIG RESETSTAT */
     void (*flushall)(void);            /* FLUSHALL emptied every database (after) */
+    /* 1 while replies must wait for before-sleep (the AOF with appendfsync always
+     * holds writes not yet on disk): write handlers then send nothing. */
+    int (*output_barrier)(void);
     const char *info_section;          /* INFO section it provides (a built-in name replaces */
     Sds (*info)(Sds info);             /*   the placeholder), and its body's fields */
     const InfoGauge *gauges;           /* ending with {0}, or NULL */
@@ -71,6 +74,7 @@ void modules_before_sleep(void);
 void modules_client_reset(Client *c);
 void modules_reset_stats(void);
 void modules_flushall(void);
+int modules_output_barrier(void);
 /* Runs every module's shutdown hook; -1 when one refused (they all run anyway). */
 int modules_shutdown(int flags);
 /* INFO: the module providing section name (case-insensitive), or NULL. */

@@ -15,6 +15,7 @@
  * UNAUTH_OUTPUT_LIMIT bytes of output.
  * Costs: O(bytes) per read and write; the cron visits every client once a second. */
 #include "client.h"
+#include "module.h"
 #include "blocking.h"
 #include "command.h"
 #include "reply.h"
@@ -346,7 +347,13 @@ static int write_to_client(Client *c) {
     return 0;
 }
 
-static void write_handler(Conn *conn) { write_to_client(conn_private(conn)); }
+/* A client whose output did not fit the socket: the rest goes when it is writable,
+ * unless a reply produced in this event loop turn could then overtake what must
+ * reach the disk first (the barrier): before-sleep persists, then writes. */
+static void write_handler(Conn *conn) {
+    if (modules_output_barrier()) return;
+    write_to_client(conn_private(conn));
+}
 
 void net_handle_pending_writes(void) {
     while (pending_count) {

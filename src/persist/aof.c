@@ -611,6 +611,12 @@ static int aof_shutdown(int flags) {
 
 /* ---------------- cron and before sleep ---------------- */
 
+/* With appendfsync always no reply may leave before the writes it acknowledges are
+ * on disk: while the buffer holds any, clients' write handlers wait. */
+static int aof_output_barrier(void) {
+    return aof_cfg.fsync == AOF_FSYNC_ALWAYS && aof.state != AOF_OFF && sds_len(aof.buf) > 0;
+}
+
 static void aof_before_sleep(void) {
     if (aof.state == AOF_ON || aof.state == AOF_WAIT_REWRITE) aof_flush(0);
 }
@@ -768,6 +774,7 @@ const Module aof_module = {
     .init = aof_init,
     .cron = aof_cron,
     .before_sleep = aof_before_sleep,
+    .output_barrier = aof_output_barrier,
     .reset_stats = aof_reset_stats,
     .debug = aof_debug,
     .shutdown = aof_shutdown,

@@ -473,3 +473,4 @@ def test_bgsave_under_write_load_is_a_consistent_snapshot(spawn):
     c = srv.client()
     assert c.get("marker") == b"before" and c.dbsize() == 5002
     assert at_fork <= int(c.get("counter")) <= acked[0]
+

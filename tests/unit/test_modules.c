@@ -4,7 +4,8 @@
  * reachable; and two test modules with every hook set prove the server calls each
  * hook from its real path, in list order: init (modules_init), cron
  * (server_cron_tick), before_sleep (server_before_sleep), client_reset (RESET, a
- * freed client, a client the server closes), reset_stats (CONFIG RESETSTAT), info
+ * freed client, a client the server closes), reset_stats (CONFIG RESETSTAT),
+ * flushall (FLUSHALL), output_barrier (modules_output_barrier, asked by write handlers), info
  * sections (INFO, a new section and one replacing a built-in placeholder), gauges
  * (read by the built-in INFO sections), DEBUG subcommands, and a data type's
  * descriptor (freeing, COPY, DEBUG DIGEST-VALUE, MEMORY USAGE). */
@@ -15,7 +16,7 @@ extern const Module *const server_modules[];
 /* ---------------- the test modules ---------------- */
 
 typedef struct Hits {
-    int init, cron, before_sleep, client_reset, reset_stats, info, debug;
+    int init, cron, before_sleep, client_reset, reset_stats, info, debug, flushall, barrier;
     int type_free, type_dup, type_digest, type_mem;
     uint64_t last_reset_id;
     char order[64];          /* "a" and "b" per init/cron call, in call order */
@@ -35,6 +36,8 @@ static void a_client_reset(Client *c) {
     hits.last_reset_id = c->id;
 }
 static void a_reset_stats(void) { hits.reset_stats++; }
+static void a_flushall(void) { hits.flushall++; }
+static int a_output_barrier(void) { return hits.barrier; }
 static Sds a_info(Sds s) {
     hits.info++;
     return sds_catprintf(s, "testmod_inits:%d\r\ntestmod_answer:42\r\n", hits.init);
@@ -102,6 +105,8 @@ static const Module testmod_a = {
     .before_sleep = a_before_sleep,
     .client_reset = a_client_reset,
     .reset_stats = a_reset_stats,
+    .flushall = a_flushall,
+    .output_barrier = a_output_barrier,
     .info_section = "testmod",
     .info = a_info,
     .gauges = a_gauges,
@@ -296,6 +301,21 @@ static void test_reset_stats(void **state) {
     assert_int_equal(hits.reset_stats - n, 1);
 }
 
+static void test_flushall_and_barrier(void **state) {
+    (void)state;
+    Client *c = h_fake();
+    int n = hits.flushall;
+    h_expect(c, "FLUSHDB", "+OK\r\n");
+    assert_int_equal(hits.flushall - n, 0); /* FLUSHALL only */
+    h_expect(c, "FLUSHALL", "+OK\r\n");
+    assert_int_equal(hits.flushall - n, 1);
+    hits.barrier = 0;
+    assert_int_equal(modules_output_barrier(), 0);
+    hits.barrier = 1;
+    assert_int_equal(modules_output_barrier(), 1);
+    hits.barrier = 0;
+}
+
 static void test_info_sections(void **state) {
     (void)state;
     Client *c = h_fake();
@@ -416,6 +436,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_cron_and_before_sleep, h_reset),
         cmocka_unit_test_teardown(test_client_reset, h_reset),
         cmocka_unit_test_teardown(test_reset_stats, h_reset),
+        cmocka_unit_test_teardown(test_flushall_and_barrier, h_reset),
         cmocka_unit_test_teardown(test_info_sections, h_reset),
         cmocka_unit_test_teardown(test_gauges_through_info, h_reset),
         cmocka_unit_test_teardown(test_debug_subcommand, h_reset),
