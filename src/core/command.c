@@ -88,6 +88,13 @@ void commands_init(void) {
     if (!commands) commands = ht_create(&command_ht_type);
 }
 
+void commands_finalize(void) {
+    /* every lookup of a request goes through this table: about two commands a
+     * bucket instead of eight keeps each lookup to one bucket's tags */
+    ht_expand(commands, ht_size(commands) * HT_MAX_FILL / 2);
+    while (ht_is_rehashing(commands)) ht_rehash_step(commands, 100);
+}
+
 Command *command_table_next(long *cursor) {
     if (*cursor < 0 || *cursor >= nflat) return NULL;
     return flat[(*cursor)++];

@@ -128,6 +128,8 @@ typedef struct Command {
 /* Builds the command table from every module's commands (module.h). */
 void commands_register_table(Command *table);
 void commands_init(void);
+/* After every table is registered: sizes the lookup table for fast lookups. */
+void commands_finalize(void);
 Command *command_lookup(Obj **argv, int argc);          /* resolves subcommands */
 Command *command_lookup_name(const char *name, size_t len);
 Command *command_lookup_by_fullname(const char *fullname);

@@ -31,6 +31,7 @@ void modules_register(const Module *const *extra) {
     commands_init();
     for (int i = 0; server_modules[i]; i++) register_one(server_modules[i]);
     for (int i = 0; extra && extra[i]; i++) register_one(extra[i]);
+    commands_finalize();
 }
 
 void modules_init(void) {

@@ -15,7 +15,8 @@
 #define MAX_NOTIFY_LISTENERS 8
 
 static NotifyListener *listeners[MAX_NOTIFY_LISTENERS];
-static int nlisteners;
+int notify_listener_count;
+#define nlisteners notify_listener_count
 
 void notify_add_listener(NotifyListener *fn) {
     if (nlisteners < MAX_NOTIFY_LISTENERS) listeners[nlisteners++] = fn;
@@ -42,7 +43,7 @@ static void deliver(const char *prefix, int dbid, const char *tail, size_t taill
     sds_free(channel);
 }
 
-void notify_keyspace_event_raw(int type_class, const char *event, const char *key, size_t klen, int dbid) {
+void notify_deliver_raw(int type_class, const char *event, const char *key, size_t klen, int dbid) {
     int flags = server.cfg.notify_keyspace_events;
     if (nlisteners == 0 || !(flags & type_class)) return;
     size_t elen = strlen(event);
@@ -50,9 +51,9 @@ void notify_keyspace_event_raw(int type_class, const char *event, const char *ke
     if (flags & NOTIFY_KEYEVENT) deliver("__keyevent@", dbid, event, elen, key, klen);
 }
 
-void notify_keyspace_event(int type_class, const char *event, const Obj *key, int dbid) {
+void notify_deliver(int type_class, const char *event, const Obj *key, int dbid) {
     size_t klen;
     const char *k = key->has_key ? obj_key(key, &klen) : (const char *)key->ptr;
     if (!key->has_key) klen = sds_len(key->ptr);
-    notify_keyspace_event_raw(type_class, event, k, klen, dbid);
+    notify_deliver_raw(type_class, event, k, klen, dbid);
 }

@@ -206,9 +206,11 @@ static void bgsave_cmd(Client *c) {
  * same for a failed AOF write or fsync (aof_write_error). */
 static Sds check_disk_error(Client *c, Command *cmd, int ctx) {
     (void)c; (void)ctx;
+    int rdb_failed = cfg.stop_writes_on_error && server.cfg.saveparams_len > 0 && !st.last_bgsave_ok;
+    if (!rdb_failed && aof_state() == AOF_OFF) return NULL; /* the common case: two tests */
     const char *name = cmd->parent ? cmd->parent->name : cmd->name;
     if (!(cmd->flags & CMD_WRITE) && strcmp(name, "ping")) return NULL;
-    if (!cfg.stop_writes_on_error || server.cfg.saveparams_len == 0 || st.last_bgsave_ok) return aof_write_error();
+    if (!rdb_failed) return aof_write_error();
     return sds_new("-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
                    "Commands that may modify the data set are disabled, because this instance is configured to "
                    "report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
