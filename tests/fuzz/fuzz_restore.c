@@ -37,7 +37,9 @@
 #include "ds/strset.h"
 #include "persist/rdb.h"
 #include "types/hash.h"
+#include "types/list.h"
 #include "types/set.h"
+#include "types/zset.h"
 
 #define CHECK(cond)                                                                \
     do {                                                                           \
@@ -151,9 +153,47 @@ static void check_hash(Obj *o) {
     free(kv);
 }
 
+/* A list: iterating both ways gives exactly its length, the same elements. */
+static void check_list(Obj *o) {
+    CHECK(o->encoding == ENC_QUICKLIST);
+    unsigned long size = list_length(o), fwd = 0, back = 0;
+    CHECK(size > 0);
+    QlIter it;
+    QlEntry e;
+    ql_iter_init(list_ql(o), &it, QL_FORWARD);
+    while (ql_next(&it, &e)) fwd++;
+    ql_iter_release(&it);
+    ql_iter_init(list_ql(o), &it, QL_BACKWARD);
+    while (ql_next(&it, &e)) back++;
+    ql_iter_release(&it);
+    CHECK(fwd == size && back == size);
+}
+
+/* A sorted set: its length of members in score order, each found with its score. */
+static void check_zset(Obj *o) {
+    CHECK(o->encoding == ENC_LISTPACK || o->encoding == ENC_SKIPLIST);
+    unsigned long size = zset_length(o), n = 0;
+    CHECK(size > 0);
+    ZPos p;
+    double prev = 0;
+    for (zpos_first(o, &p); zpos_valid(&p); zpos_next(&p)) {
+        double s = zpos_score(&p), got;
+        CHECK(n == 0 || s >= prev);
+        prev = s;
+        char buf[LP_INTBUF_SIZE];
+        size_t len;
+        const char *m = zpos_member(&p, buf, &len);
+        CHECK(zset_score(o, m, len, &got) && (got == s || (got != got && s != s)));
+        n++;
+    }
+    CHECK(n == size);
+}
+
 static size_t value_size(const Obj *o) {
     if (o->type == OBJ_SET) return set_size(o);
     if (o->type == OBJ_HASH) return hash_length(o);
+    if (o->type == OBJ_LIST) return list_length(o);
+    if (o->type == OBJ_ZSET) return zset_length(o);
     return obj_strlen(o);
 }
 
@@ -162,6 +202,8 @@ static void exercise(Obj *o, int compress) {
     if (o->type == OBJ_STRING) check_string(o);
     else if (o->type == OBJ_SET) check_set(o);
     else if (o->type == OBJ_HASH) check_hash(o);
+    else if (o->type == OBJ_LIST) check_list(o);
+    else if (o->type == OBJ_ZSET) check_zset(o);
     else CHECK(!"a type the loaders do not make");
     const ObjType *t = objtype_get(o->type);
     uint8_t d1[20], d2[20];
