@@ -97,20 +97,29 @@ static Obj *zset_load_pairs(Rio *r, int rdbtype, RdbErr *err) {
 
 /* ---- RDB_TYPE_ZSET_LISTPACK ---- */
 
-/* Every score (the second of each pair) reads as a number, never NaN: what a
- * skiplist built from the listpack needs. */
+/* Every score (the second of each pair) reads as a number, never NaN, and the
+ * scores never decrease: what the listpack search and a skiplist built from it
+ * need. Redis writes its listpacks in score order, so this refuses only damaged
+ * or hostile payloads (Redis itself would load them and answer out of order). */
 static int zset_lp_scores_valid(unsigned char *lp) {
+    double prev = -INFINITY;
     for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, lp_next(lp, p))) {
         uint32_t slen;
         long long v;
         const unsigned char *s = lp_get_value(lp_next(lp, p), &slen, &v);
-        if (!s) continue;
-        char buf[128], *end;
-        if (slen == 0 || slen >= sizeof(buf)) return 0;
-        memcpy(buf, s, slen);
-        buf[slen] = '\0';
-        double d = strtod(buf, &end);
-        if (*end != '\0' || isnan(d)) return 0;
+        double d;
+        if (!s) {
+            d = (double)v;
+        } else {
+            char buf[128], *end;
+            if (slen == 0 || slen >= sizeof(buf)) return 0;
+            memcpy(buf, s, slen);
+            buf[slen] = '\0';
+            d = strtod(buf, &end);
+            if (*end != '\0' || isnan(d)) return 0;
+        }
+        if (d < prev) return 0;
+        prev = d;
     }
     return 1;
 }

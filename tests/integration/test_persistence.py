@@ -377,6 +377,10 @@ def listpack(entries):
     b"\x12\x01\x02\x00",                                                          # quicklist packed node of 0 bytes
     b"\x12\x01\x03" + rdb_str(listpack([b"a"])),                                   # unknown node container
     b"\x12\x00",                                                                  # a list of no nodes
+    b"\x11" + rdb_str(listpack([b"a", b"2", b"b", b"1"])),                        # listpack zset, scores out of order
+    # the fuzzer's find: integer scores 2, 4, then INT64_MIN after them
+    b"\x11\x1e\x1e\x00\x00\x00\x06\x00\x01\x01\x02\x01\x03\x01\x04\x01\xf2\xa0\x86\x01\x04"
+    b"\xf4\x00\x00\x00\x00\x00\x00\x00\x80\x09\xff",
 ])
 def test_restore_refuses_repeated_members_and_empty_values(r, body):
     # sanitize-dump-payload is "no" by default: Vesper validates anyway
