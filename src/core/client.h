@@ -38,6 +38,7 @@ struct Command;
 #define CLIENT_DENY_BLOCKING (1ULL << 20) /* MULTI, scripts: blocking commands don't block */
 #define CLIENT_PREVENT_PROP (1ULL << 21)
 #define CLIENT_REPLICA (1ULL << 22)    /* a replica (SYNC/PSYNC): gets the replication stream, no replies */
+#define CLIENT_SCRIPT (1ULL << 23)     /* the fake client a script's redis.call() runs on (MONITOR shows "lua") */
 
 #define REQ_UNKNOWN 0
 #define REQ_INLINE 1

@@ -14,6 +14,7 @@
 #include "command.h"
 #include "blocking.h"
 #include "db.h"
+#include "monitor.h"
 #include "multi.h"
 #include "propagate.h"
 #include "reply.h"
@@ -171,6 +172,7 @@ void command_call(Client *c, Command *cmd) {
     /* only a call that added changes propagates: DEBUG LOADAOF / RELOAD reset the
      * count, and must not end up in the AOF */
     propagate_call_end(c, server.stat.dirty > dirty);
+    if (monitor_count) monitor_feed(c, cmd, again); /* after the call, as Redis feeds */
     if (!again) cmd->calls++; /* once per request, blocking or not, as Redis counts */
     cmd->usec += duration;
     if (current_failed) cmd->failed_calls++;

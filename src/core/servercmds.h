@@ -35,6 +35,12 @@ void debug_digest_add(uint8_t out[20], const void *p, size_t len);
 /* Order-dependent mix: out = SHA1(out ^ SHA1(p)). */
 void debug_digest_mix(uint8_t out[20], const void *p, size_t len);
 
+/* Whether argument i of c's command cmd (a Command *, c's current one) is a secret
+ * (AUTH, HELLO AUTH, MIGRATE AUTH/AUTH2, CONFIG SET of passwords, ACL SETUSER)
+ * that the slow log and MONITOR show as "(redacted)". */
+struct Command;
+int command_arg_redacted(const Client *c, const struct Command *cmd, int i);
+
 /* Whether enable-debug-command lets c run DEBUG (dispatch's protected-command check). */
 int debug_command_allowed(const Client *c);
 

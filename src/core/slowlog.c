@@ -39,10 +39,13 @@ static void entry_free(SlowEntry *e) {
     vfree(e);
 }
 
-/* Index of the arguments that hold secrets, for redaction. */
-static int is_secret_arg(const Client *c, const Command *cmd, int i) {
+/* Whether argument i of c's command cmd holds a secret that the slow log and
+ * MONITOR show as "(redacted)". As in Redis, where each command redacts its own
+ * arguments once it has parsed them, an AUTH with too many arguments (a syntax
+ * error) is shown as sent. */
+int command_arg_redacted(const Client *c, const Command *cmd, int i) {
     const char *name = cmd->parent ? cmd->parent->name : cmd->name;
-    if (!strcasecmp(name, "auth")) return i >= 1;
+    if (!strcasecmp(name, "auth")) return i >= 1 && c->argc <= 3;
     if (!strcasecmp(name, "hello")) {
         for (int j = 2; j < c->argc; j++)
             if (arg_is(c->argv[j], "auth")) return i == j + 1 || i == j + 2;
@@ -64,7 +67,7 @@ static int is_secret_arg(const Client *c, const Command *cmd, int i) {
 }
 
 static Sds entry_arg(const Client *c, const Command *cmd, int i) {
-    if (is_secret_arg(c, cmd, i)) return sds_new("(redacted)");
+    if (command_arg_redacted(c, cmd, i)) return sds_new("(redacted)");
     const Obj *o = c->argv[i];
     char buf[LONG_STR_SIZE];
     size_t len;
