@@ -110,6 +110,20 @@ static void delete_expired(Db *db, Obj *o) {
     sds_free(key);
 }
 
+int db_evict_key(Db *db, const char *key, size_t klen) {
+    if (!ht_find(db->keys, key, klen)) return 0;
+    Sds k = sds_newlen(key, klen); /* key may point into the entry freed below */
+    propagate_deletion(db, k, klen, lazyfree_cfg.eviction);
+    int removed = db_delete_lazy(db, k, klen, lazyfree_cfg.eviction);
+    if (removed) {
+        db_stats.evicted_keys++;
+        db_key_touched(db, k, klen);
+        notify_keyspace_event_raw(NOTIFY_EVICTED, "evicted", k, klen, db->id);
+    }
+    sds_free(k);
+    return removed;
+}
+
 int db_expire_if_needed(Db *db, Obj *o) {
     if (!db_key_is_expired(o)) return 0;
     delete_expired(db, o);
@@ -169,6 +183,7 @@ Obj *db_add(Db *db, const char *key, size_t klen, Obj *val) {
     Obj *o = obj_keyed(val, key, klen, 0);
     o->lru = evict_lru_init();
     ht_add(db->keys, o);
+    notify_keyspace_event_raw(NOTIFY_NEW, "new", key, klen, db->id); /* before the command's own event */
     return o;
 }
 

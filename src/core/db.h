@@ -47,6 +47,7 @@ int db_check_type(struct Client *c, const Obj *o, int type);    /* replies WRONG
 
 /* Writes. val is an unkeyed object; one reference is consumed. The returned keyed
  * object is the one now stored. */
+/* db_add emits the "new" event (class n), as every key creation does in Redis. */
 Obj *db_add(Db *db, const char *key, size_t klen, Obj *val);                  /* key must not exist */
 /* db_add for input that may repeat a key (loading): NULL, with val freed, when the
  * key exists. One hash lookup. */
@@ -80,6 +81,11 @@ int db_key_is_expired(const Obj *o);
 /* Deletes the key if expired (returns 1 then). */
 int db_expire_if_needed(Db *db, Obj *o);
 void db_active_expire_cycle(int fast);
+/* Removes key for maxmemory eviction as Redis does: propagates the deletion (DEL,
+ * or UNLINK with lazyfree-lazy-eviction), frees the value (in the background with
+ * lazyfree-lazy-eviction), counts evicted_keys, touches watchers and emits
+ * "evicted" (class e). Returns 1 if the key existed. */
+int db_evict_key(Db *db, const char *key, size_t klen);
 size_t db_volatile_count(Db *db);
 
 /* The effects of one write to key in db, called once per changed key after the
