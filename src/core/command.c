@@ -23,8 +23,8 @@ static uint64_t next_cmd_id;
 
 static const void *cmd_key(const void *entry, size_t *len) {
     const Command *c = entry;
-    *len = strlen(c->name);
-    return c->name;
+    *len = strlen(c->lookup_name);
+    return c->lookup_name;
 }
 
 static int key_eq_nocase(const void *a, size_t alen, const void *b, size_t blen) {
@@ -61,6 +61,7 @@ static void legacy_range(Command *cmd) {
 
 static void init_command(Command *cmd, Command *parent) {
     cmd->parent = parent;
+    cmd->lookup_name = cmd->name;
     cmd->id = next_cmd_id++;
     if (parent) {
         size_t n = strlen(parent->name) + strlen(cmd->name) + 2;
@@ -93,6 +94,17 @@ void commands_finalize(void) {
      * bucket instead of eight keeps each lookup to one bucket's tags */
     ht_expand(commands, ht_size(commands) * HT_MAX_FILL / 2);
     while (ht_is_rehashing(commands)) ht_rehash_step(commands, 100);
+}
+
+const char *command_rename(const char *name, const char *newname) {
+    Command *cmd = ht_find(commands, name, strlen(name));
+    if (!cmd) return "No such command in rename-command";
+    if (*newname && ht_find(commands, newname, strlen(newname))) return "Target command name already exists";
+    ht_delete(commands, name, strlen(name));
+    if (!*newname) return NULL; /* renamed to "": gone */
+    cmd->lookup_name = vstrdup(newname);
+    ht_add(commands, cmd);
+    return NULL;
 }
 
 Command *command_table_next(long *cursor) {

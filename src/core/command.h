@@ -115,6 +115,7 @@ typedef struct Command {
     /* filled at start-up */
     struct Command *parent;
     char *fullname;                /* "config|get" */
+    const char *lookup_name;       /* the name requests use: name, unless rename-command changed it */
     int legacy_first, legacy_last, legacy_step;
     uint64_t id;
     /* stats */
@@ -131,6 +132,10 @@ void commands_init(void);
 /* After every table is registered: sizes the lookup table for fast lookups. */
 void commands_finalize(void);
 Command *command_lookup(Obj **argv, int argc);          /* resolves subcommands */
+/* The config file's rename-command: requests call top-level command name by newname
+ * from now on ("" removes it; COMMAND and INFO keep showing its own name).
+ * Returns NULL, or the error for the config loader. */
+const char *command_rename(const char *name, const char *newname);
 Command *command_lookup_name(const char *name, size_t len);
 Command *command_lookup_by_fullname(const char *fullname);
 Command *command_find_subcommand(Command *parent, const char *name, size_t len);

@@ -13,6 +13,7 @@
  * options after the file, and stdin after the file when both are given.
  * Costs: linear in the text times one directive lookup per line. */
 #include "config_priv.h"
+#include "command.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/sds.h"
@@ -277,6 +278,8 @@ static const char *load_directive(Config *cfg, Sds *argv, int argc) {
     ConfigEntry *e = config_lookup(name, NULL);
     if (e) return load_entry(cfg, e, argv, argc);
     if (!strcmp(name, "include") && argc == 2) return load_include(cfg, argv[1]);
+    if (!strcmp(name, "rename-command") && argc == 3 && cfg == &server.cfg)
+        return command_rename(argv[1], argv[2]);
     return load_file_only(name, argc);
 }
 

@@ -146,7 +146,8 @@ static void save_clear(Config *cfg) {
 
 static int save_set(void *var, Sds *argv, int argc, const char **err) {
     Config *cfg = var;
-    if (no_args(argv, argc)) argc = 0;
+    int empty = no_args(argv, argc);
+    if (empty) argc = 0;
     long long *vals = vmalloc(sizeof(long long) * (size_t)(argc + 1));
     int ok = (argc & 1) == 0;
     for (int j = 0; ok && j < argc; j++)
@@ -156,7 +157,8 @@ static int save_set(void *var, Sds *argv, int argc, const char **err) {
         *err = "Invalid save parameters";
         return CONFIG_SET_ERR;
     }
-    if (!config_loading() || !save_defaults_dropped) save_clear(cfg);
+    /* an empty list clears what earlier lines (the file's, before --save "") set */
+    if (!config_loading() || !save_defaults_dropped || empty) save_clear(cfg);
     if (config_loading()) save_defaults_dropped = 1;
     for (int j = 0; j < argc; j += 2) save_append(cfg, vals[j], (int)vals[j + 1]);
     vfree(vals);

@@ -24,6 +24,7 @@
 #include "../base/sha1.h"
 #include "../base/util.h"
 #include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -509,6 +510,13 @@ void debug_command(Client *c) {
     else if (c->argc == 3 && !strcasecmp(sub, "drop-cluster-packet-filter")) {
         long long v;
         if (arg_ll(c, c->argv[2], &v, NULL)) reply_ok(c);
+    } else if (c->argc == 2 && !strcasecmp(sub, "config-rewrite-force-all")) {
+        /* CONFIG REWRITE writing every directive, defaults included */
+        errno = ENOENT;
+        if (!server.cfg.configfile || config_rewrite(&server.cfg, server.cfg.configfile, 1) == -1)
+            reply_errorf(c, "CONFIG-REWRITE-FORCE-ALL failed: %s", strerror(errno));
+        else
+            reply_ok(c);
     } else if (c->argc == 2 && !strcasecmp(sub, "stringmatch-test"))
         reply_status(c, "Apparently Redis did not crash: test passed");
     else if (c->argc == 2 && !strcasecmp(sub, "client-eviction"))

@@ -597,7 +597,7 @@ static void srvcmd_shutdown(Client *c) {
 /* ---------------- command table ---------------- */
 
 /* The table is the source of COMMAND INFO/DOCS; tests/integration/test_command_table.py
- * checks it against Redis 7.0.15's. MONITOR arrives with issue 9. */
+ * checks it against Redis 7.0.15's. */
 static Command command_subcommands[] = {
     {.name = "count", .proc = cmdinfo_count, .arity = 2, .flags = CMD_LOADING|CMD_STALE|CMD_SENTINEL,
      .acl = ACL_CONNECTION, .group = "server", .summary = "Get total number of Redis commands",

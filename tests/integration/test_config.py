@@ -248,3 +248,58 @@ def test_rewrite_of_64_bit_values_loads_back(spawn):
     assert "\nclient-output-buffer-limit normal 18446744073709551615 0 0\n" in text
     srv.restart()
     assert srv.client().config_get("maxmemory") == {"maxmemory": "18446744073709551615"}
+
+
+def test_rename_command_survives_rewrite(spawn):
+    port = free_port()
+    path = write_conf(f"port {port}\nbind 127.0.0.1\nsave \"\"\nrename-command flushdb badger\n"
+                      "rename-command lastsave \"\"\n".encode())
+    srv = spawn(path, port=port, defaults=False)
+    r = srv.client()
+    with pytest.raises(redis.ResponseError, match="unknown command 'FLUSHDB'"):
+        r.execute_command("FLUSHDB")
+    with pytest.raises(redis.ResponseError, match="unknown command 'LASTSAVE'"):
+        r.execute_command("LASTSAVE")
+    r.set("k", "v")
+    assert r.execute_command("BADGER") in (b"OK", "OK", True)
+    assert r.dbsize() == 0
+    assert r.config_rewrite()
+    srv.restart()
+    r = srv.client()
+    with pytest.raises(redis.ResponseError, match="unknown command 'FLUSHDB'"):
+        r.execute_command("FLUSHDB")
+    assert r.execute_command("BADGER") in (b"OK", "OK", True)
+
+
+@pytest.mark.parametrize("line, error", [
+    ("rename-command nosuchcommand x", "No such command in rename-command"),
+    ("rename-command get set", "Target command name already exists"),
+])
+def test_rename_command_errors(line, error):
+    port = free_port()
+    path = write_conf(f"port {port}\nsave \"\"\n{line}\n".encode())
+    p = subprocess.run([SERVER_BIN, path], capture_output=True, timeout=10)
+    assert p.returncode != 0
+    assert error in (p.stdout + p.stderr).decode()
+
+
+def test_empty_save_on_command_line_clears_the_file_s(spawn):
+    port = free_port()
+    path = write_conf(f"port {port}\nbind 127.0.0.1\nsave 900 1\n".encode())
+    for args in (["--save", ""], ["--save", "--loglevel", "verbose"]):
+        srv = spawn(path, *args, port=port, defaults=False)
+        assert srv.client().config_get("save") == {"save": ""}
+        srv.stop()
+
+
+def test_debug_config_rewrite_force_all(spawn):
+    port = free_port()
+    path = write_conf(f"port {port}\nbind 127.0.0.1\nsave \"\"\nenable-debug-command yes\n".encode())
+    srv = spawn(path, port=port, defaults=False)
+    r = srv.client()
+    before = r.config_get("*")
+    assert r.execute_command("DEBUG", "CONFIG-REWRITE-FORCE-ALL") in (b"OK", "OK", True)
+    text = open(path).read()
+    assert "\ndatabases 16\n" in text  # a default, written anyway
+    srv.restart()
+    assert srv.client().config_get("*") == before
