@@ -85,7 +85,12 @@ Sds monitor_format(Client *c, Command *cmd, long long sec, long usec) {
 }
 
 void monitor_feed(Client *c, Command *cmd, int rerun) {
-    if (rerun || server.loading || (cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) return;
+    if (rerun || (cmd->flags & (CMD_SKIP_MONITOR | CMD_ADMIN))) return;
+    monitor_feed_always(c, cmd);
+}
+
+void monitor_feed_always(Client *c, Command *cmd) {
+    if (!monitor_count || server.loading) return;
     struct timeval tv;
     gettimeofday(&tv, NULL);
     Sds line = monitor_format(c, cmd, (long long)tv.tv_sec, (long)tv.tv_usec);

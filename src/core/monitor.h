@@ -15,6 +15,11 @@ extern int monitor_count;
  * the server is loading, or cmd is flagged skip-monitor or admin. */
 void monitor_feed(Client *c, struct Command *cmd, int rerun);
 
+/* The same without the flag tests: for commands flagged skip-monitor that show
+ * themselves before they run, as EVAL and FCALL do in Redis (the script's own
+ * commands then follow, shown as "lua"). */
+void monitor_feed_always(Client *c, struct Command *cmd);
+
 /* The line for c's command at time sec.usec, CRLF-terminated (a new sds the caller
  * frees): "+<sec>.<usec> [<db> <origin>] "arg" ...". */
 Sds monitor_format(Client *c, struct Command *cmd, long long sec, long usec);
