@@ -284,12 +284,14 @@ static void test_monitor_line_format(void **state) {
     assert_string_equal(line, "+5.000000 [2 lua] \"set\" \"k\" \"a\\\"\\\\\\n\\r\\t\\a\\b\\x01\\xff\"\r\n");
     sds_free(line);
     c->flags &= ~(CLIENT_SCRIPT | CLIENT_UNIX_SOCKET);
+    client_reset_args(c);
     Sds auth[3] = {sds_new("auth"), sds_new("user"), sds_new("secret")};
     h_set_argv(c, 3, auth);
     for (int i = 0; i < 3; i++) sds_free(auth[i]);
     line = monitor_format(c, command_lookup_name("auth", 4), 5, 0);
     assert_string_equal(line, "+5.000000 [2 /tmp/vesper-test.sock:0] \"auth\" \"(redacted)\" \"(redacted)\"\r\n");
     sds_free(line);
+    client_reset_args(c);
     c->flags |= CLIENT_UNIX_SOCKET;
     h_send(c, "SELECT 0");
 }
