@@ -47,8 +47,24 @@ int command_arg_redacted(const Client *c, const Command *cmd, int i) {
     const char *name = cmd->parent ? cmd->parent->name : cmd->name;
     if (!strcasecmp(name, "auth")) return i >= 1 && c->argc <= 3;
     if (!strcasecmp(name, "hello")) {
-        for (int j = 2; j < c->argc; j++)
-            if (arg_is(c->argv[j], "auth")) return i == j + 1 || i == j + 2;
+        /* HELLO redacts while it parses its options: nothing when the protocol
+         * version is refused, and only up to the first bad option */
+        long long ver;
+        char buf[LONG_STR_SIZE];
+        size_t len;
+        const char *p = c->argc >= 2 ? obj_strbuf(c->argv[1], buf, &len) : NULL;
+        if (p && (!string2ll(p, len, &ver) || ver < 2 || ver > 3)) return 0;
+        for (int j = 2; j < c->argc; j++) {
+            int more = c->argc - 1 - j;
+            if (arg_is(c->argv[j], "auth") && more >= 2) {
+                if (i == j + 1 || i == j + 2) return 1;
+                j += 2;
+            } else if (arg_is(c->argv[j], "setname") && more >= 1) {
+                j++;
+            } else {
+                return 0;
+            }
+        }
         return 0;
     }
     if (!strcasecmp(name, "migrate")) {

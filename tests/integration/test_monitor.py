@@ -77,11 +77,15 @@ def test_monitor_redacts_secrets(server, raw):
     c.cmd("AUTH", "user", "not-a-password")
     c.cmd("AUTH", "a", "b", "c")         # a syntax error: shown as sent
     c.cmd("HELLO", "2", "AUTH", "user", "pass")
-    got = [g[2] for g in lines(m, 4)]
+    c.cmd("HELLO", "9", "AUTH", "user", "pass")                 # refused version: as sent
+    c.cmd("HELLO", "2", "SETNAME", "auth", "AUTH", "u", "p")     # SETNAME's value is no keyword
+    got = [g[2] for g in lines(m, 6)]
     assert got[0] == b'"AUTH" "(redacted)"'
     assert got[1] == b'"AUTH" "(redacted)" "(redacted)"'
     assert got[2] == b'"AUTH" "a" "b" "c"'
     assert got[3] == b'"HELLO" "2" "AUTH" "(redacted)" "(redacted)"'
+    assert got[4] == b'"HELLO" "9" "AUTH" "user" "pass"'
+    assert got[5] == b'"HELLO" "2" "SETNAME" "auth" "AUTH" "(redacted)" "(redacted)"'
     m.close()
 
 
