@@ -1,6 +1,7 @@
 """MONITOR: the line format, what is shown and what is not, redaction, transactions,
 MONITOR inside MULTI, RESET, and the output buffer limit that cuts off a monitor
-that does not read. Every expectation here holds against Redis 7.0.15 too."""
+that does not read, and vesper-cli's and redis-cli's MONITOR streaming. Every
+expectation here holds against Redis 7.0.15 too."""
 import re
 import time
 
@@ -180,3 +181,37 @@ def test_monitor_output_limit_cuts_off_a_slow_reader(server, raw):
         m.close()
     finally:
         c.cmd("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0")
+
+
+def _cli_streams_monitor(server, raw, cli):
+    import subprocess
+    p = subprocess.Popen([cli, "-p", str(server.port), "monitor"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        assert p.stdout.readline() == b"OK\n"
+        raw().cmd("SET", "cli-key", "a b")
+        line = p.stdout.readline()
+        assert LINE.match(b"+" + line.rstrip(b"\n")), line  # the status line, without its "+"
+        assert line.rstrip(b"\n").endswith(b'"SET" "cli-key" "a b"')
+    finally:
+        p.terminate()
+        p.wait(5)
+
+
+def test_vesper_cli_monitor_streams(server, raw):
+    import os
+    from conftest import REPO_ROOT
+    cli = os.environ.get("VESPER_CLI", str(REPO_ROOT / "build" / "vesper-cli"))
+    if not os.path.exists(cli):
+        import pytest
+        pytest.skip("vesper-cli not built")
+    _cli_streams_monitor(server, raw, cli)
+
+
+def test_redis_cli_monitor_streams(server, raw):
+    import shutil
+    cli = shutil.which("redis-cli")
+    if not cli:
+        import pytest
+        pytest.skip("redis-cli not installed")
+    _cli_streams_monitor(server, raw, cli)
