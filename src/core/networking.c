@@ -436,6 +436,8 @@ void net_clients_cron(void) {
             client_free_async(c);
             continue;
         }
+        /* a soft limit can expire while nothing more is queued */
+        if (c->obuf_soft_limit_reached_time && net_check_output_limits(c)) continue;
         if (!(c->flags & CLIENT_PROTECTED)) shrink_buffers(c);
     }
 }
