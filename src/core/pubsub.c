@@ -25,6 +25,8 @@
  * list points at. A receiver that does not read grows its output until the pubsub
  * class of client-output-buffer-limit closes it; the publisher never waits.
  *
+ * PUBLISH and SPUBLISH propagate to replicas (not to the AOF), as in Redis.
+ *
  * Keyspace notifications come through a notify listener that this module registers
  * only while notify-keyspace-events enables some event (an apply hook follows CONFIG
  * SET), so with notifications off a write pays the one inline test in notify.h.
@@ -43,6 +45,7 @@
 #include "config.h"
 #include "module.h"
 #include "notify.h"
+#include "propagate.h"
 #include "reply.h"
 #include "server.h"
 #include "../base/alloc.h"
@@ -382,11 +385,13 @@ static void sunsubscribe_proc(Client *c) { unsubscribe_cmd(c, KIND_SHARD); }
 static void publish_proc(Client *c) {
     Sds ch = c->argv[1]->ptr, msg = c->argv[2]->ptr;
     reply_long(c, pubsub_publish(ch, sds_len(ch), msg, sds_len(msg), 0));
+    propagate_force_repl(c); /* a replica's subscribers get it too */
 }
 
 static void spublish_proc(Client *c) {
     Sds ch = c->argv[1]->ptr, msg = c->argv[2]->ptr;
     reply_long(c, pubsub_publish(ch, sds_len(ch), msg, sds_len(msg), 1));
+    propagate_force_repl(c);
 }
 
 /* PUBSUB CHANNELS / SHARDCHANNELS [pattern] */

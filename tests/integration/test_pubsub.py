@@ -4,13 +4,16 @@ RESP3 push messages, keyspace notifications, and the pubsub output-buffer limit.
 Expectations are Redis 7.0.15's (run with VESPER_SERVER=/usr/bin/redis-server to
 check them). redis-py 4.3 has no RESP3, so RESP3 and exact framing go through raw
 sockets (RawClient in conftest.py)."""
+import os
 import re
+import subprocess
+import tempfile
 import time
 
 import pytest
 import redis
 
-from conftest import RespError, Simple, encode_command
+from conftest import RawClient, RespError, Simple, encode_command, free_port, is_reference_redis, ping
 
 
 def bulk(b):
@@ -443,3 +446,47 @@ def test_slow_subscriber_is_cut_off_fast_one_keeps_receiving(spawn):
     slow.close()
     fast.close()
     r.close()
+
+
+# ---------------------------------------------------------------- replication
+
+@pytest.mark.skipif(is_reference_redis() or not os.path.exists("/usr/bin/redis-server"),
+                    reason="Vesper as the master of a redis-server 7.0.15 replica")
+def test_publish_reaches_a_replicas_subscribers(spawn):
+    """PUBLISH and SPUBLISH are propagated to replicas (not to the AOF), so the
+    subscribers of a redis-server replica following Vesper get the messages."""
+    srv = spawn("--dir", tempfile.mkdtemp(prefix="vesper-pubsub-"), "--appendonly", "yes")
+    r = srv.client()
+    d = tempfile.mkdtemp(prefix="vesper-pubsub-replica-")
+    port = free_port()
+    proc = subprocess.Popen(["/usr/bin/redis-server", "--port", str(port), "--dir", d, "--save", "",
+                             "--replicaof", "127.0.0.1", str(srv.port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while not ping("127.0.0.1", port):
+            assert proc.poll() is None and time.time() < deadline
+            time.sleep(0.05)
+        rep = redis.Redis(port=port, socket_timeout=10)
+        while rep.info("replication").get("master_link_status") != "up":
+            assert time.time() < deadline, "the replica did not sync"
+            time.sleep(0.1)
+        sub = RawClient("127.0.0.1", port)
+        sub.send(encode_command("SUBSCRIBE", "news"))
+        assert sub.read_reply() == [b"subscribe", b"news", 1]
+        sub.send(encode_command("SSUBSCRIBE", "shard"))
+        assert sub.read_reply() == [b"ssubscribe", b"shard", 1]
+        assert r.publish("news", "hello") == 0          # nobody on the master
+        assert r.execute_command("SPUBLISH", "shard", "hi") == 0
+        assert sub.read_reply() == [b"message", b"news", b"hello"]
+        assert sub.read_reply() == [b"smessage", b"shard", b"hi"]
+        sub.close()
+        # the AOF holds no PUBLISH
+        r.set("k", "v")
+        text = b"".join(open(os.path.join(root, f), "rb").read()
+                        for root, _, files in os.walk(srv.client().config_get("dir")["dir"])
+                        for f in files if ".incr.aof" in f)
+        assert b"SET" in text and b"PUBLISH" not in text
+    finally:
+        proc.terminate()
+        proc.wait(10)
