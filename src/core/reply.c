@@ -58,7 +58,10 @@ static void append_block(Client *c, const char *p, size_t len) {
         len -= k;
     }
     if (len) {
-        size_t size = len < REPLY_CHUNK_BYTES ? REPLY_CHUNK_BYTES : len;
+        /* after a shared block (pub/sub), whose next message is likely shared too,
+         * start small: a 16 KB block per receiver would hold one small reply */
+        size_t chunk = t && t->shared ? REPLY_BUF_MIN : REPLY_CHUNK_BYTES;
+        size_t size = len < chunk ? chunk : len;
         ReplyBlock *b = vmalloc(sizeof(ReplyBlock) + size);
         b->size = size;
         b->used = len;
