@@ -633,8 +633,8 @@ static Command client_subcommands[] = {
      .flags = CMD_NOSCRIPT|CMD_LOADING|CMD_STALE|CMD_SENTINEL, .acl = ACL_CONNECTION,
      .group = "connection", .summary = "Enable or disable server assisted client side caching support",
      .since = "6.0.0", .complexity = "O(1). Some options may introduce additional complexity.",
-     .args = "(ON|OFF){status} [REDIRECT client-id:integer] [PREFIX prefix:string]...{+} [BCAST]{BCAST} "
-             "[OPTIN]{OPTIN} [OPTOUT]{OPTOUT} [NOLOOP]{NOLOOP}"},
+     .args = "(ON|OFF){status} [REDIRECT client-id:integer] [PREFIX prefix:string]...{+} [BCAST] "
+             "[OPTIN] [OPTOUT] [NOLOOP]"},
     {.name = "trackinginfo", .proc = tracking_cmd_trackinginfo, .arity = 2,
      .flags = CMD_NOSCRIPT|CMD_LOADING|CMD_STALE|CMD_SENTINEL, .acl = ACL_CONNECTION,
      .group = "connection",
