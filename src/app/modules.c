@@ -9,9 +9,10 @@
 
 extern const Module dump_module;
 extern const Module repl_module;
+extern const Module tracking_module;
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
-    blocking_module, tracking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module,
+    blocking_module, function_module, string_module, bitops_module, lazyfree_module, evict_module,
     hash_module, set_module, list_module;
 extern const Module zset_module, sort_module;
 
@@ -23,10 +24,10 @@ const Module *const server_modules[] = {
     &keyspace_module,
     &multi_module,
     &blocking_module,
-    &tracking_module,
     &lazyfree_module,
     &evict_module,
     &function_module,
+    &tracking_module,
     /* data types */
     &string_module,
     &bitops_module,

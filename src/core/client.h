@@ -110,10 +110,10 @@ typedef struct Client {
     char sock[64];
     struct Client *prev, *next;    /* all clients list */
     int pending_idx;               /* index in the pending-write array, -1 if none */
+    struct TrackingState *tstate;  /* client-side caching state (tracking.c), NULL when off */
     long long commands_processed;
     long long net_in, net_out;
     void *mstate;                  /* MULTI state, owned by the transaction module */
-    struct TrackingState *tstate;  /* client-side caching state (tracking.c), NULL when off */
     BlockState bstate;
     struct Client *unblocked_next; /* list of clients to re-run (blocking module) */
 } Client;

@@ -98,10 +98,6 @@ void reply_raw(Client *c, const char *p, size_t len) {
     if (reply_allowed(c)) raw_append(c, p, len);
 }
 
-void reply_push_raw(Client *c, const char *p, size_t len) {
-    if (!(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLICA))) raw_append(c, p, len);
-}
-
 void reply_stream(Client *c, const char *p, size_t len) {
     if (!(c->flags & CLIENT_CLOSE_ASAP)) raw_append(c, p, len);
 }

@@ -11,10 +11,6 @@
 #include "client.h"
 
 void reply_raw(Client *c, const char *p, size_t len);      /* protocol bytes as is */
-/* Out-of-band protocol bytes (RESP3 pushes, client-side caching invalidations): sent
- * even while CLIENT REPLY OFF/SKIP silences replies, as in Redis; never to a closing
- * client or a replica. */
-void reply_push_raw(Client *c, const char *p, size_t len);
 /* Bytes of the replication stream to a replica (which gets no replies otherwise). */
 void reply_stream(Client *c, const char *p, size_t len);
 void reply_ok(Client *c);

@@ -130,6 +130,12 @@ static void update_active(void) { tracking_active = nclients > 0 || (table && ht
 
 /* ---------------- messages ---------------- */
 
+/* Out-of-band bytes: delivered even under CLIENT REPLY OFF/SKIP, as Redis's pushes
+ * are (reply_stream appends whatever the reply flags say); not to a replica. */
+static void push_out(Client *c, const char *p, size_t len) {
+    if (!(c->flags & CLIENT_REPLICA)) reply_stream(c, p, len);
+}
+
 static Sds cat_bulk(Sds s, const char *p, size_t len) {
     char num[24];
     int n = ll2string(num, sizeof(num), (long long)len);
@@ -167,7 +173,7 @@ static void send_invalidation(Client *c, const char *payload, size_t len) {
             if (c->resp >= 3) {
                 Sds m = sds_new(">2\r\n$21\r\ntracking-redir-broken\r\n");
                 m = cat_count(m, ':', (long long)c->tstate->redirect);
-                reply_push_raw(c, m, sds_len(m));
+                push_out(c, m, sds_len(m));
                 sds_free(m);
             }
             return;
@@ -183,7 +189,7 @@ static void send_invalidation(Client *c, const char *payload, size_t len) {
         return; /* RESP2 without a pub/sub redirect: no way to tell the client */
     }
     m = sds_catlen(m, payload, len);
-    reply_push_raw(to, m, sds_len(m));
+    push_out(to, m, sds_len(m));
     sds_free(m);
 }
 
