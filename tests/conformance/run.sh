@@ -55,7 +55,7 @@ default_units=(
   unit/dump spawn:integration/aof spawn:integration/aof-multi-part spawn:integration/rdb
   spawn:integration/corrupt-dump spawn:integration/convert-zipmap-hash-on-load
   spawn:integration/convert-ziplist-hash-on-load spawn:integration/convert-ziplist-zset-on-load
-  spawn:unit/aofrw spawn:integration/corrupt-dump-fuzzer
+  spawn:unit/aofrw spawn:integration/corrupt-dump-fuzzer unit/tracking
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 
