@@ -26,8 +26,8 @@
  * tracking-table-max-keys: above it, random keys are invalidated (as if changed), with
  * an effort that grows while the table stays above the limit (after each command and
  * in the cron).
- * Invariants: tracking_active != 0 whenever a client has CLIENT_TRACKING or the table
- * is not empty; a client with CLIENT_TRACKING has tstate; every prefix of a BCAST
+ * Invariants: tracking_active != 0 whenever a client has CLIENT_TRACKING, the table
+ * is not empty or invalidations are held back; a client with CLIENT_TRACKING has tstate; every prefix of a BCAST
  * client's tstate has an entry listing the client; total_items is the sum of the
  * id arrays' lengths.
  * Costs: one test per command and per changed key while tracking_active is 0;
@@ -126,7 +126,9 @@ static unsigned limit_rounds;    /* consecutive rounds that ended above the limi
 static Sds *pending;
 static int npending, pending_cap;
 
-static void update_active(void) { tracking_active = nclients > 0 || (table && ht_size(table) > 0); }
+/* Held-back invalidations keep it on too: the client may turn tracking off (and the
+ * table empty) inside the transaction that produced them. */
+static void update_active(void) { tracking_active = nclients > 0 || (table && ht_size(table) > 0) || npending > 0; }
 
 /* ---------------- messages ---------------- */
 
@@ -211,6 +213,7 @@ static void pending_add(Sds key) {
         pending = vrealloc(pending, sizeof(Sds) * (size_t)pending_cap);
     }
     pending[npending++] = key;
+    tracking_active = 1;
 }
 
 static void pending_flush(Client *c) {
@@ -223,6 +226,7 @@ static void pending_flush(Client *c) {
         }
     }
     npending = 0;
+    update_active();
 }
 
 /* ---------------- the tracking table ---------------- */
