@@ -48,14 +48,14 @@ read -r -a server_extra <<<"${CONFORMANCE_SERVER_ARGS:-}"
 read -r -a runtest_extra <<<"${CONFORMANCE_RUNTEST_ARGS:-}"
 
 default_units=(
-  unit/type/string unit/type/incr unit/expire unit/keyspace unit/bitops
+  unit/type/string unit/type/incr unit/expire unit/keyspace unit/bitops unit/tracking
   unit/bitfield unit/protocol unit/quit spawn:unit/auth unit/info-command unit/scan
   unit/multi unit/querybuf unit/type/hash unit/type/set unit/type/zset unit/type/list
   unit/type/list-2 unit/type/list-3 unit/sort spawn:integration/logging
   unit/dump spawn:integration/aof spawn:integration/aof-multi-part spawn:integration/rdb
   spawn:integration/corrupt-dump spawn:integration/convert-zipmap-hash-on-load
   spawn:integration/convert-ziplist-hash-on-load spawn:integration/convert-ziplist-zset-on-load
-  spawn:unit/aofrw spawn:integration/corrupt-dump-fuzzer unit/tracking
+  spawn:unit/aofrw spawn:integration/corrupt-dump-fuzzer
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 
