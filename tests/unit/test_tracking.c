@@ -4,6 +4,7 @@
  * its growing effort, and invalidations held back until the running client's reply.
  * The wire formats and error texts are covered by tests/integration/test_tracking.py. */
 #include "harness.h"
+#include "core/tracking.h"
 
 #define PUSH ">2\r\n$10\r\ninvalidate\r\n"
 
@@ -130,9 +131,17 @@ static void test_own_changes_after_the_reply(void **state) {
     h_expect(c, "INCR k", "+QUEUED\r\n");
     h_expect(c, "FLUSHDB", "+QUEUED\r\n");
     h_expect(c, "EXEC", "*2\r\n:2\r\n+OK\r\n" PUSH "*1\r\n$1\r\nk\r\n" PUSH "_\r\n");
+    /* held back even when the transaction turns tracking off (the last tracker) */
+    h_expect(c, "GET k", "_\r\n");
+    h_expect(c, "MULTI", "+OK\r\n");
+    h_expect(c, "SET k 3", "+QUEUED\r\n");
+    h_expect(c, "CLIENT TRACKING off", "+QUEUED\r\n");
+    h_expect(c, "EXEC", "*2\r\n+OK\r\n+OK\r\n" PUSH "*1\r\n$1\r\nk\r\n");
+    h_expect(c, "PING", "+PONG\r\n");
+    assert_int_equal(tracking_active, 0);
     /* NOLOOP: nothing for its own writes, even held back */
     h_expect(c, "CLIENT TRACKING on NOLOOP", "+OK\r\n");
-    h_expect(c, "GET k", "_\r\n");
+    h_expect(c, "GET k", "$1\r\n3\r\n");
     h_expect(c, "SET k 2", "+OK\r\n");
 }
 
