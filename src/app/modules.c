@@ -9,6 +9,7 @@
 
 extern const Module dump_module;
 extern const Module repl_module;
+extern const Module tracking_module;
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
     blocking_module, monitor_module, pubsub_module, function_module, string_module, bitops_module, lazyfree_module,
@@ -29,6 +30,7 @@ const Module *const server_modules[] = {
     &lazyfree_module,
     &evict_module,
     &function_module,
+    &tracking_module,
     /* data types */
     &string_module,
     &bitops_module,

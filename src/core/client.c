@@ -6,7 +6,10 @@
  * freed only outside the execution of its own command (client_free_async marks it
  * CLOSE_ASAP and networking.c frees it before the event loop sleeps); freeing runs
  * every module's client_reset hook first, so no subsystem keeps a dangling pointer.
- * Costs: O(1) per operation except client_by_id, O(clients). */
+ * Clients on the list are also indexed by id (a hash table keyed by the id's bytes),
+ * so client_by_id is O(1): CLIENT KILL ID, CLIENT UNBLOCK and tracking redirects
+ * look clients up by id.
+ * Costs: O(1) per operation. */
 #include "client.h"
 #include "blocking.h"
 #include "db.h"
@@ -15,6 +18,8 @@
 #include "reply.h"
 #include "server.h"
 #include "../base/alloc.h"
+#include "../base/ht.h"
+#include "../base/util.h"
 #include <string.h>
 
 static Client *client_list, *client_list_tail; /* oldest first, as CLIENT LIST shows them */
@@ -26,11 +31,14 @@ Client *clients_first(void) { return client_list; }
 size_t clients_count(void) { return client_count; }
 size_t clients_closing_count(void) { return closing_count; }
 
-Client *client_by_id(uint64_t id) {
-    for (Client *c = client_list; c; c = c->next)
-        if (c->id == id) return c;
-    return NULL;
+static const void *id_key(const void *entry, size_t *len) {
+    *len = sizeof(uint64_t);
+    return &((const Client *)entry)->id;
 }
+static const HtType id_type = {hash_bytes, id_key, NULL, NULL};
+static Ht *by_id;
+
+Client *client_by_id(uint64_t id) { return by_id ? ht_find(by_id, &id, sizeof(id)) : NULL; }
 
 Client *client_create(Conn *conn, uint64_t flags) {
     Client *c = vcalloc(sizeof(*c));
@@ -53,6 +61,8 @@ Client *client_create(Conn *conn, uint64_t flags) {
         else client_list = c;
         client_list_tail = c;
         client_count++;
+        if (!by_id) by_id = ht_create(&id_type);
+        ht_add(by_id, c);
     }
     return c;
 }
@@ -76,6 +86,7 @@ void client_free(Client *c) {
         if (c->next) c->next->prev = c->prev;
         else client_list_tail = c->prev;
         client_count--;
+        ht_pop(by_id, &c->id, sizeof(c->id));
     }
     net_forget_pending_write(c);
     if (c->flags & CLIENT_BLOCKED) block_client_gone(c);

@@ -35,6 +35,13 @@ struct Command;
 #define CLIENT_DIRTY_EXEC (1ULL << 17) /* an error while queueing: EXEC aborts */
 #define CLIENT_UNBLOCKED (1ULL << 18)  /* on the list of clients to re-run */
 #define CLIENT_TRACKING (1ULL << 19)
+/* client-side caching modes (core/tracking.c); high bits, away from other branches' */
+#define CLIENT_TRACKING_BROKEN_REDIR (1ULL << 40) /* the redirect target is gone */
+#define CLIENT_TRACKING_BCAST (1ULL << 41)
+#define CLIENT_TRACKING_OPTIN (1ULL << 42)
+#define CLIENT_TRACKING_OPTOUT (1ULL << 43)
+#define CLIENT_TRACKING_CACHING (1ULL << 44)      /* CLIENT CACHING given for the next command */
+#define CLIENT_TRACKING_NOLOOP (1ULL << 45)
 #define CLIENT_DENY_BLOCKING (1ULL << 20) /* MULTI, scripts: blocking commands don't block */
 #define CLIENT_PREVENT_PROP (1ULL << 21)
 #define CLIENT_REPLICA (1ULL << 22)    /* a replica (SYNC/PSYNC): gets the replication stream, no replies */
@@ -118,6 +125,7 @@ typedef struct Client {
     char sock[64];
     struct Client *prev, *next;    /* all clients list */
     int pending_idx;               /* index in the pending-write array, -1 if none */
+    struct TrackingState *tstate;  /* client-side caching state (tracking.c), NULL when off */
     long long commands_processed;
     long long net_in, net_out;
     void *mstate;                  /* MULTI state, owned by the transaction module */

@@ -316,7 +316,6 @@ ConfigDef config_core_table[] = {
     KEPT_NUM("active-defrag-ignore-bytes", NULL, 0, U | MEM, 1, LLMAX, 100LL << 20),
     CONFIG_NUM("stream-node-max-bytes", NULL, 0, U | MEM, S.stream_node_max_bytes, 0, LMAX, 4096),
     CONFIG_NUM("hll-sparse-max-bytes", NULL, 0, U | MEM, S.hll_sparse_max_bytes, 0, LMAX, 3000),
-    KEPT_NUM("tracking-table-max-keys", NULL, 0, U, 0, LMAX, 1000000),
     CONFIG_NUM("client-query-buffer-limit", NULL, 0, U | MEM, S.client_max_querybuf_len, 1024 * 1024, LMAX,
                1024LL * 1024 * 1024),
     KEPT_NUM("maxmemory-clients", NULL, 0, MEM | PCT, -100, LMAX, 0),

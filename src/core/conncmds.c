@@ -15,6 +15,7 @@
 #include "multi.h"
 #include "pubsub.h"
 #include "server.h"
+#include "tracking.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
 #include <limits.h>
@@ -200,6 +201,9 @@ void client_flags_string(const Client *c, char *out) {
     if (c->flags & CLIENT_PUBSUB) *p++ = 'P';
     if (c->flags & CLIENT_MULTI) *p++ = 'x';
     if (c->flags & CLIENT_BLOCKED) *p++ = 'b';
+    if (c->flags & CLIENT_TRACKING) *p++ = 't';
+    if (c->flags & CLIENT_TRACKING_BROKEN_REDIR) *p++ = 'R';
+    if (c->flags & CLIENT_TRACKING_BCAST) *p++ = 'B';
     if (c->flags & CLIENT_DIRTY_CAS) *p++ = 'd';
     if (c->flags & CLIENT_CLOSE_AFTER_REPLY) *p++ = 'c';
     if (c->flags & CLIENT_CLOSE_ASAP) *p++ = 'A';
@@ -239,12 +243,12 @@ Sds client_info_string(Client *c) {
     return sds_catprintf(sds_empty(),
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=%d psub=%d ssub=%d "
         "multi=%d qbuf=%zu qbuf-free=%zu argv-mem=%zu multi-mem=%zu rbs=%zu rbp=%zu obl=%zu oll=%zu "
-        "omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%d resp=%d lib-name=%s lib-ver=%s",
+        "omem=%zu tot-mem=%zu events=%s cmd=%s user=%s redir=%lld resp=%d lib-name=%s lib-ver=%s",
         (unsigned long long)c->id, c->peer, c->sock, client_fd(c), c->name ? c->name : "",
         (long long)(server.unixtime - c->ctime), (long long)(server.unixtime - c->last_interaction), flags,
         c->db ? c->db->id : 0, sub, psub, ssub, multi, qlen, qfree, c->argv_len_sum, multi_mem, c->buf_size,
         c->buf_peak, c->bufpos, reply_block_count(c), c->reply_bytes, client_total_memory(c), events,
-        cmd && cmd->fullname ? cmd->fullname : "NULL", c->user ? c->user : "(superuser)", -1, c->resp,
+        cmd && cmd->fullname ? cmd->fullname : "NULL", c->user ? c->user : "(superuser)", tracking_redirect_of(c), c->resp,
         c->lib_name ? c->lib_name : "", c->lib_ver ? c->lib_ver : "");
 }
 
@@ -485,19 +489,6 @@ static void conncmd_client_unpause(Client *c) {
     reply_ok(c);
 }
 
-static void conncmd_client_getredir(Client *c) { reply_long(c, -1); }
-
-static void conncmd_client_trackinginfo(Client *c) {
-    reply_map_len(c, 3);
-    reply_bulk_cstr(c, "flags");
-    reply_set_len(c, 1);
-    reply_bulk_cstr(c, "off");
-    reply_bulk_cstr(c, "redirect");
-    reply_long(c, -1);
-    reply_bulk_cstr(c, "prefixes");
-    reply_array_len(c, 0);
-}
-
 static void conncmd_client_unblock(Client *c) {
     int with_error = 0;
     long long id;
@@ -571,13 +562,18 @@ static void conncmd_client_help(Client *c) {
 /* ---------------- command tables ---------------- */
 
 /* The table is the source of COMMAND INFO/DOCS; tests/integration/test_command_table.py
- * checks it against Redis 7.0.15's. CACHING and TRACKING arrive with issue 9. */
+ * checks it against Redis 7.0.15's. The client-side caching subcommands run in
+ * tracking.c. */
 static Command client_subcommands[] = {
+    {.name = "caching", .proc = tracking_cmd_caching, .arity = 3,
+     .flags = CMD_NOSCRIPT|CMD_LOADING|CMD_STALE|CMD_SENTINEL, .acl = ACL_CONNECTION,
+     .group = "connection", .summary = "Instruct the server about tracking or not keys in the next request",
+     .since = "6.0.0", .complexity = "O(1)", .args = "(YES|NO){mode}"},
     {.name = "getname", .proc = conncmd_client_getname, .arity = 2,
      .flags = CMD_NOSCRIPT|CMD_LOADING|CMD_STALE|CMD_SENTINEL, .acl = ACL_CONNECTION,
      .group = "connection", .summary = "Get the current connection name", .since = "2.6.9",
      .complexity = "O(1)"},
-    {.name = "getredir", .proc = conncmd_client_getredir, .arity = 2,
+    {.name = "getredir", .proc = tracking_cmd_getredir, .arity = 2,
      .flags = CMD_NOSCRIPT|CMD_LOADING|CMD_STALE|CMD_SENTINEL, .acl = ACL_CONNECTION,
      .group = "connection", .summary = "Get tracking notifications redirection client ID if any",
      .since = "6.0.0", .complexity = "O(1)"},
@@ -635,7 +631,13 @@ static Command client_subcommands[] = {
      .flags = CMD_NOSCRIPT|CMD_LOADING|CMD_STALE|CMD_SENTINEL, .acl = ACL_CONNECTION,
      .group = "connection", .summary = "Set the current connection name", .since = "2.6.9",
      .complexity = "O(1)", .args = "connection-name:string"},
-    {.name = "trackinginfo", .proc = conncmd_client_trackinginfo, .arity = 2,
+    {.name = "tracking", .proc = tracking_cmd_tracking, .arity = -3,
+     .flags = CMD_NOSCRIPT|CMD_LOADING|CMD_STALE|CMD_SENTINEL, .acl = ACL_CONNECTION,
+     .group = "connection", .summary = "Enable or disable server assisted client side caching support",
+     .since = "6.0.0", .complexity = "O(1). Some options may introduce additional complexity.",
+     .args = "(ON|OFF){status} [REDIRECT client-id:integer] [PREFIX prefix:string]...{+} [BCAST] "
+             "[OPTIN] [OPTOUT] [NOLOOP]"},
+    {.name = "trackinginfo", .proc = tracking_cmd_trackinginfo, .arity = 2,
      .flags = CMD_NOSCRIPT|CMD_LOADING|CMD_STALE|CMD_SENTINEL, .acl = ACL_CONNECTION,
      .group = "connection",
      .summary = "Return information about server assisted client side caching for the current connection",

@@ -21,6 +21,7 @@
 #include "reply.h"
 #include "servercmds.h"
 #include "server.h"
+#include "tracking.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
 #include <math.h>
@@ -106,7 +107,9 @@ static void delete_expired(Db *db, Obj *o) {
     db_stats.expired_keys++;
     propagate_deletion(db, key, klen, lazyfree_cfg.expire);
     notify_keyspace_event_raw(NOTIFY_EXPIRED, "expired", key, klen, db->id);
-    db_key_touched(db, key, klen);
+    multi_touch_key(db->id, key, klen);
+    block_signal_key(db, key, klen);
+    tracking_touch(key, klen, 0); /* no client's change (NOLOOP BCAST clients hear of it) */
     sds_free(key);
 }
 
@@ -292,6 +295,7 @@ long long db_empty(int dbnum, int async) {
         dbs[i].nvolatile = dbs[i].volatile_cap = 0;
         dbs[i].avg_ttl = 0;
     }
+    tracking_flush_touch(async);
     return removed;
 }
 
@@ -306,6 +310,7 @@ int db_swap(int a, int b) {
     dbs[b].id = b;
     block_signal_db(a);
     block_signal_db(b);
+    tracking_flush_touch(1); /* every key of both may differ now, as Redis treats it */
     return 1;
 }
 
@@ -322,6 +327,7 @@ Obj *db_random_key(Db *db) {
 void db_key_touched(Db *db, const char *key, size_t klen) {
     multi_touch_key(db->id, key, klen);
     block_signal_key(db, key, klen);
+    tracking_touch(key, klen, 1);
 }
 
 void db_changed_raw(Db *db, const char *key, size_t klen, int type_class, const char *event) {

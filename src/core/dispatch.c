@@ -10,6 +10,8 @@
  * Invariants: a rejected command changes nothing, counts as rejected_calls and, in
  * MULTI, dooms the transaction (EXEC then aborts, or EXEC itself aborts with the
  * reason); c->lastcmd is set at lookup, as Redis does (CLIENT LIST's cmd field).
+ * Client-side caching learns of each call through tracking_after_call(), one test
+ * while no client tracks.
  * Costs: one hash lookup (two for subcommands) and a handful of flag tests. */
 #include "command.h"
 #include "blocking.h"
@@ -20,6 +22,7 @@
 #include "reply.h"
 #include "server.h"
 #include "servercmds.h"
+#include "tracking.h"
 #include "../base/alloc.h"
 #include "../base/panic.h"
 #include "../base/util.h"
@@ -182,6 +185,7 @@ void command_call(Client *c, Command *cmd) {
     server.stat.numcommands++;
     current_client = prev_client;
     current_failed = prev_failed;
+    if (tracking_active) tracking_after_call(c, cmd, prev_client == NULL);
     if (prop_depth == 0) block_handle_ready();
 }
 

@@ -51,7 +51,7 @@ read -r -a server_extra <<<"${CONFORMANCE_SERVER_ARGS:-}"
 read -r -a runtest_extra <<<"${CONFORMANCE_RUNTEST_ARGS:-}"
 
 default_units=(
-  unit/type/string unit/type/incr unit/expire unit/keyspace unit/bitops
+  unit/type/string unit/type/incr unit/expire unit/keyspace unit/bitops unit/tracking
   unit/bitfield unit/protocol unit/quit spawn:unit/auth unit/info-command unit/scan
   unit/multi unit/pubsub spawn:unit/pubsubshard spawn:unit/obuf-limits unit/querybuf unit/type/hash unit/type/set unit/type/zset unit/type/list
   unit/type/list-2 unit/type/list-3 unit/sort spawn:integration/logging
