@@ -48,15 +48,9 @@ for tool in redis-benchmark redis-cli; do
 done
 [ -x "$vesper" ] || { echo "bench: server '$vesper' not found (make, or set VESPER_SERVER)" >&2; exit 2; }
 
-names=(vesper) bins=("$vesper")
-if [ "$redis" != none ] && [ -x "$redis" ]; then names+=(redis); bins+=("$redis"); fi
-
-# Pin the server to core 0 and the benchmark to core 1 when there are two cores.
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  pin_server=(taskset -c 0) pin_client=(taskset -c 1)
-else
-  pin_server=() pin_client=()
-fi
+. "$here/servers.sh"
+bench_servers
+bench_pins
 
 perf_ok=0 ins_method=n/a
 if command -v perf >/dev/null && perf stat -e instructions -x, true 2>&1 | grep -q '^[0-9]'; then

@@ -34,13 +34,9 @@ base_port=${FANOUT_PORT:-7250}
 
 [ -x "$fanout" ] || { echo "fanout: $fanout not built (make build/fanout)" >&2; exit 2; }
 [ -x "$vesper" ] || { echo "fanout: server '$vesper' not found" >&2; exit 2; }
-names=(vesper) bins=("$vesper")
-if [ "$redis" != none ] && [ -x "$redis" ]; then names+=(redis); bins+=("$redis"); fi
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  pin_server=(taskset -c 0) pin_client=(taskset -c 1)
-else
-  pin_server=() pin_client=()
-fi
+. "$here/servers.sh"
+bench_servers
+bench_pins
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vesper-fanout.XXXXXX")
 pid=

@@ -17,6 +17,7 @@ Fixtures
 The server's log lines written during a failing test are attached to the report.
 Sanitizer reports (ASan/UBSan/LeakSanitizer) found in any server log fail the run.
 """
+import contextlib
 import os
 import shutil
 import signal
@@ -562,3 +563,29 @@ def pytest_sessionfinish(session, exitstatus):
         for path, excerpt in _sanitizer_reports:
             print(f"--- {path}\n{excerpt}\n")
         session.exitstatus = 1
+
+
+@contextlib.contextmanager
+def redis_replica_of(master_port, binary="/usr/bin/redis-server", *extra):
+    """Starts `binary` (redis-server 7.0.15 by default) as a replica of the server on
+    master_port and yields (process, redis-py client) once its link is up; stops it
+    on exit. extra: further command-line options."""
+    d = tempfile.mkdtemp(prefix="vesper-replica-")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--dir", d, "--save", "", *extra,
+                             "--replicaof", "127.0.0.1", str(master_port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while not ping("127.0.0.1", port):
+            assert proc.poll() is None and time.time() < deadline
+            time.sleep(0.05)
+        rep = redis.Redis(port=port, socket_timeout=10)
+        while rep.info("replication").get("master_link_status") != "up":
+            assert time.time() < deadline, "the replica did not sync"
+            time.sleep(0.1)
+        yield proc, rep
+    finally:
+        proc.terminate()
+        proc.wait(10)
+

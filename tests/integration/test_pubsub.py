@@ -6,14 +6,13 @@ check them). redis-py 4.3 has no RESP3, so RESP3 and exact framing go through ra
 sockets (RawClient in conftest.py)."""
 import os
 import re
-import subprocess
 import tempfile
 import time
 
 import pytest
 import redis
 
-from conftest import RawClient, RespError, Simple, encode_command, free_port, is_reference_redis, ping
+from conftest import RawClient, RespError, Simple, encode_command, is_reference_redis, redis_replica_of
 
 
 def bulk(b):
@@ -457,21 +456,8 @@ def test_publish_reaches_a_replicas_subscribers(spawn):
     subscribers of a redis-server replica following Vesper get the messages."""
     srv = spawn("--dir", tempfile.mkdtemp(prefix="vesper-pubsub-"), "--appendonly", "yes")
     r = srv.client()
-    d = tempfile.mkdtemp(prefix="vesper-pubsub-replica-")
-    port = free_port()
-    proc = subprocess.Popen(["/usr/bin/redis-server", "--port", str(port), "--dir", d, "--save", "",
-                             "--replicaof", "127.0.0.1", str(srv.port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.time() + 10
-        while not ping("127.0.0.1", port):
-            assert proc.poll() is None and time.time() < deadline
-            time.sleep(0.05)
-        rep = redis.Redis(port=port, socket_timeout=10)
-        while rep.info("replication").get("master_link_status") != "up":
-            assert time.time() < deadline, "the replica did not sync"
-            time.sleep(0.1)
-        sub = RawClient("127.0.0.1", port)
+    with redis_replica_of(srv.port) as (_, rep):
+        sub = RawClient("127.0.0.1", rep.connection_pool.connection_kwargs["port"])
         sub.send(encode_command("SUBSCRIBE", "news"))
         assert sub.read_reply() == [b"subscribe", b"news", 1]
         sub.send(encode_command("SSUBSCRIBE", "shard"))
@@ -487,6 +473,3 @@ def test_publish_reaches_a_replicas_subscribers(spawn):
                         for root, _, files in os.walk(srv.client().config_get("dir")["dir"])
                         for f in files if ".incr.aof" in f)
         assert b"SET" in text and b"PUBLISH" not in text
-    finally:
-        proc.terminate()
-        proc.wait(10)

@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from conftest import REPO_ROOT, free_port, is_reference_redis, ping
+from conftest import REPO_ROOT, is_reference_redis, redis_replica_of
 
 pytestmark = pytest.mark.skipif(is_reference_redis(), reason="exercises Vesper as the master")
 
@@ -148,20 +148,9 @@ def test_redis_replica_follows_vesper(spawn):
     r = srv.client()
     r.execute_command("DEBUG", "POPULATE", 2000)
     r.hset("h", mapping={"a": 1, "b": 2})
-    d = tempfile.mkdtemp(prefix="vesper-replica-")
-    port = free_port()
-    proc = subprocess.Popen([REFERENCE, "--port", str(port), "--dir", d, "--save", "", "--enable-debug-command", "yes",
-                             "--replicaof", "127.0.0.1", str(srv.port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with redis_replica_of(srv.port, REFERENCE, "--enable-debug-command", "yes") as (_, rep):
+        port = rep.connection_pool.connection_kwargs["port"]
         deadline = time.time() + 10
-        while not ping("127.0.0.1", port):
-            assert proc.poll() is None and time.time() < deadline
-            time.sleep(0.05)
-        rep = redis.Redis(port=port, socket_timeout=10)
-        while rep.info("replication").get("master_link_status") != "up":
-            assert time.time() < deadline, "the replica did not sync"
-            time.sleep(0.1)
         r.set("live", "write", px=100000)
         r.zadd("z", {"m": 1})
         r.spop("nosuch")
@@ -176,6 +165,3 @@ def test_redis_replica_follows_vesper(spawn):
         assert rep.execute_command("DEBUG", "DIGEST") == r.execute_command("DEBUG", "DIGEST")
         role = r.execute_command("ROLE")
         assert role[0] == b"master" and role[2][0][1] == str(port).encode()
-    finally:
-        proc.terminate()
-        proc.wait(10)
