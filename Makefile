@@ -38,7 +38,7 @@ CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initia
 LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
 LIBS := $(MALLOC_LIBS) $(LZF_LIBS) -lm -lpthread
 
-LIB_SRC := $(wildcard src/base/*.c src/ds/*.c src/net/*.c src/core/*.c src/types/*.c src/persist/*.c src/repl/*.c src/app/*.c)
+LIB_SRC := $(wildcard src/base/*.c src/ds/*.c src/net/*.c src/core/*.c src/types/*.c src/persist/*.c src/repl/*.c src/script/*.c src/app/*.c)
 LIB_SRC := $(filter-out src/app/main.c,$(LIB_SRC))
 LIB_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC))
 MAIN_OBJ := $(BUILD)/app/main.o
