@@ -117,8 +117,8 @@ int rdb_save(Rio *r, const RdbSaveInfo *info) {
     saved_keys = 0;
     rio_checksum_start(r);
     if (!rio_write(r, magic, 9) || !save_aux_fields(r, info)) return 0;
-    if (rdb_function_hooks && !rdb_function_hooks->save(r)) return 0;
-    for (int j = 0; !(info && info->functions_only) && j < db_count(); j++)
+    if (rdb_function_hooks && !(info && info->exclude_functions) && !rdb_function_hooks->save(r)) return 0;
+    for (int j = 0; !(info && info->exclude_data) && j < db_count(); j++)
         if (!save_db(r, db_get(j))) return 0;
     if (!rdb_save_type(r, RDB_OPCODE_EOF)) return 0;
     uint64_t crc = rdb_checksum ? rio_checksum(r) : 0;

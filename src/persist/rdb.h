@@ -15,7 +15,8 @@ typedef struct RdbSaveInfo {
     const char *replid;        /* NULL: the server's */
     long long repl_offset;
     int aof_base;              /* the file is the base of a multi-part AOF */
-    int functions_only;        /* no databases: the function libraries alone (REPLCONF rdb-filter-only functions) */
+    int exclude_data;          /* no databases (REPLCONF rdb-filter-only) */
+    int exclude_functions;     /* no function libraries (rdb-filter-only without "functions") */
 } RdbSaveInfo;
 
 /* Writes the dataset to r: "REDIS0010", aux fields, every database, EOF and the
