@@ -59,6 +59,10 @@ typedef struct FunctionEngine {
     void (*kill)(Client *c);
 } FunctionEngine;
 
+/* The LUA engine (function_lua.c): creates its Lua state and registers itself.
+ * Weak while the build may leave the engine out (no src/script/script.c yet). */
+void function_lua_init(void) __attribute__((weak));
+
 /* Registers an engine (at init). */
 void functions_register_engine(const FunctionEngine *e);
 
