@@ -34,11 +34,11 @@ $(warning liblzf not found (apt-get install liblzf-dev, or make deps): building 
 LZF_CFLAGS := -DVESPER_NO_LZF
 endif
 
-CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(LZF_CFLAGS) $(LUA_CFLAGS) $(EXTRA_CFLAGS)
-LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
 # Lua 5.1 (Debian's liblua5.1-0-dev) runs EVAL and FUNCTION scripts (src/script/).
 LUA_CFLAGS := -I/usr/include/lua5.1
 LUA_LIBS := -llua5.1
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(LZF_CFLAGS) $(LUA_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
 LIBS := $(MALLOC_LIBS) $(LZF_LIBS) $(LUA_LIBS) -lm -lpthread
 
 LIB_SRC := $(wildcard src/base/*.c src/ds/*.c src/net/*.c src/core/*.c src/types/*.c src/persist/*.c src/repl/*.c src/script/*.c src/app/*.c)
