@@ -158,8 +158,10 @@ void command_call(Client *c, Command *cmd) {
     int prev_failed = current_failed;
     long long dirty = server.stat.dirty;
     long long start = ustime();
-    server.ustime = start;
-    server.mstime = start / 1000;
+    if (!(c->flags & CLIENT_SCRIPT)) { /* a script's commands see the time it started */
+        server.ustime = start;
+        server.mstime = start / 1000;
+    }
     current_client = c;
     current_failed = 0;
     /* a client blocked on keys runs its command again: the same request */

@@ -89,6 +89,10 @@ int script_is_busy(void);
 /* SCRIPT KILL (is_eval) / FUNCTION KILL: replies to c (OK, NOTBUSY, UNKILLABLE, or
  * BUSY when the run is of the other kind). */
 void script_kill(Client *c, int is_eval);
+/* The dispatch check (CHECK_SLOT_BUSY): -BUSY for commands not flagged allow-busy
+ * while a run is past its time limit (SHUTDOWN only with NOSAVE). */
+struct Command;
+Sds script_busy_check(Client *c, struct Command *cmd, int ctx);
 /* Called by the Lua hook every few thousand instructions: refreshes the clock,
  * enters the busy state past the limit and processes events. 1 if the run must
  * stop (killed). */
@@ -111,7 +115,7 @@ void script_fake_reply_done(Client *fake);
  * log + LOG_*, setresp, set_repl + REPL_*, replicate_commands, breakpoint,
  * debug, REDIS_VERSION, REDIS_VERSION_NUM), the sandbox (no io/os but os.clock,
  * no loadfile/dofile/require/print, loadstring refuses bytecode, math.random with
- * Redis's seeding per run), the error handler __redis__err__handler. The globals
+ * Redis's lrand48 generator), the error handler __redis__err__handler. The globals
  * are still writable: the caller adds its own, then calls script_lua_protect().
  * engine_data is kept for the caller (script_lua_engine_data). */
 lua_State *script_lua_create(void *engine_data);
@@ -136,7 +140,8 @@ int script_lua_compile(lua_State *L, const char *body, size_t len, const char *c
 
 /* Runs the function on top of the stack for run (popped): KEYS and ARGV are set
  * as globals (keys_as_globals: EVAL) or passed as its two arguments (FCALL);
- * math.random is reseeded; the count hook enforces the time limit. The result is
+ * math.random goes on with its sequence (Redis 7.0 seeds it only at start-up and on
+ * math.randomseed); the count hook enforces the time limit. The result is
  * converted and replied to run->caller, or the error is, in Redis 7.0's form
  * ("<err> script: <funcname>, on @user_script:<line>."). */
 void script_lua_run(lua_State *L, ScriptRun *run, Obj **keys, int nkeys, Obj **args, int nargs, int keys_as_globals);
