@@ -546,6 +546,7 @@ static void function_kill(Client *c) {
 static void function_dump(Client *c) {
     Rio r;
     rio_init_buffer(&r);
+    r.compress = rdb_compression; /* as Redis: long code is LZF-compressed */
     hook_save(&r);
     Sds p = rio_take_buffer(&r);
     rio_close(&r);
