@@ -72,7 +72,8 @@ static int grows_queue(const Client *c, const Command *cmd) {
  * the limit (eviction, when a policy allows it, comes first in its own issue). */
 static inline Sds check_oom(Client *c, Command *cmd, int ctx) {
     if (!server.cfg.maxmemory || ctx == CHECK_CTX_RERUN) return NULL;
-    int denyoom = (cmd->flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM) ||
+    uint64_t flags = cmd->call_flags ? cmd->call_flags(c, cmd->flags) : cmd->flags;
+    int denyoom = (flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM) ||
                   grows_queue(c, cmd);
     if (!denyoom || vmalloc_used() <= server.cfg.maxmemory) return NULL;
     return sds_new("-OOM command not allowed when used memory > 'maxmemory'.");

@@ -706,18 +706,24 @@ static void fcall_generic(Client *c, int ro) {
         reply_error(c, "Number of keys can't be negative");
         return;
     }
-    /* Redis derives FCALL's flags from the function's before running it: one that
-     * may write and did not declare allow-oom is refused over maxmemory */
-    if (server.cfg.maxmemory && !(f->flags & (FN_FLAG_NO_WRITES | FN_FLAG_ALLOW_OOM)) && !(c->flags & CLIENT_FAKE) &&
-        vmalloc_used() > server.cfg.maxmemory) {
-        reply_error(c, "-OOM command not allowed when used memory > 'maxmemory'.");
-        return;
-    }
     f->lib->engine->call(c, f, c->argv + 3, (int)numkeys, c->argv + 3 + numkeys, c->argc - 3 - (int)numkeys, ro);
 }
 
 static void fcall_cmd(Client *c) { fcall_generic(c, 0); }
 static void fcall_ro_cmd(Client *c) { fcall_generic(c, 1); }
+
+/* FCALL's flags come from the function's, as Redis derives them: no-writes drops
+ * write and may-replicate, and a function that may write is deny-oom unless it
+ * declared allow-oom (checked by dispatch before the call). */
+static uint64_t fcall_call_flags(Client *c, uint64_t flags) {
+    FunctionInfo *f = c->argc > 1 ? functions_lookup(arg_str(c, 1), arg_len(c, 1)) : NULL;
+    if (!f) return flags;
+    flags &= ~(CMD_STALE | CMD_DENYOOM | CMD_WRITE | CMD_MAY_REPLICATE);
+    if (!(f->flags & (FN_FLAG_ALLOW_OOM | FN_FLAG_NO_WRITES))) flags |= CMD_DENYOOM;
+    if (!(f->flags & FN_FLAG_NO_WRITES)) flags |= CMD_WRITE;
+    if (f->flags & FN_FLAG_ALLOW_STALE) flags |= CMD_STALE;
+    return flags;
+}
 
 /* COMMAND GETKEYS: the numkeys keys after argv[2], when numkeys is a valid count. */
 static int fcall_getkeys(int argc, Obj **argv, int *keys, int max) {
@@ -816,14 +822,16 @@ static Command function_commands[] = {
      .complexity = "Depends on the function that is executed.",
      .args = "function:string numkeys:integer [key:key...] [arg:string...]\n"
              "keynote 0 We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
-     .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_UPDATE, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = fcall_getkeys},
+     .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_UPDATE, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = fcall_getkeys,
+     .call_flags = fcall_call_flags},
     {.name = "fcall_ro", .proc = fcall_ro_cmd, .arity = -3,
      .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_STALE | CMD_READONLY,
      .acl = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .summary = "Invoke a read-only function",
      .since = "7.0.0", .complexity = "Depends on the function that is executed.",
      .args = "function:string numkeys:integer [key:key...] [arg:string...]\n"
              "keynote 0 We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
-     .keyspecs = {KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = fcall_getkeys},
+     .keyspecs = {KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = fcall_getkeys,
+     .call_flags = fcall_call_flags},
     {0}};
 
 const Module function_module = {
