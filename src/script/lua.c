@@ -464,6 +464,7 @@ static int redis_generic_call(lua_State *L, int raise) {
             return raise ? lua_error(L) : 1;
         }
     }
+    lua_settop(L, 0); /* the arguments are copied: room for the reply (unpack of ~8000 args) */
     Sds err = script_call(run, argv, argc);
     if (err) {
         script_lua_push_error(L, err);
@@ -964,7 +965,7 @@ static void reply_run_error(Client *c, lua_State *L, const char *funcname) {
     const char *source = lua_tostring(L, -1);
     lua_getfield(L, -3, "line");
     const char *line = lua_tostring(L, -1);
-    Sds e = sds_catprintf(sds_empty(), "-%s", msg ? msg : "");
+    Sds e = sds_catprintf(sds_empty(), "-%s", msg ? msg : "ERR unknown error"); /* an error table without err */
     if (source && line) e = sds_catprintf(e, " script: %s, on %s:%s.", funcname, source, line);
     reply_error_len(c, e, sds_len(e));
     sds_free(e);
