@@ -125,8 +125,15 @@ test: test-deps
 run: all
 	./$(SERVER) --port $(PORT)
 
-bench: all
+# the pub/sub fan-out load generator (tests/bench/fanout.c; libc only)
+FANOUT := $(BUILD)/fanout
+$(FANOUT): tests/bench/fanout.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench: all $(FANOUT)
 	VESPER_SERVER=$(CURDIR)/$(SERVER) bash tests/bench/bench.sh
+	VESPER_SERVER=$(CURDIR)/$(SERVER) FANOUT=$(CURDIR)/$(FANOUT) bash tests/bench/fanout.sh
 
 sanitize:
 	$(MAKE) SANITIZE=1 all
