@@ -16,6 +16,7 @@
  * Costs: a global read is two table lookups (proxy, real table); redis.call() is
  * argument objects, the command, and one pass over the reply bytes. */
 #include "script.h"
+#include "lualibs.h"
 #include <lauxlib.h>
 #include <lualib.h>
 #include <math.h>
@@ -849,8 +850,6 @@ static void remove_global(lua_State *L, const char *name) {
     lua_pushnil(L);
     lua_setglobal(L, name);
 }
-
-__attribute__((weak)) void script_libs_open(lua_State *L) { (void)L; }
 
 lua_State *script_lua_create(void *engine_data) {
     LuaHeap *heap = calloc(1, sizeof(*heap));
