@@ -34,9 +34,11 @@ $(warning liblzf not found (apt-get install liblzf-dev, or make deps): building 
 LZF_CFLAGS := -DVESPER_NO_LZF
 endif
 
-# Lua 5.1 (Debian's liblua5.1-0-dev) runs EVAL and FUNCTION scripts (src/script/).
-LUA_CFLAGS := -I/usr/include/lua5.1
-LUA_LIBS := -llua5.1
+# Lua 5.1 for scripting (src/script/), with Debian's lua-cjson and lua-bitop as the
+# cjson and bit libraries scripts see (src/script/lualibs.h).
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
+LUA_LIBS := -llua5.1-cjson -llua5.1-bitop $(shell pkg-config --libs lua5.1 2>/dev/null || echo -llua5.1)
+
 CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(LZF_CFLAGS) $(LUA_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
 LIBS := $(MALLOC_LIBS) $(LZF_LIBS) $(LUA_LIBS) -lm -lpthread
@@ -130,8 +132,15 @@ test: test-deps
 run: all
 	./$(SERVER) --port $(PORT)
 
-bench: all
+# the pub/sub fan-out load generator (tests/bench/fanout.c; libc only)
+FANOUT := $(BUILD)/fanout
+$(FANOUT): tests/bench/fanout.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench: all $(FANOUT)
 	VESPER_SERVER=$(CURDIR)/$(SERVER) bash tests/bench/bench.sh
+	VESPER_SERVER=$(CURDIR)/$(SERVER) FANOUT=$(CURDIR)/$(FANOUT) bash tests/bench/fanout.sh
 
 sanitize:
 	$(MAKE) SANITIZE=1 all

@@ -12,7 +12,8 @@ extern const Module repl_module;
 extern const Module eval_module;
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
-    blocking_module, monitor_module, function_module, string_module, bitops_module, lazyfree_module, evict_module,
+    blocking_module, monitor_module, pubsub_module, function_module, string_module, bitops_module, lazyfree_module,
+    evict_module,
     hash_module, set_module, list_module;
 extern const Module zset_module, sort_module;
 
@@ -25,6 +26,7 @@ const Module *const server_modules[] = {
     &multi_module,
     &blocking_module,
     &monitor_module,
+    &pubsub_module,
     &lazyfree_module,
     &evict_module,
     &function_module,

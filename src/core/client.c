@@ -17,7 +17,7 @@
 #include "../base/alloc.h"
 #include <string.h>
 
-static Client *client_list;
+static Client *client_list, *client_list_tail; /* oldest first, as CLIENT LIST shows them */
 static size_t client_count;
 static Client **closing;
 static size_t closing_count, closing_cap;
@@ -48,9 +48,10 @@ Client *client_create(Conn *conn, uint64_t flags) {
     strcpy(c->sock, "?:0");
     if (conn) {
         conn_set_private(conn, c);
-        c->next = client_list;
-        if (client_list) client_list->prev = c;
-        client_list = c;
+        c->prev = client_list_tail;
+        if (client_list_tail) client_list_tail->next = c;
+        else client_list = c;
+        client_list_tail = c;
         client_count++;
     }
     return c;
@@ -73,6 +74,7 @@ void client_free(Client *c) {
         if (c->prev) c->prev->next = c->next;
         else client_list = c->next;
         if (c->next) c->next->prev = c->prev;
+        else client_list_tail = c->prev;
         client_count--;
     }
     net_forget_pending_write(c);

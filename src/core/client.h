@@ -48,11 +48,25 @@ struct Command;
 #define REPLY_BUF_MIN 1024             /* a fresh or idle client's reply buffer */
 #define PROTO_IOBUF_LEN (16 * 1024)
 
+/* Encoded output shared by several clients' reply lists (pub/sub fan-out of a big
+ * message): reference counted, immutable once created. See reply.h. */
+typedef struct SharedReply {
+    size_t refcount;
+    size_t len;
+    char buf[];
+} SharedReply;
+
+/* A block of queued output. Normally its bytes are buf[0..used) of size bytes; a
+ * shared block (shared != NULL, see reply.h) holds no bytes of its own: they are
+ * shared->buf, and size == used == shared->len, so nothing is appended to it. */
 typedef struct ReplyBlock {
     struct ReplyBlock *next;
     size_t size, used;
+    struct SharedReply *shared;
     char buf[];
 } ReplyBlock;
+
+static inline const char *reply_block_data(const ReplyBlock *b) { return b->shared ? b->shared->buf : b->buf; }
 
 /* Why a blocked client waits (Client.bstate.type). */
 enum { BLOCKED_NONE = 0, BLOCKED_KEYS, BLOCKED_PAUSE, BLOCKED_WAIT, BLOCKED_MODULE };
@@ -107,6 +121,7 @@ typedef struct Client {
     long long commands_processed;
     long long net_in, net_out;
     void *mstate;                  /* MULTI state, owned by the transaction module */
+    void *psstate;                 /* subscriptions, owned by the pub/sub module */
     BlockState bstate;
     struct Client *unblocked_next; /* list of clients to re-run (blocking module) */
 } Client;

@@ -4,7 +4,7 @@
  * Authentication knows the "default" user only: it is passwordless when
  * requirepass is unset, else its password is requirepass. RESET drops the state
  * every subsystem keeps for the client through the modules' client_reset hooks;
- * CLIENT LIST asks the transaction and blocking modules for theirs.
+ * CLIENT LIST asks the transaction, blocking and pub/sub modules for theirs.
  * Costs: CLIENT LIST and CLIENT KILL walk the client list, O(clients); the other
  * commands are O(1) besides their reply. */
 #include "conncmds.h"
@@ -13,6 +13,7 @@
 #include "blocking.h"
 #include "module.h"
 #include "multi.h"
+#include "pubsub.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
@@ -231,6 +232,7 @@ Sds client_info_string(Client *c) {
     size_t multi_mem;
     client_flags_string(c, flags);
     client_events_string(c, events);
+    pubsub_client_counts(c, &sub, &psub, &ssub);
     int multi = multi_client_state(c, &multi_mem);
     const struct Command *cmd = c->lastcmd;
     size_t qlen = c->querybuf ? sds_len(c->querybuf) : 0, qfree = c->querybuf ? sds_avail(c->querybuf) : 0;

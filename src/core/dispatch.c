@@ -114,7 +114,7 @@ static inline Sds run_checks(Client *c, Command *cmd, int ctx) {
     if ((err = check_oom(c, cmd, ctx))) return err;
     SLOT(CHECK_SLOT_DISK);
     SLOT(CHECK_SLOT_REPLICA);
-    SLOT(CHECK_SLOT_PUBSUB);
+    if (c->flags & CLIENT_PUBSUB) SLOT(CHECK_SLOT_PUBSUB); /* only subscribed clients: no call for the rest */
     if (ctx != CHECK_CTX_EXEC) {
         if ((err = check_loading(c, cmd, ctx))) return err;
     }

@@ -273,7 +273,7 @@ static int gather_output(Client *c, struct iovec *iov, int max, size_t *total) {
     for (ReplyBlock *b = c->reply_head; b && n < max; b = b->next) {
         size_t start = (b == c->reply_head) ? off : 0;
         if (b->used > start) {
-            iov[n].iov_base = b->buf + start;
+            iov[n].iov_base = (char *)reply_block_data(b) + start;
             iov[n].iov_len = b->used - start;
             *total += iov[n++].iov_len;
         }
@@ -286,7 +286,7 @@ static void drop_head_block(Client *c) {
     c->reply_head = b->next;
     if (!c->reply_head) c->reply_tail = NULL;
     c->reply_bytes -= b->size;
-    vfree(b);
+    reply_block_free(b);
 }
 
 /* Advances the output past w written bytes. */
@@ -439,6 +439,8 @@ void net_clients_cron(void) {
             client_free_async(c);
             continue;
         }
+        /* a soft limit can expire while nothing more is queued */
+        if (c->obuf_soft_limit_reached_time && net_check_output_limits(c)) continue;
         if (!(c->flags & CLIENT_PROTECTED)) shrink_buffers(c);
     }
 }

@@ -8,6 +8,7 @@
  * emits the pending list: MULTI first when it holds several commands (unless the
  * top command touches arbitrary keys), a SELECT before any command whose database
  * differs from what the sink saw last, EXEC last.
+ * A command forced to replicas only (PUBLISH) is skipped by the AOF sink.
  * Invariants: pending commands own one reference to each argument; frames are only
  * pushed and popped by dispatch, strictly nested.
  * Costs: O(arguments) per propagated command per sink; nothing at all for calls
@@ -26,6 +27,7 @@
 
 typedef struct PendingOp {
     int dbid;
+    int repl_only;             /* skipped by the AOF sink */
     int argc;
     Obj **argv;
 } PendingOp;
@@ -107,9 +109,17 @@ static void feed_one(PropSink *s, int dbid, Obj **argv, int argc) {
     s->feed(s, argv, argc);
 }
 
-static void emit(int dbid, Obj **argv, int argc) {
-    for (int i = 0; i < nsinks; i++) feed_one(sinks[i], dbid, argv, argc);
+static void emit(int dbid, Obj **argv, int argc, int repl_only) {
+    for (int i = 0; i < nsinks; i++)
+        if (!(repl_only && sinks[i]->aof)) feed_one(sinks[i], dbid, argv, argc);
     emitted++;
+}
+
+/* Whether any sink takes commands meant for replicas only. */
+static int has_repl_sinks(void) {
+    for (int i = 0; i < nsinks; i++)
+        if (!sinks[i]->aof) return 1;
+    return 0;
 }
 
 static void free_op(PendingOp *op) {
@@ -121,20 +131,21 @@ static void flush_pending(void) {
     int wrap = npending > 1 && !no_multi;
     if (wrap) {
         Obj *m = shared_word(&shared_multi, "MULTI");
-        emit(pending[0].dbid, &m, 1);
+        emit(pending[0].dbid, &m, 1, 0);
     }
-    for (int i = 0; i < npending; i++) emit(pending[i].dbid, pending[i].argv, pending[i].argc);
+    for (int i = 0; i < npending; i++) emit(pending[i].dbid, pending[i].argv, pending[i].argc, pending[i].repl_only);
     if (wrap) {
         Obj *e = shared_word(&shared_exec, "EXEC");
-        emit(pending[npending - 1].dbid, &e, 1);
+        emit(pending[npending - 1].dbid, &e, 1, 0);
     }
     for (int i = 0; i < npending; i++) free_op(&pending[i]);
     npending = 0;
     no_multi = 0;
 }
 
-static void add_pending(int dbid, Obj **argv, int argc) {
+static void add_pending(int dbid, Obj **argv, int argc, int repl_only) {
     if (nsinks == 0 || server.loading) return; /* nothing propagates while loading */
+    if (repl_only && !has_repl_sinks()) return;
     if (npending == pending_cap) {
         pending_cap = pending_cap ? pending_cap * 2 : 8;
         pending = vrealloc(pending, sizeof(PendingOp) * (size_t)pending_cap);
@@ -142,6 +153,7 @@ static void add_pending(int dbid, Obj **argv, int argc) {
     PendingOp *op = &pending[npending++];
     prop_slow = 1;
     op->dbid = dbid;
+    op->repl_only = repl_only;
     op->argc = argc;
     op->argv = vmalloc(sizeof(Obj *) * (size_t)(argc ? argc : 1));
     for (int i = 0; i < argc; i++) {
@@ -164,10 +176,11 @@ static void frame_clear(Frame *f) {
 void propagate_call_end_slow(Client *c, int dirty) {
     if (depth == 0) panic("propagate: call end without a call");
     Frame *f = &frames[depth - 1];
-    if ((dirty || (f->flags & PROP_FRAME_FORCED)) && !(f->flags & PROP_FRAME_PREVENTED) && nsinks &&
-        !(c->flags & CLIENT_PREVENT_PROP)) {
-        if (f->replaced) add_pending(c->db->id, f->replaced, f->replaced_argc);
-        else add_pending(c->db->id, c->argv, c->argc);
+    if ((dirty || (f->flags & (PROP_FRAME_FORCED | PROP_FRAME_FORCED_REPL))) && !(f->flags & PROP_FRAME_PREVENTED) &&
+        nsinks && !(c->flags & CLIENT_PREVENT_PROP)) {
+        int repl_only = !dirty && !(f->flags & PROP_FRAME_FORCED);
+        if (f->replaced) add_pending(c->db->id, f->replaced, f->replaced_argc, repl_only);
+        else add_pending(c->db->id, c->argv, c->argc, repl_only);
     }
     if (f->replaced) frame_clear(f);
     if (--depth == 0) {
@@ -211,12 +224,17 @@ void propagate_also(int dbid, Obj **argv, int argc) {
         if (nsinks) emitted++;
         return;
     }
-    add_pending(dbid, argv, argc);
+    add_pending(dbid, argv, argc, 0);
 }
 
 void propagate_force(Client *c) {
     Frame *f = frame_of(c);
     if (f) f->flags |= PROP_FRAME_FORCED;
+}
+
+void propagate_force_repl(Client *c) {
+    Frame *f = frame_of(c);
+    if (f) f->flags |= PROP_FRAME_FORCED_REPL;
 }
 
 void propagate_prevent(Client *c) {

@@ -23,6 +23,8 @@ typedef struct PropSink {
     void (*feed)(struct PropSink *sink, Obj **argv, int argc);
     void *ctx;
     int seldb;                 /* database of the last command fed; -1: unknown */
+    int aof;                   /* 1: the AOF, which never gets the commands that go to
+                                  replicas only (propagate_force_repl) */
 } PropSink;
 
 /* Adds / removes a sink. A new sink starts with seldb -1, so its first command is
@@ -44,6 +46,7 @@ typedef struct PropFrame {
 } PropFrame;
 #define PROP_FRAME_PREVENTED 1
 #define PROP_FRAME_FORCED 2
+#define PROP_FRAME_FORCED_REPL 4
 #define PROP_MAX_DEPTH 64
 extern PropFrame prop_frames[PROP_MAX_DEPTH];
 extern int prop_depth, prop_slow;   /* prop_slow: pending commands or no-multi set */
@@ -77,6 +80,10 @@ void propagate_replace_objs(Client *c, ...);
 void propagate_also(int dbid, Obj **argv, int argc);
 /* The running command propagates even if it changed nothing (FLUSHALL, FLUSHDB). */
 void propagate_force(Client *c);
+/* The running command goes to replicas, not to the AOF, when it changed nothing
+ * (PUBLISH and SPUBLISH, so the replicas' subscribers get the messages too); inside
+ * a transaction it is wrapped with the rest, as in Redis. */
+void propagate_force_repl(Client *c);
 /* The running command's own argv is not propagated (its effects are, separately). */
 void propagate_prevent(Client *c);
 /* Commands that may touch arbitrary keys (SCAN, RANDOMKEY: lazy expiry) don't wrap

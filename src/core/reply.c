@@ -9,7 +9,11 @@
  * Invariants: output order is buf[sentlen..bufpos) then the blocks in order; a block
  * whose size is 0 is a deferred-length placeholder that nothing else may append to;
  * c->reply_bytes is the sum of the blocks' sizes (what output limits check).
- * Costs: O(length) per reply, one allocation per 16 KB of queued output. */
+ * Push messages (pub/sub) bypass CLIENT REPLY OFF/SKIP, as in Redis. A big message
+ * sent to many clients is encoded once into a SharedReply and each client queues
+ * a small ReplyBlock pointing at it (reference counted) instead of a copy.
+ * Costs: O(length) per reply, one allocation per 16 KB of queued output; a shared
+ * message costs one small allocation per client whatever its length. */
 #include "reply.h"
 #include "command.h"
 #include "server.h"
@@ -27,11 +31,16 @@ static inline int reply_allowed(const Client *c) {
     return !(c->flags & (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP | CLIENT_CLOSE_ASAP | CLIENT_REPLICA));
 }
 
+void reply_block_free(ReplyBlock *b) {
+    if (b->shared) reply_shared_release(b->shared);
+    vfree(b);
+}
+
 void reply_free_blocks(Client *c) {
     ReplyBlock *b = c->reply_head;
     while (b) {
         ReplyBlock *n = b->next;
-        vfree(b);
+        reply_block_free(b);
         b = n;
     }
     c->reply_head = c->reply_tail = NULL;
@@ -49,11 +58,15 @@ static void append_block(Client *c, const char *p, size_t len) {
         len -= k;
     }
     if (len) {
-        size_t size = len < REPLY_CHUNK_BYTES ? REPLY_CHUNK_BYTES : len;
+        /* after a shared block (pub/sub), whose next message is likely shared too,
+         * start small: a 16 KB block per receiver would hold one small reply */
+        size_t chunk = t && t->shared ? REPLY_BUF_MIN : REPLY_CHUNK_BYTES;
+        size_t size = len < chunk ? chunk : len;
         ReplyBlock *b = vmalloc(sizeof(ReplyBlock) + size);
         b->size = size;
         b->used = len;
         b->next = NULL;
+        b->shared = NULL;
         memcpy(b->buf, p, len);
         if (c->reply_tail) c->reply_tail->next = b;
         else c->reply_head = b;
@@ -100,6 +113,46 @@ void reply_raw(Client *c, const char *p, size_t len) {
 
 void reply_stream(Client *c, const char *p, size_t len) {
     if (!(c->flags & CLIENT_CLOSE_ASAP)) raw_append(c, p, len);
+}
+
+/* ---------------- push messages and shared output ---------------- */
+
+void reply_push_raw(Client *c, const char *p, size_t len) {
+    if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLICA)) return;
+    if (!c->reply_tail && c->buf_size - c->bufpos >= len) {
+        memcpy(c->buf + c->bufpos, p, len);
+        c->bufpos += len;
+        note_output(c);
+        return;
+    }
+    raw_append(c, p, len);
+}
+
+SharedReply *reply_shared_create(const char *p, size_t len) {
+    SharedReply *s = vmalloc(sizeof(SharedReply) + len);
+    s->refcount = 1;
+    s->len = len;
+    if (p) memcpy(s->buf, p, len);
+    return s;
+}
+
+void reply_shared_release(SharedReply *s) {
+    if (--s->refcount == 0) vfree(s);
+}
+
+void reply_push_shared(Client *c, SharedReply *s) {
+    if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLICA)) return;
+    ReplyBlock *b = vmalloc(sizeof(ReplyBlock));
+    b->size = b->used = s->len;
+    b->next = NULL;
+    b->shared = s;
+    s->refcount++;
+    if (c->reply_tail) c->reply_tail->next = b;
+    else c->reply_head = b;
+    c->reply_tail = b;
+    c->reply_bytes += s->len;
+    note_output(c);
+    if (c->conn) net_check_output_limits(c);
 }
 
 void reply_ok(Client *c) { reply_raw(c, "+OK\r\n", 5); }
@@ -330,6 +383,7 @@ void *reply_deferred_len(Client *c) {
     b->size = 0; /* placeholder: nothing may be appended to it */
     b->used = 0;
     b->next = NULL;
+    b->shared = NULL;
     if (c->reply_tail) c->reply_tail->next = b;
     else c->reply_head = b;
     c->reply_tail = b;
@@ -364,7 +418,7 @@ Sds reply_take(Client *c) {
     size_t skip = c->bufpos > c->sentlen ? 0 : c->sentlen;
     for (ReplyBlock *b = c->reply_head; b; b = b->next) {
         size_t start = b == c->reply_head ? skip : 0;
-        if (b->used > start) out = sds_catlen(out, b->buf + start, b->used - start);
+        if (b->used > start) out = sds_catlen(out, reply_block_data(b) + start, b->used - start);
     }
     c->bufpos = c->sentlen = 0;
     reply_free_blocks(c);

@@ -13,6 +13,20 @@
 void reply_raw(Client *c, const char *p, size_t len);      /* protocol bytes as is */
 /* Bytes of the replication stream to a replica (which gets no replies otherwise). */
 void reply_stream(Client *c, const char *p, size_t len);
+/* A push message (pub/sub messages and confirmations, later tracking invalidations):
+ * protocol bytes delivered even under CLIENT REPLY OFF/SKIP; dropped for a closing
+ * client or a replica. Small messages are copied into the client's output. */
+void reply_push_raw(Client *c, const char *p, size_t len);
+/* Shared output: one encoding of a big message queued by many clients without
+ * copying. reply_shared_create returns a SharedReply holding len bytes copied from
+ * p (or uninitialized when p is NULL, for the caller to fill) with one reference,
+ * the caller's; reply_push_shared queues it as a push message for c, taking its own
+ * reference (released when the bytes are written or c's output is dropped);
+ * reply_shared_release drops a reference and frees the bytes with the last one.
+ * The bytes count in each client's output size (client-output-buffer-limit). */
+SharedReply *reply_shared_create(const char *p, size_t len);
+void reply_push_shared(Client *c, SharedReply *s);
+void reply_shared_release(SharedReply *s);
 void reply_ok(Client *c);
 void reply_status(Client *c, const char *s);               /* +s\r\n */
 void reply_status_len(Client *c, const char *s, size_t len);
@@ -57,5 +71,7 @@ void reply_set_deferred_set_len(Client *c, void *node, long n);
 Sds reply_take(Client *c);
 /* Frees the reply blocks (not the buffer). */
 void reply_free_blocks(Client *c);
+/* Frees one block that is no longer on a client's list (its shared bytes' reference too). */
+void reply_block_free(ReplyBlock *b);
 
 #endif

@@ -90,7 +90,7 @@ int aof_state(void) { return aof.state; }
 int aof_loads_at_startup(void) { return aof_cfg.enabled; }
 
 static void aof_feed(PropSink *sink, Obj **argv, int argc);
-static PropSink aof_sink = {.name = "aof", .feed = aof_feed};
+static PropSink aof_sink = {.name = "aof", .feed = aof_feed, .aof = 1};
 
 /* ---------------- the background thread's jobs ---------------- */
 

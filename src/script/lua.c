@@ -16,6 +16,7 @@
  * Costs: a global read is two table lookups (proxy, real table); redis.call() is
  * argument objects, the command, and one pass over the reply bytes. */
 #include "script.h"
+#include "lualibs.h"
 #include <lauxlib.h>
 #include <lualib.h>
 #include <math.h>
@@ -464,6 +465,7 @@ static int redis_generic_call(lua_State *L, int raise) {
             return raise ? lua_error(L) : 1;
         }
     }
+    lua_settop(L, 0); /* the arguments are copied: room for the reply (unpack of ~8000 args) */
     Sds err = script_call(run, argv, argc);
     if (err) {
         script_lua_push_error(L, err);
@@ -849,8 +851,6 @@ static void remove_global(lua_State *L, const char *name) {
     lua_setglobal(L, name);
 }
 
-__attribute__((weak)) void script_libs_open(lua_State *L) { (void)L; }
-
 lua_State *script_lua_create(void *engine_data) {
     LuaHeap *heap = calloc(1, sizeof(*heap));
     lua_State *L = lua_newstate(heap_alloc, heap);
@@ -964,7 +964,7 @@ static void reply_run_error(Client *c, lua_State *L, const char *funcname) {
     const char *source = lua_tostring(L, -1);
     lua_getfield(L, -3, "line");
     const char *line = lua_tostring(L, -1);
-    Sds e = sds_catprintf(sds_empty(), "-%s", msg ? msg : "");
+    Sds e = sds_catprintf(sds_empty(), "-%s", msg ? msg : "ERR unknown error"); /* an error table without err */
     if (source && line) e = sds_catprintf(e, " script: %s, on %s:%s.", funcname, source, line);
     reply_error_len(c, e, sds_len(e));
     sds_free(e);

@@ -155,8 +155,6 @@ void script_lua_reply(Client *c, lua_State *L);
 /* Pushes a Lua error table {err="CODE msg"} from "-CODE msg" or "msg" (gets ERR). */
 void script_lua_push_error(lua_State *L, const char *msg);
 
-/* ---- the libraries (branch lualibs): cjson, bit, cmsgpack, struct ---- */
-/* Defined weak here until the lualibs branch provides it. */
-void script_libs_open(lua_State *L);
+/* The libraries (cjson, bit, cmsgpack, struct): script_libs_open() in lualibs.h. */
 
 #endif

@@ -10,7 +10,10 @@
 # stop the server, and parse the [ok]/[err]/[exception] lines. A unit that times
 # out, raises an exception, or leaves the server dead counts as a failure of that
 # unit. Failures listed in expected-failures.txt (unit<TAB>test name<TAB># reason)
-# are tolerated; anything else makes the script exit 1.
+# are tolerated; anything else makes the script exit 1. An entry whose reason starts
+# with "# [skip]" is a test that would hang (it waits for something Vesper never
+# sends) and take the rest of its unit down with a timeout: it is not run
+# (runtest --skiptest) and is counted as an expected failure.
 #
 # Spawn mode: the suite starts servers itself from src/redis-server (a symlink to
 # VESPER_SERVER; src/redis-check-aof and src/redis-check-rdb are links to it too, so
@@ -51,7 +54,7 @@ read -r -a runtest_extra <<<"${CONFORMANCE_RUNTEST_ARGS:-}"
 default_units=(
   unit/type/string unit/type/incr unit/expire unit/keyspace unit/bitops
   unit/bitfield unit/protocol unit/quit spawn:unit/auth unit/info-command unit/scan
-  unit/multi unit/querybuf unit/type/hash unit/type/set unit/type/zset unit/type/list
+  unit/multi unit/pubsub spawn:unit/pubsubshard spawn:unit/obuf-limits unit/querybuf unit/type/hash unit/type/set unit/type/zset unit/type/list
   unit/type/list-2 unit/type/list-3 unit/sort spawn:integration/logging
   unit/dump spawn:integration/aof spawn:integration/aof-multi-part spawn:integration/rdb
   spawn:integration/corrupt-dump spawn:integration/convert-zipmap-hash-on-load
@@ -187,10 +190,12 @@ stop_server() {
 # --- expected failures -----------------------------------------------------------
 
 declare -A expected=()
+declare -A skipped=()   # unit -> test names to skip, one a line
 if [ -f "$expected_file" ]; then
-  while IFS=$'\t' read -r e_unit e_name _; do
+  while IFS=$'\t' read -r e_unit e_name e_reason; do
     case "$e_unit" in ''|'#'*) continue ;; esac
     expected["$e_unit"$'\t'"$e_name"]=1
+    case "$e_reason" in '# [skip]'*) skipped["$e_unit"]+="$e_name"$'\n' ;; esac
   done <"$expected_file"
 fi
 
@@ -233,6 +238,10 @@ run_unit() {  # MODE UNIT
   local rc pass=0 fail=0 done=0 kind name
   local args=(--single "$unit" --clients 1 --durable --baseport 7282 --portcount 16)
   [ -n "$tags" ] && args+=(--tags "$tags")
+  local skip_names=() sname
+  while IFS= read -r sname; do
+    [ -n "$sname" ] && skip_names+=("$sname") && args+=(--skiptest "$sname")
+  done <<<"${skipped[$unit]:-}"
   args+=("${runtest_extra[@]}")
 
   if [ "$mode" = external ]; then
@@ -272,6 +281,9 @@ run_unit() {  # MODE UNIT
     fi
     stop_server
   fi
+  for sname in "${skip_names[@]}"; do
+    fail=$((fail + 1)); echo "  [err] $sname (skipped: would hang)"; record_failure "$unit" "$sname"
+  done
   total_pass=$((total_pass + pass))
   echo "$unit: $pass passed, $fail failed (log: $log)"
 }

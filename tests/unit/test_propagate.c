@@ -814,6 +814,38 @@ static void test_sinks_and_resp(void **state) {
     h_prop_expect("SELECT 2\nSET k v\n");
 }
 
+/* PUBLISH and SPUBLISH change nothing yet go to replicas, never to the AOF; in a
+ * transaction they are wrapped with the rest, as Redis does. */
+static void test_publish_goes_to_replicas_only(void **state) {
+    (void)state;
+    PropSink aof = {.name = "aof-like", .feed = other_feed, .seldb = -1, .aof = 1};
+    other_resp = sds_empty();
+    Client *c = h_fake();
+    h_prop_start();
+    propagate_add_sink(&aof);
+    h_expect(c, "PUBLISH ch hello", ":0\r\n");
+    h_expect(c, "SPUBLISH sch hi", ":0\r\n");
+    h_prop_expect("SELECT 0\nPUBLISH ch hello\nSPUBLISH sch hi\n");
+    assert_int_equal(sds_len(other_resp), 0);
+    h_expect(c, "MULTI", OK);
+    h_expect(c, "PUBLISH ch a", "+QUEUED\r\n");
+    h_expect(c, "SET k v", "+QUEUED\r\n");
+    h_expect(c, "EXEC", "*2\r\n:0\r\n+OK\r\n");
+    h_prop_expect("MULTI\nPUBLISH ch a\nSET k v\nEXEC\n");
+    const char *want = "*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*1\r\n$5\r\nMULTI\r\n"
+                       "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*1\r\n$4\r\nEXEC\r\n";
+    h_assert_bytes("AOF-like sink", other_resp, sds_len(other_resp), want, strlen(want));
+    propagate_remove_sink(&aof);
+    /* with only the AOF listening, PUBLISH leaves nothing pending */
+    h_prop_stop();
+    propagate_add_sink(&aof);
+    long long emitted = propagate_emitted();
+    h_expect(c, "PUBLISH ch b", ":0\r\n");
+    assert_int_equal(propagate_emitted(), emitted);
+    propagate_remove_sink(&aof);
+    sds_free(other_resp);
+}
+
 int main(void) {
     h_server_init(NULL);
     const struct CMUnitTest tests[] = {
@@ -821,6 +853,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_every_write_command_has_a_case, h_reset),
         cmocka_unit_test_teardown(test_sinks_and_resp, h_reset),
         cmocka_unit_test_teardown(test_blocked_list_pops, h_reset),
+        cmocka_unit_test_teardown(test_publish_goes_to_replicas_only, h_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

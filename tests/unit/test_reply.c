@@ -422,6 +422,67 @@ static void test_reply_take_after_partial_write(void **state) {
     free(p);
 }
 
+/* ---------------- push messages and shared output ---------------- */
+
+/* Push messages pass CLIENT REPLY OFF; a shared block sits in order between copied
+ * output, counts in each client's output size, and its bytes live until the last
+ * client let go of them (checked under ASan/valgrind by the frees). */
+static void test_push_and_shared(void **state) {
+    (void)state;
+    Client *a = resp_client(2), *b = resp_client(2);
+    a->flags |= CLIENT_REPLY_OFF;
+    reply_ok(a);                                   /* suppressed */
+    reply_push_raw(a, "*1\r\n:1\r\n", 8);          /* not */
+    size_t n = 40000;
+    SharedReply *sh = reply_shared_create(NULL, n);
+    for (size_t i = 0; i < n; i++) sh->buf[i] = (char)('a' + i % 26);
+    reply_push_shared(a, sh);
+    reply_push_shared(b, sh);
+    assert_int_equal(sh->refcount, 3);
+    reply_push_raw(a, "+after\r\n", 8);
+    assert_int_equal(a->reply_bytes >= n, 1);
+    assert_int_equal(b->reply_bytes, n);
+    Sds want = sds_newlen("*1\r\n:1\r\n", 8);
+    want = sds_catlen(want, sh->buf, n);
+    want = sds_cat(want, "+after\r\n");
+    reply_shared_release(sh);                      /* the creator's reference */
+    expect_take_len(a, want, sds_len(want));
+    assert_int_equal(sh->refcount, 1);             /* b still holds it */
+    expect_take_len(b, want + 8, n);
+    sds_free(want);
+    /* a closing client queues nothing */
+    b->flags |= CLIENT_CLOSE_ASAP;
+    sh = reply_shared_create("xyz", 3);
+    reply_push_shared(b, sh);
+    reply_push_raw(b, "x", 1);
+    assert_int_equal(sh->refcount, 1);
+    reply_shared_release(sh);
+    expect_take(b, "");
+}
+
+/* A shared block written partly to the socket, then the rest: the peer gets the
+ * exact bytes and the block is released. */
+static void test_shared_through_socket(void **state) {
+    (void)state;
+    Client *c = h_conn();
+    size_t n = 3 * 1024 * 1024;
+    SharedReply *sh = reply_shared_create(NULL, n);
+    for (size_t i = 0; i < n; i++) sh->buf[i] = (char)('A' + (i * 5) % 26);
+    reply_push_raw(c, "+x\r\n", 4);
+    reply_push_shared(c, sh);
+    reply_push_raw(c, "+y\r\n", 4);
+    Sds want = sds_new("+x\r\n");
+    want = sds_catlen(want, sh->buf, n);
+    want = sds_cat(want, "+y\r\n");
+    reply_shared_release(sh);
+    net_handle_pending_writes();
+    Sds got = h_out(c);
+    assert_int_equal(sds_len(got), sds_len(want));
+    assert_memory_equal(got, want, sds_len(want));
+    sds_free(got);
+    sds_free(want);
+}
+
 /* ---------------- suppression ---------------- */
 
 static void test_flags_suppress_output(void **state) {
@@ -481,6 +542,8 @@ int main(void) {
         cmocka_unit_test_teardown(test_help, h_reset),
         cmocka_unit_test_teardown(test_big_bulk_goes_to_blocks, h_reset),
         cmocka_unit_test_teardown(test_reply_take_after_partial_write, h_reset),
+        cmocka_unit_test_teardown(test_push_and_shared, h_reset),
+        cmocka_unit_test_teardown(test_shared_through_socket, h_reset),
         cmocka_unit_test_teardown(test_flags_suppress_output, h_reset),
         cmocka_unit_test_teardown(test_client_reply_off_skip, h_reset),
     };
