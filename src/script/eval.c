@@ -18,6 +18,7 @@
 #include "../base/util.h"
 #include "../core/command.h"
 #include "../core/module.h"
+#include <ctype.h>
 #include "../core/monitor.h"
 #include "../core/propagate.h"
 #include "../core/reply.h"
@@ -274,6 +275,40 @@ static int eval_getkeys(int argc, Obj **argv, int *keys, int max) {
     return n;
 }
 
+/* The flags of an EVAL/EVALSHA call follow its script's shebang flags, as Redis's
+ * evalGetCommandFlags (CLIENT PAUSE WRITE lets a no-writes script run; dispatch's
+ * OOM check refuses one that may write unless allow-oom); a script without a
+ * shebang keeps the command's flags. */
+static uint64_t eval_flags_from(uint64_t flags, uint64_t sf) {
+    if (sf & SCRIPT_FLAG_EVAL_COMPAT_MODE) return flags;
+    flags &= ~(CMD_STALE | CMD_DENYOOM | CMD_WRITE | CMD_MAY_REPLICATE);
+    if (!(sf & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES))) flags |= CMD_DENYOOM;
+    if (!(sf & SCRIPT_FLAG_NO_WRITES)) flags |= CMD_WRITE;
+    if (sf & SCRIPT_FLAG_ALLOW_STALE) flags |= CMD_STALE;
+    return flags;
+}
+
+static uint64_t eval_call_flags(Client *c, uint64_t flags) {
+    if (c->argc < 2) return flags;
+    uint64_t sf;
+    size_t skip;
+    Sds err = parse_shebang(c->argv[1]->ptr, sds_len(c->argv[1]->ptr), &sf, &skip);
+    if (err) {
+        sds_free(err);
+        return flags;
+    }
+    return eval_flags_from(flags, sf);
+}
+
+static uint64_t evalsha_call_flags(Client *c, uint64_t flags) {
+    if (c->argc < 2 || sds_len(c->argv[1]->ptr) != 40 || !scripts) return flags;
+    char sha[41];
+    for (int i = 0; i < 40; i++) sha[i] = (char)tolower((unsigned char)((char *)c->argv[1]->ptr)[i]);
+    sha[40] = '\0';
+    EvalScript *es = ht_find(scripts, sha, 40);
+    return es ? eval_flags_from(flags, es->flags) : flags;
+}
+
 #define EVAL_FLAGS (CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_MAY_REPLICATE | CMD_NO_MANDATORY_KEYS | CMD_STALE)
 #define EVAL_RO_FLAGS (CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_STALE | CMD_READONLY)
 #define EVAL_COMPLEXITY "Depends on the script that is executed."
@@ -311,22 +346,26 @@ static Command eval_commands[] = {
      .complexity = EVAL_COMPLEXITY,
      .args = "script:string numkeys:integer [key:key...] [arg:string...]\n"
              "keynote 0 We cannot tell how the keys will be used so we assume the worst, RW and UPDATE",
-     .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_UPDATE, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = eval_getkeys},
+     .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_UPDATE, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = eval_getkeys,
+     .call_flags = eval_call_flags},
     {.name = "evalsha", .proc = evalsha_cmd, .arity = -3, .flags = EVAL_FLAGS, .acl = ACL_SLOW | ACL_SCRIPTING,
      .group = "scripting", .summary = "Execute a Lua script server side", .since = "2.6.0",
      .complexity = EVAL_COMPLEXITY, .args = "sha1:string numkeys:integer [key:key...] [arg:string...]",
-     .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_UPDATE, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = eval_getkeys},
+     .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_UPDATE, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = eval_getkeys,
+     .call_flags = evalsha_call_flags},
     {.name = "eval_ro", .proc = eval_ro_cmd, .arity = -3, .flags = EVAL_RO_FLAGS, .acl = ACL_SLOW | ACL_SCRIPTING,
      .group = "scripting", .summary = "Execute a read-only Lua script server side", .since = "7.0.0",
      .complexity = EVAL_COMPLEXITY,
      .args = "script:string numkeys:integer [key:key...] [arg:string...]\n"
              "keynote 0 We cannot tell how the keys will be used so we assume the worst, RO and ACCESS",
-     .keyspecs = {KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = eval_getkeys},
+     .keyspecs = {KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = eval_getkeys,
+     .call_flags = eval_call_flags},
     {.name = "evalsha_ro", .proc = evalsha_ro_cmd, .arity = -3, .flags = EVAL_RO_FLAGS,
      .acl = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .summary = "Execute a read-only Lua script server side",
      .since = "7.0.0", .complexity = EVAL_COMPLEXITY,
      .args = "sha1:string numkeys:integer [key:key...] [arg:string...]",
-     .keyspecs = {KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = eval_getkeys},
+     .keyspecs = {KSN(KS_RO | KS_ACCESS, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = eval_getkeys,
+     .call_flags = evalsha_call_flags},
     {.name = "script", .arity = -2, .group = "scripting", .summary = "A container for Lua scripts management commands",
      .since = "2.6.0", .complexity = "Depends on subcommand.", .subcommands = script_subcommands},
     {0}};
