@@ -45,11 +45,6 @@ LIBS := $(MALLOC_LIBS) $(LZF_LIBS) $(LUA_LIBS) -lm -lpthread
 
 LIB_SRC := $(wildcard src/base/*.c src/ds/*.c src/net/*.c src/core/*.c src/types/*.c src/persist/*.c src/repl/*.c src/script/*.c src/app/*.c)
 LIB_SRC := $(filter-out src/app/main.c,$(LIB_SRC))
-# The functions' LUA engine links against the scripting engine (src/script/script.c,
-# from the lua branch); until that file exists the server builds without the engine.
-ifeq ($(wildcard src/script/script.c),)
-LIB_SRC := $(filter-out src/script/function_lua.c,$(LIB_SRC))
-endif
 LIB_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC))
 MAIN_OBJ := $(BUILD)/app/main.o
 BASE_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(wildcard src/base/*.c src/net/resp.c))

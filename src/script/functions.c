@@ -771,7 +771,7 @@ static const InfoGauge function_gauges[] = {{"number_of_functions", gauge_functi
 static void functions_init(void) {
     cur = libset_new();
     rdb_function_hooks = &hooks;
-    if (function_lua_init) function_lua_init();
+    function_lua_init();
 }
 
 #define TIPS_ALL_SHARDS "\ntip request_policy:all_shards\ntip response_policy:all_succeeded"

@@ -59,9 +59,8 @@ typedef struct FunctionEngine {
     void (*kill)(Client *c);
 } FunctionEngine;
 
-/* The LUA engine (function_lua.c): creates its Lua state and registers itself.
- * Weak while the build may leave the engine out (no src/script/script.c yet). */
-void function_lua_init(void) __attribute__((weak));
+/* The LUA engine (function_lua.c): creates its Lua state and registers itself. */
+void function_lua_init(void);
 
 /* Registers an engine (at init). */
 void functions_register_engine(const FunctionEngine *e);
