@@ -34,11 +34,16 @@ $(warning liblzf not found (apt-get install liblzf-dev, or make deps): building 
 LZF_CFLAGS := -DVESPER_NO_LZF
 endif
 
-CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(LZF_CFLAGS) $(EXTRA_CFLAGS)
-LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
-LIBS := $(MALLOC_LIBS) $(LZF_LIBS) -lm -lpthread
+# Lua 5.1 for scripting (src/script/), with Debian's lua-cjson and lua-bitop as the
+# cjson and bit libraries scripts see (src/script/lualibs.h).
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
+LUA_LIBS := -llua5.1-cjson -llua5.1-bitop $(shell pkg-config --libs lua5.1 2>/dev/null || echo -llua5.1)
 
-LIB_SRC := $(wildcard src/base/*.c src/ds/*.c src/net/*.c src/core/*.c src/types/*.c src/persist/*.c src/repl/*.c src/app/*.c)
+CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(LZF_CFLAGS) $(LUA_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
+LIBS := $(MALLOC_LIBS) $(LZF_LIBS) $(LUA_LIBS) -lm -lpthread
+
+LIB_SRC := $(wildcard src/base/*.c src/ds/*.c src/net/*.c src/core/*.c src/types/*.c src/persist/*.c src/repl/*.c src/script/*.c src/app/*.c)
 LIB_SRC := $(filter-out src/app/main.c,$(LIB_SRC))
 LIB_OBJ := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC))
 MAIN_OBJ := $(BUILD)/app/main.o
@@ -94,7 +99,7 @@ $(BUILD)/%.o: src/%.c
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BENCH_OBJ:.o=.d) $(TOOL_COMMON_OBJ:.o=.d)
 
-# Lower layers never include higher ones: base < ds < net < core < types < persist < app;
+# Lower layers never include higher ones: base < ds < net < core < types < persist < repl < script < app;
 # tools include only base and the RESP reader.
 check-layers:
 	@sh tests/check_layers.sh
@@ -145,7 +150,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
 # (-Wno-for-loop-analysis: clang's warning about an option parser skipping an
 # argument inside its for loop, a pattern gcc accepts and the sources use.)
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DVESPER_LIBC_MALLOC $(LZF_CFLAGS) -Wall -Wextra -Werror \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -DVESPER_LIBC_MALLOC $(LZF_CFLAGS) $(LUA_CFLAGS) -Wall -Wextra -Werror \
   -Wno-missing-field-initializers -Wno-for-loop-analysis -Isrc -g -O1 \
   -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OBJ := $(patsubst src/%.c,build-fuzz/obj/%.o,$(LIB_SRC))
@@ -163,7 +168,7 @@ $(FUZZ_LIB): $(FUZZ_OBJ)
 	ar rcs $@ $^
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB) $(LZF_LIBS) -lm -lpthread
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB) $(LZF_LIBS) $(LUA_LIBS) -lm -lpthread
 
 -include $(FUZZ_OBJ:.o=.d) $(FUZZ_BIN:=.d)
 

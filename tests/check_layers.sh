@@ -1,7 +1,7 @@
 #!/bin/sh
-# Checks that lower layers never include higher ones: base < ds < net < core < types < persist < repl < app,
+# Checks that lower layers never include higher ones: base < ds < net < core < types < persist < repl < script < app,
 # and that the tools (tools/) reuse only src/base/ and the RESP reader (src/net/resp.h).
-rank() { case "$1" in base) echo 0;; ds) echo 1;; net) echo 2;; core) echo 3;; types) echo 4;; persist) echo 5;; repl) echo 6;; app) echo 9;; *) echo 6;; esac; }
+rank() { case "$1" in base) echo 0;; ds) echo 1;; net) echo 2;; core) echo 3;; types) echo 4;; persist) echo 5;; repl) echo 6;; script) echo 7;; app) echo 9;; *) echo 6;; esac; }
 fail=0
 for f in src/*/*.c src/*/*.h; do
   [ -f "$f" ] || continue

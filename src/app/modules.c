@@ -10,6 +10,7 @@
 extern const Module dump_module;
 extern const Module repl_module;
 extern const Module tracking_module;
+extern const Module eval_module;
 
 extern const Module connection_module, server_module, config_module, keyspace_module, multi_module,
     blocking_module, monitor_module, pubsub_module, function_module, string_module, bitops_module, lazyfree_module,
@@ -46,5 +47,7 @@ const Module *const server_modules[] = {
     &dump_module,
     /* replication: after persistence, whose snapshots a full sync sends */
     &repl_module,
+    /* scripting: EVAL and SCRIPT (src/script) */
+    &eval_module,
     NULL,
 };

@@ -379,7 +379,8 @@ int block_if_paused(Client *c, const Command *cmd) {
     int mode = block_pause_active();
     if (!mode || !c->conn) return 0;
     const uint64_t writes = CMD_WRITE | CMD_MAY_REPLICATE;
-    int may_write = (cmd->flags & writes) || (cmd->proc == multi_exec_proc && (multi_queued_flags(c) & writes));
+    uint64_t flags = cmd->call_flags ? cmd->call_flags(c, cmd->flags) : cmd->flags;
+    int may_write = (flags & writes) || (cmd->proc == multi_exec_proc && (multi_queued_flags(c) & writes));
     if (mode == CLIENT_PAUSE_WRITE && !may_write) return 0;
     if (c == rerunning && c->bstate.type == BLOCKED_KEYS) {
         reblocked = 1; /* a key-blocked client stays in its queues during the pause */

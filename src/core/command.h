@@ -108,6 +108,10 @@ typedef struct Command {
     int nkeyspecs;
     CommandGetKeysProc *getkeys;
     CommandKeyFlagsProc *key_flags;   /* resolves KS_VARIABLE_FLAGS and keys no spec finds, or NULL */
+    /* The flags of this call when they depend on its arguments (FCALL and EVAL take
+     * them from the function's or script's flags, as Redis's getCommandFlags), for
+     * dispatch's OOM check and CLIENT PAUSE; NULL: the table's flags. */
+    uint64_t (*call_flags)(Client *c, uint64_t flags);
     struct Command *subcommands;   /* array terminated by name == NULL */
     const char *doc_flags;         /* e.g. "deprecated" */
     const char *replaced_by;

@@ -75,7 +75,8 @@ static int grows_queue(const Client *c, const Command *cmd) {
  * the limit (eviction, when a policy allows it, comes first in its own issue). */
 static inline Sds check_oom(Client *c, Command *cmd, int ctx) {
     if (!server.cfg.maxmemory || ctx == CHECK_CTX_RERUN) return NULL;
-    int denyoom = (cmd->flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM) ||
+    uint64_t flags = cmd->call_flags ? cmd->call_flags(c, cmd->flags) : cmd->flags;
+    int denyoom = (flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM) ||
                   grows_queue(c, cmd);
     if (!denyoom || vmalloc_used() <= server.cfg.maxmemory) return NULL;
     return sds_new("-OOM command not allowed when used memory > 'maxmemory'.");
@@ -161,8 +162,10 @@ void command_call(Client *c, Command *cmd) {
     int prev_failed = current_failed;
     long long dirty = server.stat.dirty;
     long long start = ustime();
-    server.ustime = start;
-    server.mstime = start / 1000;
+    if (!(c->flags & CLIENT_SCRIPT)) { /* a script's commands see the time it started */
+        server.ustime = start;
+        server.mstime = start / 1000;
+    }
     current_client = c;
     current_failed = 0;
     /* a client blocked on keys runs its command again: the same request */

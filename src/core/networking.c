@@ -153,6 +153,9 @@ void net_process_input(Client *c) {
     RespLimits lim = {server.cfg.proto_max_bulk_len, c->authenticated};
     while (c->querybuf && c->qb_pos < sds_len(c->querybuf)) {
         if (c->flags & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP | CLIENT_BLOCKED)) break;
+        /* its command is still running (a busy script serving events): the input
+         * waits, and the running call's loop resumes it */
+        if (c->flags & CLIENT_EXECUTING) return;
         req.type = c->reqtype;
         req.multibulklen = c->multibulklen;
         req.bulklen = c->bulklen;

@@ -306,6 +306,8 @@ void server_cron_tick(void) {
     }
     size_t used = vmalloc_used();
     if ((long long)used > server.stat_peak_memory) server.stat_peak_memory = (long long)used;
+    /* while a busy script serves other clients, the dataset stays as it is */
+    if (server.in_script) return;
     modules_cron();
     net_clients_cron();
     db_active_expire_cycle(0);
@@ -322,6 +324,11 @@ static void before_sleep(EvLoop *el) {
 }
 
 void server_before_sleep(void) {
+    if (server.in_script) { /* a busy script serves events: only replies go out */
+        net_handle_pending_writes();
+        net_free_closed_clients();
+        return;
+    }
     block_before_sleep();
     db_active_expire_cycle(1);
     block_handle_ready();

@@ -31,6 +31,7 @@ struct EvLoop {
     int maxfd;
     FileEvent *events;
     struct epoll_event *fired;
+    int depth;                       /* ev_process nesting (a busy script processes events) */
     TimeEvent *timers;
     long long next_timer_id;
     int stop;
@@ -173,11 +174,17 @@ int ev_process(EvLoop *el, int dont_wait) {
             timeout_ms = d <= 0 ? 0 : (int)((d + 999) / 1000);
         }
     }
+    /* a nested call (from inside a handler: a busy script serving other clients)
+     * must not overwrite the events the outer call is still walking */
+    struct epoll_event nested[64];
+    struct epoll_event *fired = el->depth ? nested : el->fired;
+    int maxev = el->depth ? (int)(sizeof(nested) / sizeof(nested[0])) : el->setsize;
+    el->depth++;
     if (el->before_sleep) el->before_sleep(el);
-    int n = epoll_wait(el->epfd, el->fired, el->setsize, timeout_ms);
+    int n = epoll_wait(el->epfd, fired, maxev, timeout_ms);
     if (el->after_sleep) el->after_sleep(el);
     for (int i = 0; i < n; i++) {
-        struct epoll_event *e = &el->fired[i];
+        struct epoll_event *e = &fired[i];
         int fd = e->data.fd;
         FileEvent *fe = &el->events[fd];
         int mask = 0;
@@ -204,6 +211,7 @@ int ev_process(EvLoop *el, int dont_wait) {
         processed++;
     }
     processed += run_timers(el);
+    el->depth--;
     return processed;
 }
 

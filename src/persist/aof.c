@@ -662,6 +662,7 @@ static void bgrewriteaof_cmd(Client *c) {
 static void debug_loadaof(Client *c) {
     if (aof.state == AOF_ON) aof_flush(1);
     db_empty(-1, 0);
+    if (rdb_function_hooks) rdb_function_hooks->flush();
     aofm_free(aof.manifest);
     aof.manifest = aof_manifest_load();
     delete_history();

@@ -2,7 +2,7 @@
  * an RDB (aof-use-rdb-preamble yes, the default) or the commands that rebuild it.
  *
  * The command form is Redis's: "#TS:<unix>" first when aof-timestamp-enabled, then
- * per non-empty database SELECT <n> and per key the type's own rewrite (SET, SADD,
+ * FUNCTION LOAD <code> per function library (scripting's hook), then per non-empty database SELECT <n> and per key the type's own rewrite (SET, SADD,
  * HMSET ... with at most AOF_REWRITE_ITEMS_PER_CMD elements per command) and
  * PEXPIREAT <key> <ms> for a volatile key. A type without a command rewrite is
  * written as RESTORE <key> 0 <payload>, which Redis loads too.
@@ -66,6 +66,7 @@ int aof_rewrite_commands(Rio *r) {
         int n = snprintf(ts, sizeof(ts), "#TS:%lld\r\n", (long long)time(NULL));
         if (!rio_write(r, ts, (size_t)n)) return 0;
     }
+    if (rdb_function_hooks && !rdb_function_hooks->rewrite(r)) return 0;
     long long keys = 0;
     for (int j = 0; j < db_count(); j++) {
         Db *db = db_get(j);

@@ -1,6 +1,8 @@
 /* rdb.c - saving and loading the whole dataset in RDB form (see rdb.h).
  *
  * File layout: "REDIS" and a four-digit version; aux fields (name/value pairs);
+ * a FUNCTION2 record (the code) per function library, saved and created through
+ * the hooks scripting registers (rdb_function_hooks);
  * per non-empty database SELECTDB and RESIZEDB; per key an optional EXPIRETIME_MS,
  * an optional IDLE (LRU policies) or FREQ (LFU policies), the value's type byte,
  * the key, the value; then EOF and an 8-byte little-endian CRC-64 of everything
@@ -36,6 +38,8 @@ void rdb_debug_delay(int usec) {
     if (usec) usleep((useconds_t)usec);
 }
 int rdb_sanitize_payload = RDB_SANITIZE_NO, rdb_skip_checksum;
+const RdbFunctionHooks *rdb_function_hooks;
+int rdb_load_merge;
 long long rdb_payload_sanitizations;
 
 /* ---------------- saving ---------------- */
@@ -113,7 +117,8 @@ int rdb_save(Rio *r, const RdbSaveInfo *info) {
     saved_keys = 0;
     rio_checksum_start(r);
     if (!rio_write(r, magic, 9) || !save_aux_fields(r, info)) return 0;
-    for (int j = 0; j < db_count(); j++)
+    if (rdb_function_hooks && !(info && info->exclude_functions) && !rdb_function_hooks->save(r)) return 0;
+    for (int j = 0; !(info && info->exclude_data) && j < db_count(); j++)
         if (!save_db(r, db_get(j))) return 0;
     if (!rdb_save_type(r, RDB_OPCODE_EOF)) return 0;
     uint64_t crc = rdb_checksum ? rio_checksum(r) : 0;
@@ -239,6 +244,43 @@ Obj *rdb_load_typed_value(Rio *r, int rdbtype, int *known, RdbErr *err) {
     return t->rdb_load(r, rdbtype, err);
 }
 
+Sds rdb_load_function_record(Rio *r, int opcode, RdbErr *err) {
+    if (opcode == RDB_OPCODE_FUNCTION2) return rdb_load_string(r, RDB_MAX_KEY_LEN, err);
+    Sds name = rdb_load_string(r, 1 << 20, err), engine = NULL, desc = NULL, body = NULL, code = NULL;
+    uint64_t has_desc = 0;
+    if (name && (engine = rdb_load_string(r, 1 << 20, err)) && rdb_load_len(r, &has_desc, NULL, err) &&
+        (!has_desc || (desc = rdb_load_string(r, RDB_MAX_KEY_LEN, err))) &&
+        (body = rdb_load_string(r, RDB_MAX_KEY_LEN, err))) {
+        code = sds_catprintf(sds_empty(), "#!%s name=%s\n", engine, name); /* the description is dropped */
+        code = sds_catsds(code, body);
+    }
+    sds_free(name);
+    sds_free(engine);
+    sds_free(desc);
+    sds_free(body);
+    return code;
+}
+
+/* A library record in a file being loaded: created through the hooks. */
+static int load_function(Rio *r, int opcode, RdbErr *err) {
+    RdbErr e = {{0}};
+    Sds code = rdb_load_function_record(r, opcode, &e);
+    if (!code) return load_fail(r, err, NULL, 0, "Failed loading library: %s", e.msg);
+    if (!rdb_function_hooks) {
+        sds_free(code);
+        return load_fail(r, err, NULL, 0, "the file holds function libraries, and this server has no script engine");
+    }
+    Sds why = NULL;
+    int ok = rdb_function_hooks->load(code, sds_len(code), rdb_load_merge, &why);
+    sds_free(code);
+    if (!ok) {
+        server_log(LL_WARNING, "Failed loading library, %s", why ? why : "Failed creating the library");
+        load_fail(r, err, NULL, 0, "Failed loading library, %s", why ? why : "Failed creating the library");
+    }
+    sds_free(why);
+    return ok;
+}
+
 static void load_aux(RdbLoadInfo *info, const Sds k, const Sds v) {
     long long n = 0;
     int isnum = string2ll(v, sds_len(v), &n);
@@ -296,7 +338,8 @@ static int load_key(Rio *r, Db *db, int type, KeyMeta *m, RdbLoadInfo *info, Rdb
         obj_decr(val); /* already expired: not loaded, as a master does */
         info->keys_expired++;
         ok = 1;
-    } else if (!(o = db_add_unique(db, key, klen, val))) {
+    } else if ((rdb_load_merge && db_delete(db, key, klen) < 0) || !(o = db_add_unique(db, key, klen, val))) {
+        /* under DEBUG RELOAD MERGE the file's key replaces a loaded one */
         load_fail(r, err, key, klen, "duplicated key in database %d", db->id);
     } else {
         if (m->expire != -1) o = db_set_expire(db, o, m->expire);
@@ -386,7 +429,7 @@ static int load_all(Rio *r, RdbLoadInfo *info, RdbBuf *keybuf, RdbErr *err) {
         } else if (type == RDB_OPCODE_MODULE_AUX) {
             return load_fail(r, err, NULL, 0, "the file holds module data, and modules are not supported");
         } else if (type == RDB_OPCODE_FUNCTION2 || type == RDB_OPCODE_FUNCTION) {
-            return load_fail(r, err, NULL, 0, "the file holds function libraries, which this server cannot load yet");
+            if (!load_function(r, type, err)) return 0;
         } else if (!load_key(r, db, type, &m, info, keybuf, err)) {
             return 0;
         }

@@ -15,6 +15,8 @@ typedef struct RdbSaveInfo {
     const char *replid;        /* NULL: the server's */
     long long repl_offset;
     int aof_base;              /* the file is the base of a multi-part AOF */
+    int exclude_data;          /* no databases (REPLCONF rdb-filter-only) */
+    int exclude_functions;     /* no function libraries (rdb-filter-only without "functions") */
 } RdbSaveInfo;
 
 /* Writes the dataset to r: "REDIS0010", aux fields, every database, EOF and the
@@ -62,6 +64,23 @@ extern int rdb_sanitize_payload;
 extern long long rdb_payload_sanitizations;
 /* DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE and loading ignore checksums. */
 extern int rdb_skip_checksum;
+
+/* Function libraries belong to scripting, a higher layer, which sets these hooks
+ * at init; a file holding libraries is refused while they are unset. */
+typedef struct RdbFunctionHooks {
+    int (*save)(Rio *r);                             /* an RDB_OPCODE_FUNCTION2 record per library */
+    int (*load)(const char *code, size_t len, int replace, Sds *err); /* creates one library */
+    void (*flush)(void);                             /* the dataset is emptied (DEBUG RELOAD, LOADAOF) */
+    int (*rewrite)(Rio *r);                          /* AOF rewrite: a FUNCTION LOAD command per library */
+} RdbFunctionHooks;
+extern const RdbFunctionHooks *rdb_function_hooks;
+/* DEBUG RELOAD MERGE: a library in the file replaces a loaded one of its name. */
+extern int rdb_load_merge;
+/* Reads the library record after a FUNCTION2 opcode (its code) or a FUNCTION one
+ * (Redis 7.0 release candidates: name, engine, an optional description and the
+ * body, turned into the code form "#!<engine> name=<name>\n<body>", as Redis
+ * does). NULL with err. */
+Sds rdb_load_function_record(Rio *r, int opcode, RdbErr *err);
 
 /* The value of one key, as DUMP / RESTORE carry it: type byte and encoding. */
 int rdb_save_value(Rio *r, const Obj *o);

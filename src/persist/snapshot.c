@@ -344,11 +344,11 @@ static int persist_shutdown(int flags) {
 /* ---------------- DEBUG RELOAD ---------------- */
 
 static void debug_reload(Client *c) {
-    int save = 1, flush = 1;
+    int save = 1, flush = 1, merge = 0;
     for (int j = 2; j < c->argc; j++) {
         if (arg_is(c->argv[j], "nosave")) save = 0;
         else if (arg_is(c->argv[j], "noflush")) flush = 0;
-        else if (arg_is(c->argv[j], "merge")) flush = 0;
+        else if (arg_is(c->argv[j], "merge")) merge = 1;
         else {
             reply_error(c, "DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
             return;
@@ -358,11 +358,16 @@ static void debug_reload(Client *c) {
         reply_error(c, "Error trying to save the DB");
         return;
     }
-    if (flush) db_empty(-1, 0);
+    if (flush) {
+        db_empty(-1, 0);
+        if (rdb_function_hooks) rdb_function_hooks->flush(); /* Redis empties the libraries too */
+    }
     RdbLoadInfo info;
     RdbErr err = {{0}};
     persist_loading_begin(0);
+    rdb_load_merge = merge;
     int ok = rdb_load_file(cfg.dbfilename, &info, &err);
+    rdb_load_merge = 0;
     persist_loading_end();
     if (!ok) {
         reply_errorf(c, "Error trying to load the RDB dump: %s", err.msg);

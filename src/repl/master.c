@@ -8,7 +8,9 @@
  * own propagation sink, so every write after the snapshot is kept for it in order.
  * When the save ends the file is sent as "$<size>\r\n" plus its bytes straight from
  * disk, then the kept commands, then the live stream. REPLCONF rdb-only 1 asks for
- * the snapshot only: the connection closes after it. PSYNC always answers
+ * the snapshot only: the connection closes after it; REPLCONF rdb-filter-only
+ * leaves the keys out (and the function libraries, unless "functions" is given):
+ * such a snapshot is made in memory at once (vesper-cli --functions-rdb). PSYNC always answers
  * +FULLRESYNC <replid> <offset> (there is no backlog to continue from yet). Waiting
  * replicas get a newline every second and online ones a PING every
  * repl-ping-replica-period seconds, as Redis sends them.
@@ -29,12 +31,14 @@
 #include "../core/server.h"
 #include "../net/conn.h"
 #include "../persist/child.h"
+#include "../persist/rdb.h"
 #include "../persist/snapshot.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +52,7 @@ typedef struct Replica {
     int state;
     int rdb_only;                    /* REPLCONF rdb-only 1: close after the snapshot */
     int listening_port;              /* REPLCONF listening-port */
+    int filter;                      /* REPLCONF rdb-filter-only: FILTER_* */
     PropSink sink;                   /* from the fork on */
     Sds kept;                        /* stream kept until the snapshot is delivered */
     int fd;                          /* the snapshot being sent */
@@ -69,8 +74,12 @@ static struct {
 /* REPLCONF options a client sends before it syncs (kept per client until SYNC). */
 typedef struct PendingConf {
     uint64_t client_id;
-    int rdb_only, listening_port;
+    int rdb_only, listening_port, filter;
 } PendingConf;
+
+/* REPLCONF rdb-filter-only: what the snapshot leaves out (none by default). */
+#define FILTER_SET 1                 /* a filter was given: the keys are left out */
+#define FILTER_KEEP_FUNCTIONS 2      /* ... but the function libraries are sent */
 static PendingConf *pending;
 static int npending;
 
@@ -85,7 +94,7 @@ static PendingConf *pending_conf(const Client *c, int create) {
         if (pending[i].client_id == c->id) return &pending[i];
     if (!create) return NULL;
     pending = vrealloc(pending, sizeof(*pending) * (size_t)(npending + 1));
-    pending[npending] = (PendingConf){c->id, 0, 0};
+    pending[npending] = (PendingConf){c->id, 0, 0, 0};
     return &pending[npending++];
 }
 
@@ -246,6 +255,34 @@ static void maybe_start_sync(void) {
     }
 }
 
+/* A filtered snapshot (REPLCONF rdb-filter-only) holds no keys, so it is made
+ * at once in memory instead of by a child, and goes out through the output
+ * buffer; the replica then follows the stream from this instant (or the
+ * connection closes, for rdb-only). */
+static void sync_filtered(Replica *r) {
+    RdbSaveInfo si = {.repl_stream_db = 0, .replid = rm.replid, .repl_offset = rm.offset, .exclude_data = 1,
+                      .exclude_functions = !(r->filter & FILTER_KEEP_FUNCTIONS)};
+    Rio rio;
+    rio_init_buffer(&rio);
+    rdb_save(&rio, &si);
+    Sds rdb = rio_take_buffer(&rio);
+    rio_close(&rio);
+    char hdr[64];
+    int n = snprintf(hdr, sizeof(hdr), "$%zu\r\n", sds_len(rdb));
+    reply_stream(r->c, hdr, (size_t)n);
+    reply_stream(r->c, rdb, sds_len(rdb));
+    sds_free(rdb);
+    server_log(LL_NOTICE, "Synchronization with replica %s succeeded (filtered snapshot, %s)", r->c->peer,
+               r->filter & FILTER_KEEP_FUNCTIONS ? "functions only" : "empty");
+    if (r->rdb_only) {
+        r->c->flags |= CLIENT_CLOSE_AFTER_REPLY;
+        return;
+    }
+    r->state = REPLICA_ONLINE;
+    r->ack_time = server.unixtime;
+    propagate_add_sink(&r->sink);
+}
+
 /* Pushes the transfer of replicas whose header went out (the normal write path
  * empties the output buffer first; then the file is sent by transfer_handler). */
 static void drive_transfers(void) {
@@ -286,12 +323,14 @@ static void sync_cmd(Client *c) {
     if (pc) {
         r->rdb_only = pc->rdb_only;
         r->listening_port = pc->listening_port;
+        r->filter = pc->filter;
         pending_drop(c);
     }
     rm.list = vrealloc(rm.list, sizeof(Replica *) * (size_t)(rm.n + 1));
     rm.list[rm.n++] = r;
     c->flags |= CLIENT_REPLICA;
-    maybe_start_sync();
+    if (r->filter) sync_filtered(r);
+    else maybe_start_sync();
 }
 
 static void replconf_cmd(Client *c) {
@@ -326,6 +365,25 @@ static void replconf_cmd(Client *c) {
             }
             if (r) r->rdb_only = (int)v;
             else pending_conf(c, 1)->rdb_only = (int)v;
+        } else if (arg_is(opt, "rdb-filter-only")) {
+            int n = 0, filter = FILTER_SET;
+            Sds *words = sds_splitargs(arg_str(c, j + 1), &n);
+            if (!words) {
+                reply_error(c, "Missing rdb-filter-only values");
+                return;
+            }
+            for (int i = 0; i < n; i++) {
+                if (!strcasecmp(words[i], "functions")) {
+                    filter |= FILTER_KEEP_FUNCTIONS;
+                } else {
+                    reply_errorf(c, "Unsupported rdb-filter-only option: %s", words[i]);
+                    sds_freesplit(words, n);
+                    return;
+                }
+            }
+            sds_freesplit(words, n);
+            if (r) r->filter = filter;
+            else pending_conf(c, 1)->filter = filter;
         } else {
             reply_errorf(c, "Unrecognized REPLCONF option: %s", arg_str(c, j));
             return;

@@ -22,6 +22,17 @@
 
 WORKLOAD_SLACK=${WORKLOAD_SLACK:-1000}
 
+# - EVALSHA_10 and EVALSHA_LOCK run a cached script: ten commands (five SET/GET
+#   pairs on one key), and Redisson's reentrant lock acquisition (EXISTS, HINCRBY,
+#   PEXPIRE; then HEXISTS, HINCRBY, PEXPIRE as the owner re-enters). The prefill
+#   loads the script (SCRIPT LOAD), the request is EVALSHA <sha1 of the body>.
+EVAL10_BODY="for i = 1, 5 do redis.call('set', KEYS[1], ARGV[1]) redis.call('get', KEYS[1]) end return 1"
+EVALLOCK_BODY="if (redis.call('exists', KEYS[1]) == 0) then redis.call('hincrby', KEYS[1], ARGV[2], 1); \
+redis.call('pexpire', KEYS[1], ARGV[1]); return nil; end; if (redis.call('hexists', KEYS[1], ARGV[2]) == 1) then \
+redis.call('hincrby', KEYS[1], ARGV[2], 1); redis.call('pexpire', KEYS[1], ARGV[1]); return nil; end; \
+return redis.call('pttl', KEYS[1]);"
+script_sha() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
+
 # workload_args TEST: sets WORKLOAD_ARGS to what selects the test on redis-benchmark's
 # command line (placed after the options).
 workload_args() {
@@ -30,6 +41,8 @@ workload_args() {
     lrange_300) WORKLOAD_ARGS=(LRANGE mylist 0 299) ;;
     lrange_500) WORKLOAD_ARGS=(LRANGE mylist 0 499) ;;
     lrange_600) WORKLOAD_ARGS=(LRANGE mylist 0 599) ;;
+    evalsha_10) WORKLOAD_ARGS=(EVALSHA "$(script_sha "$EVAL10_BODY")" 1 key:__rand_int__ xxx) ;;
+    evalsha_lock) WORKLOAD_ARGS=(EVALSHA "$(script_sha "$EVALLOCK_BODY")" 1 lock:__rand_int__ 30000 client1:thread1) ;;
     *) WORKLOAD_ARGS=(-t "$1") ;;
   esac
 }
@@ -43,6 +56,8 @@ workload_prefill() {
     spop) kind=set n=$((n + WORKLOAD_SLACK)) ;;
     zpopmin) kind=zset n=$((n + WORKLOAD_SLACK)) ;;
     lrange_*) kind=list n=600 ;;
+    evalsha_10) redis-cli -p "$port" script load "$EVAL10_BODY" >/dev/null; return 0 ;;
+    evalsha_lock) redis-cli -p "$port" script load "$EVALLOCK_BODY" >/dev/null; return 0 ;;
     *) return 0 ;;
   esac
   /usr/bin/python3 - "$kind" "$n" <<'EOF' | redis-cli -p "$port" --pipe >/dev/null

@@ -31,6 +31,7 @@
 #   CONFORMANCE_TAGS         --tags filter (default "-needs:repl")
 #   CONFORMANCE_SERVER_ARGS  extra arguments for the server (word-split)
 #   CONFORMANCE_RUNTEST_ARGS extra arguments for runtest (word-split)
+#   CONFORMANCE_CLI          a client binary linked as the suite's src/redis-cli (default: redis-cli)
 #   CONFORMANCE_EXPECTED     expected-failures file (default: next to this script)
 #   CONFORMANCE_LOGS         directory for logs (default: <repo>/build/conformance)
 #   CONFORMANCE_VERBOSE=1    print every test result line
@@ -59,6 +60,7 @@ default_units=(
   spawn:integration/corrupt-dump spawn:integration/convert-zipmap-hash-on-load
   spawn:integration/convert-ziplist-hash-on-load spawn:integration/convert-ziplist-zset-on-load
   spawn:unit/aofrw spawn:integration/corrupt-dump-fuzzer spawn:unit/introspection unit/pause
+  unit/functions
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 
@@ -126,7 +128,10 @@ ln -s "$server" "$suite/src/redis-server"
 for tool in redis-check-aof redis-check-rdb; do
   ln -s "$server" "$suite/src/$tool"
 done
+# CONFORMANCE_CLI puts a client in redis-cli's place (integration/redis-cli with vesper-cli).
+if [ -n "${CONFORMANCE_CLI:-}" ]; then ln -s "$CONFORMANCE_CLI" "$suite/src/redis-cli"; fi
 for tool in redis-cli redis-benchmark; do
+  [ -e "$suite/src/$tool" ] && continue
   if command -v "$tool" >/dev/null; then ln -s "$(command -v "$tool")" "$suite/src/$tool"; fi
 done
 

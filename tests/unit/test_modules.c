@@ -89,7 +89,7 @@ static Command a_commands[] = {
     {0}};
 
 static const InfoGauge a_gauges[] = {
-    {"number_of_cached_scripts", gauge_channels},
+    {"tracking_total_keys", gauge_channels},
     {"pubsub_channels", gauge_channels}, /* the pub/sub module provides it first */
     {"tracking_clients", gauge_tracking},
     {"blocked_clients", gauge_blocked}, /* the blocking module provides it first */
@@ -360,8 +360,8 @@ static void test_gauges_through_info(void **state) {
     assert_string_equal(v, "0");
     sds_free(v);
     sds_free(text);
-    text = info(c, "INFO memory");
-    v = h_info_field(text, "number_of_cached_scripts");
+    text = info(c, "INFO stats");
+    v = h_info_field(text, "tracking_total_keys");
     assert_string_equal(v, "5");
     sds_free(v);
     sds_free(text);
@@ -371,7 +371,7 @@ static void test_gauges_through_info(void **state) {
     sds_free(v);
     sds_free(text);
     assert_int_equal(modules_gauge("blocked_clients"), 0);
-    assert_int_equal(modules_gauge("NUMBER_OF_CACHED_SCRIPTS"), 5);
+    assert_int_equal(modules_gauge("TRACKING_TOTAL_KEYS"), 5);
 }
 
 static void test_debug_subcommand(void **state) {

@@ -272,6 +272,18 @@ static const Case cases[] = {
         {"FLUSHDB SYNC", OK, "FLUSHDB SYNC\n"},
         {"FLUSHDB bad", "-ERR syntax error\r\n", ""},
         {NULL, NULL, NULL}}},
+    {"function load/delete/restore", {
+        {"FUNCTION LOAD \"#!lua name=l\\nredis.register_function('f', function() return 1 end)\"", "$1\r\nl\r\n",
+         "SELECT 0\nFUNCTION LOAD #!lua name=l\\x0aredis.register_function('f', function() return 1 end)\n"},
+        {"FUNCTION LOAD \"#!lua name=l\\nredis.register_function('f', function() return 1 end)\"",
+         "-ERR Library 'l' already exists\r\n", ""},
+        {"FUNCTION DELETE l", OK, "FUNCTION DELETE l\n"},
+        {"FUNCTION DELETE l", "-ERR Library not found\r\n", ""},
+        /* Redis 7.0.15's FUNCTION DUMP of the library above */
+        {"FUNCTION RESTORE \"\\xf5@B#!lua name=l\\nredis.register_function(\\\"f\\\", function() return 1 end)\\n\\x00\\xf4{\\x83\\xdep\\xdd\\x05\\xb6\"",
+         OK, "FUNCTION RESTORE \\xf5@B#!lua name=l\\x0aredis.register_function(\"f\", function() return 1 end)\\x0a\\x00\\xf4{\\x83\\xdep\\xdd\\x05\\xb6\n"},
+        {"FUNCTION RESTORE bad", "-ERR DUMP payload version or checksum are wrong\r\n", ""},
+        {NULL, NULL, NULL}}},
     {"function flush", {
         {"FUNCTION FLUSH", OK, "SELECT 0\nFUNCTION FLUSH\n"},
         {"FUNCTION FLUSH ASYNC", OK, "FUNCTION FLUSH ASYNC\n"},

@@ -11,7 +11,7 @@
 # way (a policy-rc.d that says no) so nothing is left listening.
 set -euo pipefail
 
-BUILD_PKGS="build-essential pkg-config libjemalloc-dev liblzf-dev"
+BUILD_PKGS="build-essential pkg-config libjemalloc-dev liblzf-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev"
 TEST_PKGS="libcmocka-dev python3-redis python3-pytest tcl8.6 redis-server redis-tools procps clang libclang-rt-14-dev"
 OPTIONAL_PKGS="valgrind"
 

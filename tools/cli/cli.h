@@ -31,6 +31,7 @@ typedef struct CliConfig {
     int cluster_mode, cluster_reissue, cluster_send_asking;
     int pipe_mode, pipe_timeout;
     int rdb_mode;
+    int functions_rdb_mode;            /* --functions-rdb: the snapshot's function libraries only */
     char *rdb_filename;
     int stat_mode, scan_mode;
     Sds pattern;

@@ -79,6 +79,8 @@ static void usage(int err) {
 "  --replica          Simulate a replica showing commands received from the master.\n"
 "  --rdb <filename>   Transfer an RDB dump from remote server to local file.\n"
 "                     Use filename of \"-\" to write to stdout.\n"
+" --functions-rdb <filename> Like --rdb but only get the functions (not the keys)\n"
+"                     when getting the RDB dump file.\n"
 "  --pipe             Transfer raw protocol from stdin to server.\n"
 "  --pipe-timeout <n> In --pipe mode, abort with error if after sending all data.\n"
 "                     no reply is received within <n> seconds.\n"
@@ -265,6 +267,7 @@ static int parse_valued(const char *a, const char *v) {
     else if (!strcmp(a, "--pattern")) set_sds(&config.pattern, v);
     else if (!strcmp(a, "--count")) config.scan_count = atol(v);
     else if (!strcmp(a, "--rdb")) { config.rdb_mode = 1; config.rdb_filename = (char *)v; }
+    else if (!strcmp(a, "--functions-rdb")) { config.functions_rdb_mode = 1; config.rdb_filename = (char *)v; }
     else if (!strcmp(a, "--pipe-timeout")) config.pipe_timeout = atoi(v);
     else if (!strcmp(a, "--memkeys-samples")) { config.memkeys = 1; config.memkeys_samples = (unsigned)atoi(v); }
     else if (!strcmp(a, "--eval")) config.eval = (char *)v;
@@ -291,6 +294,10 @@ static int parse_valued(const char *a, const char *v) {
 }
 
 static void check_options(void) {
+    if (config.functions_rdb_mode && config.rdb_mode) {
+        fprintf(stderr, "Option --functions-rdb and --rdb are mutually exclusive.\n");
+        exit(1);
+    }
     if (config.hostsocket && config.cluster_mode) {
         fprintf(stderr, "Options -c and -s are mutually exclusive.\n");
         exit(1);
@@ -417,7 +424,7 @@ static void run_modes(void) {
         mode_slave();
         exit(1);
     }
-    if (config.rdb_mode) { mode_connect(); mode_rdb(); }
+    if (config.rdb_mode || config.functions_rdb_mode) { mode_connect(); mode_rdb(); }
     if (config.pipe_mode) { mode_connect(); mode_pipe(); }
     if (config.bigkeys) { mode_connect(); mode_bigkeys(0); }
     if (config.memkeys) { mode_connect(); mode_bigkeys(1); }

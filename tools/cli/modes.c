@@ -3,7 +3,8 @@
  * --stat (rolling INFO digest), --scan, --bigkeys/--memkeys/--hotkeys (SCAN plus
  * pipelined TYPE and size queries per batch), --pipe (mass insertion of raw
  * protocol from stdin, tracking replies until a final ECHO of random bytes comes
- * back), --rdb (SYNC to fetch a snapshot), replica mode (SYNC then print the
+ * back), --rdb and --functions-rdb (SYNC to fetch a snapshot, or only its
+ * function libraries: REPLCONF rdb-filter-only functions), replica mode (SYNC then print the
  * command stream) and --eval. Output texts follow redis-cli's byte for byte. */
 #include "cli.h"
 #include "base/alloc.h"
@@ -248,6 +249,10 @@ void mode_rdb(void) {
     char eofmark[RDB_EOF_MARK_SIZE], last[RDB_EOF_MARK_SIZE] = {0};
     replconf("capa", "eof");
     replconf("rdb-only", "1");
+    if (config.functions_rdb_mode && !replconf("rdb-filter-only", "functions")) {
+        fprintf(stderr, "Failed requesting functions only RDB from server, aborting\n");
+        exit(1);
+    }
     unsigned long long payload = send_sync(eofmark);
     int usemark = payload == 0;
     const char *filename = config.rdb_filename;
