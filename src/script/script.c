@@ -195,7 +195,7 @@ Sds script_call(ScriptRun *run, Obj **argv, int argc) {
         err = sds_new("Wrong number of args calling Redis command from script");
         goto refused;
     }
-    if (cmd->flags & CMD_NOSCRIPT) {
+    if ((cmd->flags & CMD_NOSCRIPT) && !server.script_disable_deny_script) {
         err = sds_new("This Redis command is not allowed from script");
         goto refused;
     }
