@@ -214,6 +214,7 @@ Sds script_call(ScriptRun *run, Obj **argv, int argc) {
     client_reset_args(c);
     return NULL;
 refused:
+    reply_error_count(err, sds_len(err)); /* counted once here; the script's error is not counted again */
     if (cmd) cmd->rejected_calls++;
     client_reset_args(c);
     return err;

@@ -605,3 +605,40 @@ def test_sort_by_constant_sorted_in_scripts(r):
     assert r.eval("return redis.call('sort', KEYS[1], 'by', '_')", 1, "myset") == want
     assert r.eval("return redis.call('sort', KEYS[1], 'by', '_', 'get', '#')", 1, "myset") == want
     assert sorted(r.sort("myset", by="_")) == want
+
+
+def test_script_error_stats_counted_once(r):
+    """An error a script's redis.call() meets (a command refused, or one that
+    failed) counts once in INFO errorstats, whether the script passes it on as its
+    own error, returns it from redis.pcall(), or swallows it."""
+    def stats():
+        info = r.info("errorstats")
+        return ({k: int(str(v).split("=")[1]) if not isinstance(v, dict) else v["count"]
+                 for k, v in info.items()}, r.info("stats")["total_error_replies"])
+
+    r.config_resetstat()
+    assert err(r, "EVAL", "return redis.call('select', 99)", 0).startswith("DB index is out of range")
+    assert stats() == ({"errorstat_ERR": 1}, 1)
+    r.config_resetstat()
+    assert r.eval("local t = redis.pcall('select', 99); return t['err']", 0) == b"ERR DB index is out of range"
+    assert stats() == ({"errorstat_ERR": 1}, 1)
+    r.config_resetstat()
+    assert err(r, "EVAL_RO", "return redis.pcall('set', 'x', 'y')", 1, "x").startswith(
+        "Write commands are not allowed from read-only scripts.")
+    assert stats() == ({"errorstat_ERR": 1}, 1)
+    r.config_resetstat()
+    assert r.execute_command("EVAL_RO", "local t = redis.pcall('set', 'x', 'y'); return 1", 1, "x") == 1
+    assert stats() == ({"errorstat_ERR": 1}, 1)
+    cmd = r.info("commandstats")
+    assert cmd["cmdstat_set"]["rejected_calls"] == 1 and cmd["cmdstat_eval_ro"]["failed_calls"] == 0
+    r.config_resetstat()
+    r.config_set("maxmemory", 1)
+    try:
+        assert err(r, "EVAL", "return redis.call('set', 'x', 'y')", 1, "x").startswith("OOM command not allowed")
+        assert stats() == ({"errorstat_OOM": 1}, 1)
+        assert r.info("commandstats")["cmdstat_eval"]["failed_calls"] == 1
+    finally:
+        r.config_set("maxmemory", 0)
+    r.config_resetstat()
+    err(r, "EVAL", "return redis.error_reply('MY own')", 0)
+    assert stats() == ({"errorstat_MY": 1}, 1)
