@@ -642,3 +642,27 @@ def test_script_error_stats_counted_once(r):
     r.config_resetstat()
     err(r, "EVAL", "return redis.error_reply('MY own')", 0)
     assert stats() == ({"errorstat_MY": 1}, 1)
+
+
+# ---------------------------------------------------------------- client-side caching
+
+def test_tracking_of_scripts(raw):
+    """A tracking client's script tracks the keys it declared once it runs a read
+    command (EVAL_RO of a script that reads nothing tracks nothing); a write by its
+    own script does not invalidate for a NOLOOP client."""
+    c, other = raw(), raw()
+    c.cmd("HELLO", "3")
+    c.cmd("CLIENT", "TRACKING", "on")
+    other.cmd("MSET", "a", "1", "b", "1")
+    assert c.cmd("EVAL_RO", "redis.call('ping')", 2, "a", "b") is None
+    other.cmd("MSET", "a", "2", "b", "2")
+    c.cmd("EVAL_RO", "redis.call('get', 'zz')", 2, "a", "b")
+    other.cmd("MSET", "b", "3", "a", "3")
+    assert c.read_raw_reply(timeout=1) == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nb\r\n"
+    assert c.read_raw_reply(timeout=1) == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\na\r\n"
+    assert c.cmd("PING") == b"PONG"  # nothing else was queued (EVAL_RO of PING tracked nothing)
+    c.cmd("CLIENT", "TRACKING", "off")
+    c.cmd("CLIENT", "TRACKING", "on", "NOLOOP")
+    assert c.cmd("GET", "a") == b"3"
+    c.cmd("EVAL", "return redis.call('set', KEYS[1], '4')", 1, "a")
+    assert c.cmd("GET", "a") == b"4"  # no invalidation in between
