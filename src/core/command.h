@@ -31,6 +31,10 @@
 #define CMD_NO_MULTI (1ULL << 24)
 #define CMD_MOVABLE_KEYS (1ULL << 25)
 #define CMD_ALLOW_BUSY (1ULL << 26)
+/* Vesper-internal (not shown by COMMAND): EVAL*, EVALSHA*, FCALL*. Client-side
+ * caching remembers keys from the read commands the script runs, not from the
+ * read-only variant itself (EVAL_RO of a script that reads nothing tracks nothing). */
+#define CMD_RUNS_SCRIPT (1ULL << 40)
 
 /* ACL categories */
 #define ACL_KEYSPACE (1ULL << 0)
@@ -176,6 +180,9 @@ void command_call(Client *c, Command *cmd);
 void command_note_failure(Client *c);
 /* The client whose command is running (innermost), or NULL; the call nesting. */
 Client *command_current_client(void);
+/* The client whose request is being served (the outermost call: EVAL's client
+ * while a script's commands run on its fake client), or NULL. */
+Client *command_outer_client(void);
 int command_call_depth(void);
 
 #endif

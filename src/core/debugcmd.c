@@ -436,9 +436,10 @@ static int debug_simple(Client *c, const char *sub) {
         (void)sds_newlen(arg_str(c, 2), arg_len(c, 2)); /* leaked on purpose */
     } else if (c->argc == 3 && !strcasecmp(sub, "set-active-expire")) {
         server.active_expire_enabled = atoi(arg_str(c, 2));
-    } else if (c->argc == 3 && (!strcasecmp(sub, "set-disable-deny-scripts") ||
-                                !strcasecmp(sub, "pause-cron"))) {
-        /* accepted; nothing here depends on them yet */
+    } else if (c->argc == 3 && !strcasecmp(sub, "set-disable-deny-scripts")) {
+        server.script_disable_deny_script = atoi(arg_str(c, 2));
+    } else if (c->argc == 3 && !strcasecmp(sub, "pause-cron")) {
+        /* accepted; nothing here depends on it yet */
     } else if (c->argc >= 3 && !strcasecmp(sub, "replicate")) {
         /* no replicas to feed */
     } else if (c->argc == 2 && !strcasecmp(sub, "change-repl-id")) {

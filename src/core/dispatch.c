@@ -31,6 +31,7 @@
 #include <strings.h>
 
 static Client *current_client;
+static Client *outer_client;    /* the outermost call's client */
 static int current_failed;      /* set by reply_error while the current call runs */
 
 void command_note_failure(Client *c) {
@@ -38,6 +39,7 @@ void command_note_failure(Client *c) {
 }
 
 Client *command_current_client(void) { return current_client; }
+Client *command_outer_client(void) { return outer_client; }
 int command_call_depth(void) { return prop_depth; } /* each call opens one propagation scope */
 
 /* ---------------- the checks ---------------- */
@@ -167,6 +169,7 @@ void command_call(Client *c, Command *cmd) {
         server.mstime = start / 1000;
     }
     current_client = c;
+    if (!prev_client) outer_client = c;
     current_failed = 0;
     /* a client blocked on keys runs its command again: the same request */
     int again = (c->flags & CLIENT_BLOCKED) && c->bstate.type == BLOCKED_KEYS;
@@ -187,6 +190,7 @@ void command_call(Client *c, Command *cmd) {
     c->commands_processed++;
     server.stat.numcommands++;
     current_client = prev_client;
+    if (!prev_client) outer_client = NULL;
     current_failed = prev_failed;
     if (tracking_active) tracking_after_call(c, cmd, prev_client == NULL);
     if (prop_depth == 0) block_handle_ready();

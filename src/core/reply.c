@@ -174,19 +174,30 @@ void reply_status_len(Client *c, const char *s, size_t len) {
 
 void reply_status(Client *c, const char *s) { reply_status_len(c, s, strlen(s)); }
 
-void reply_error_len(Client *c, const char *msg, size_t len) {
-    const char *code;
-    size_t codelen;
-    if (len && msg[0] == '-') {
-        msg++;
-        len--;
-        code = msg;
-        const char *sp = memchr(msg, ' ', len);
-        codelen = sp ? (size_t)(sp - msg) : len;
-    } else {
-        code = "ERR";
-        codelen = 3;
+/* The error code of msg: "-CODE text" gives CODE (and *msg, *len skip the '-'),
+ * text without '-' gives ERR. Sets *code and returns the code's length. */
+static size_t error_code(const char **msg, size_t *len, const char **code) {
+    if (*len && (*msg)[0] == '-') {
+        (*msg)++;
+        (*len)--;
+        *code = *msg;
+        const char *sp = memchr(*msg, ' ', *len);
+        return sp ? (size_t)(sp - *msg) : *len;
     }
+    *code = "ERR";
+    return 3;
+}
+
+void reply_error_count(const char *msg, size_t len) {
+    const char *code;
+    size_t codelen = error_code(&msg, &len, &code);
+    server_count_error(code, codelen);
+    server.stat.total_error_replies++;
+}
+
+static void reply_error_common(Client *c, const char *msg, size_t len, int stats) {
+    const char *code;
+    size_t codelen = error_code(&msg, &len, &code);
     Sds e = sds_newlen("-", 1);
     if (code != msg) e = sds_cat(e, "ERR ");
     size_t start = sds_len(e);
@@ -197,10 +208,15 @@ void reply_error_len(Client *c, const char *msg, size_t len) {
     e = sds_catlen(e, "\r\n", 2);
     reply_raw(c, e, sds_len(e));
     sds_free(e);
-    server_count_error(code, codelen);
-    server.stat.total_error_replies++;
+    if (stats) {
+        server_count_error(code, codelen);
+        server.stat.total_error_replies++;
+    }
     command_note_failure(c);
 }
+
+void reply_error_len(Client *c, const char *msg, size_t len) { reply_error_common(c, msg, len, 1); }
+void reply_error_nostats(Client *c, const char *msg, size_t len) { reply_error_common(c, msg, len, 0); }
 
 void reply_error(Client *c, const char *msg) { reply_error_len(c, msg, strlen(msg)); }
 

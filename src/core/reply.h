@@ -35,6 +35,12 @@ void reply_status_len(Client *c, const char *s, size_t len);
  * failed_calls. */
 void reply_error(Client *c, const char *msg);
 void reply_error_len(Client *c, const char *msg, size_t len);
+/* An error already counted where it arose (a script's redis.call error passed on
+ * as the script's error): written and failing the command, not counted again. */
+void reply_error_nostats(Client *c, const char *msg, size_t len);
+/* Counts an error in INFO errorstats and total_error_replies without replying (a
+ * command a script's redis.call() was refused, as Redis counts it). */
+void reply_error_count(const char *msg, size_t len);
 void reply_errorf(Client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void reply_error_arity(Client *c);
 void reply_error_syntax(Client *c);                        /* -ERR syntax error */

@@ -55,6 +55,7 @@ typedef struct Server {
     int loading;
     long long lastsave;
     int active_expire_enabled;      /* DEBUG SET-ACTIVE-EXPIRE */
+    int script_disable_deny_script; /* DEBUG SET-DISABLE-DENY-SCRIPTS: scripts may call no-script commands */
     uint64_t next_client_id;
     ServerStats stat;
     int in_exec;

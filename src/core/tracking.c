@@ -446,8 +446,15 @@ static void tracking_before_sleep(void) {
 
 /* ---------------- the keyspace's hooks ---------------- */
 
-void tracking_key_changed(const char *key, size_t klen, int by_command) {
+/* The client a change is attributed to: the running command's, or for a command a
+ * script runs, the script's caller (its NOLOOP mode and held-back invalidations). */
+static Client *changing_client(void) {
     Client *cur = command_current_client();
+    return cur && (cur->flags & CLIENT_SCRIPT) ? command_outer_client() : cur;
+}
+
+void tracking_key_changed(const char *key, size_t klen, int by_command) {
+    Client *cur = changing_client();
     if (nlens) bcast_changed(key, klen, by_command && cur ? cur->id : 0);
     invalidate_tracked(key, klen, cur);
 }
@@ -456,7 +463,7 @@ static void free_table_job(void *arg) { ht_release(arg); }
 
 void tracking_flushed(int async) {
     if (nclients) {
-        Client *cur = command_current_client();
+        Client *cur = changing_client();
         for (Client *c = clients_first(); c; c = c->next) {
             if (!(c->flags & CLIENT_TRACKING)) continue;
             if (c == cur) pending_add(NULL);
@@ -503,8 +510,14 @@ static int is_client_subcommand(const Command *cmd) {
 }
 
 void tracking_after_call(Client *c, Command *cmd, int outermost) {
-    if ((cmd->flags & CMD_READONLY) && (c->flags & (CLIENT_TRACKING | CLIENT_TRACKING_BCAST)) == CLIENT_TRACKING)
-        remember_command_keys(c, cmd);
+    if ((cmd->flags & (CMD_READONLY | CMD_RUNS_SCRIPT)) == CMD_READONLY) {
+        /* a read inside a script (its fake client): the script's caller tracks the
+         * keys its EVAL/FCALL declared, as Redis does */
+        Client *t = c->flags & CLIENT_SCRIPT ? command_outer_client() : c;
+        Command *tcmd = t == c ? cmd : t ? t->cmd : NULL;
+        if (tcmd && (t->flags & (CLIENT_TRACKING | CLIENT_TRACKING_BCAST)) == CLIENT_TRACKING)
+            remember_command_keys(t, tcmd);
+    }
     if (!outermost) return;
     if (npending) pending_flush(c);
     /* CLIENT CACHING covers the next command, or the transaction it opens */

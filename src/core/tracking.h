@@ -38,7 +38,7 @@ static inline void tracking_flush_touch(int async) {
     if (tracking_active) tracking_flushed(async);
 }
 /* After cmd ran for c: remembers the keys a read-only command read for a tracking
- * client; for the outermost call (not a command run by EXEC) it sends the
+ * client (for a command a script ran, the keys the script's caller declared); for the outermost call (not a command run by EXEC) it sends the
  * invalidations held back until the reply, ends the effect of CLIENT CACHING, and
  * keeps the table within tracking-table-max-keys. */
 void tracking_after_call(Client *c, struct Command *cmd, int outermost);

@@ -204,17 +204,31 @@ static void bgsave_cmd(Client *c) {
 /* MISCONF: after a failed background save, writes are refused while save points
  * exist and stop-writes-on-bgsave-error is on (PING too, as in Redis); then, the
  * same for a failed AOF write or fsync (aof_write_error). */
-static Sds check_disk_error(Client *c, Command *cmd, int ctx) {
-    (void)c; (void)ctx;
-    int rdb_failed = cfg.stop_writes_on_error && server.cfg.saveparams_len > 0 && !st.last_bgsave_ok;
-    if (!rdb_failed && aof_state() == AOF_OFF) return NULL; /* the common case: two tests */
-    const char *name = cmd->parent ? cmd->parent->name : cmd->name;
-    if (!(cmd->flags & CMD_WRITE) && strcmp(name, "ping")) return NULL;
+static Sds disk_error(int rdb_failed) {
     if (!rdb_failed) return aof_write_error();
     return sds_new("-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
                    "Commands that may modify the data set are disabled, because this instance is configured to "
                    "report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
                    "Please check the Redis logs for details about the RDB error.");
+}
+
+static int rdb_save_failed(void) {
+    return cfg.stop_writes_on_error && server.cfg.saveparams_len > 0 && !st.last_bgsave_ok;
+}
+
+static Sds check_disk_error(Client *c, Command *cmd, int ctx) {
+    (void)c; (void)ctx;
+    int rdb_failed = rdb_save_failed();
+    if (!rdb_failed && aof_state() == AOF_OFF) return NULL; /* the common case: two tests */
+    const char *name = cmd->parent ? cmd->parent->name : cmd->name;
+    if (!(cmd->flags & CMD_WRITE) && strcmp(name, "ping")) return NULL;
+    return disk_error(rdb_failed);
+}
+
+Sds persist_write_denied(void) {
+    int rdb_failed = rdb_save_failed();
+    if (!rdb_failed && aof_state() == AOF_OFF) return NULL;
+    return disk_error(rdb_failed);
 }
 
 /* ---------------- loading ---------------- */

@@ -6,6 +6,7 @@
 #ifndef VESPER_SNAPSHOT_H
 #define VESPER_SNAPSHOT_H
 #include <sys/types.h>
+#include "../base/sds.h"
 
 struct Module;
 extern const struct Module persist_module;
@@ -21,6 +22,10 @@ int persist_bgsave(void);
  * file it wrote: persist_rdb_filename()). */
 int persist_bgsave_notify(void (*done)(int ok));
 const char *persist_rdb_filename(void);
+/* The MISCONF error (a new sds) while writes are refused after a failed background
+ * save (stop-writes-on-bgsave-error) or AOF write, else NULL. Scripts ask it for
+ * their write commands and, with a shebang without no-writes, before they run. */
+Sds persist_write_denied(void);
 
 /* Loading a dataset (RDB at start-up, AOF files, DEBUG RELOAD): begin sets
  * server.loading and the INFO loading_* fields for total_bytes to read; a reader

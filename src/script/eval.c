@@ -309,8 +309,8 @@ static uint64_t evalsha_call_flags(Client *c, uint64_t flags) {
     return es ? eval_flags_from(flags, es->flags) : flags;
 }
 
-#define EVAL_FLAGS (CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_MAY_REPLICATE | CMD_NO_MANDATORY_KEYS | CMD_STALE)
-#define EVAL_RO_FLAGS (CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_STALE | CMD_READONLY)
+#define EVAL_FLAGS (CMD_RUNS_SCRIPT | CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_MAY_REPLICATE | CMD_NO_MANDATORY_KEYS | CMD_STALE)
+#define EVAL_RO_FLAGS (CMD_RUNS_SCRIPT | CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_STALE | CMD_READONLY)
 #define EVAL_COMPLEXITY "Depends on the script that is executed."
 
 static Command script_subcommands[] = {

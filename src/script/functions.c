@@ -817,7 +817,7 @@ static Command function_commands[] = {
     {.name = "function", .arity = -2, .group = "scripting", .summary = "A container for function commands",
      .since = "7.0.0", .complexity = "Depends on subcommand.", .subcommands = function_subcommands},
     {.name = "fcall", .proc = fcall_cmd, .arity = -3,
-     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_MAY_REPLICATE | CMD_NO_MANDATORY_KEYS | CMD_STALE,
+     .flags = CMD_RUNS_SCRIPT | CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_MAY_REPLICATE | CMD_NO_MANDATORY_KEYS | CMD_STALE,
      .acl = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .summary = "Invoke a function", .since = "7.0.0",
      .complexity = "Depends on the function that is executed.",
      .args = "function:string numkeys:integer [key:key...] [arg:string...]\n"
@@ -825,7 +825,7 @@ static Command function_commands[] = {
      .keyspecs = {KSN(KS_RW | KS_ACCESS | KS_UPDATE, 2, 0, 1, 1)}, .nkeyspecs = 1, .getkeys = fcall_getkeys,
      .call_flags = fcall_call_flags},
     {.name = "fcall_ro", .proc = fcall_ro_cmd, .arity = -3,
-     .flags = CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_STALE | CMD_READONLY,
+     .flags = CMD_RUNS_SCRIPT | CMD_NOSCRIPT | CMD_SKIP_MONITOR | CMD_NO_MANDATORY_KEYS | CMD_STALE | CMD_READONLY,
      .acl = ACL_SLOW | ACL_SCRIPTING, .group = "scripting", .summary = "Invoke a read-only function",
      .since = "7.0.0", .complexity = "Depends on the function that is executed.",
      .args = "function:string numkeys:integer [key:key...] [arg:string...]\n"

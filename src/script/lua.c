@@ -329,9 +329,12 @@ static void reply_value(Client *c, lua_State *L, int script_resp) {
         size_t len;
         const char *s = lua_tolstring(L, -1, &len);
         Sds e = sds_catlen(sds_new("-"), s, len);
-        reply_error_len(c, e, sds_len(e));
-        sds_free(e);
         lua_pop(L, 1);
+        int counted = raw_field(L, "ignore_error_stats_update") == LUA_TBOOLEAN && lua_toboolean(L, -1);
+        lua_pop(L, 1);
+        if (counted) reply_error_nostats(c, e, sds_len(e));
+        else reply_error_len(c, e, sds_len(e));
+        sds_free(e);
         return;
     }
     lua_pop(L, 1);
@@ -977,11 +980,14 @@ static void reply_run_error(Client *c, lua_State *L, const char *funcname) {
     const char *source = lua_tostring(L, -1);
     lua_getfield(L, -3, "line");
     const char *line = lua_tostring(L, -1);
+    lua_getfield(L, -4, "ignore_error_stats_update");
+    int counted = lua_toboolean(L, -1); /* a redis.call error: counted where it arose */
     Sds e = sds_catprintf(sds_empty(), "-%s", msg ? msg : "ERR unknown error"); /* an error table without err */
     if (source && line) e = sds_catprintf(e, " script: %s, on %s:%s.", funcname, source, line);
-    reply_error_len(c, e, sds_len(e));
+    if (counted) reply_error_nostats(c, e, sds_len(e));
+    else reply_error_len(c, e, sds_len(e));
     sds_free(e);
-    lua_pop(L, 3);
+    lua_pop(L, 4);
 }
 
 void script_lua_run(lua_State *L, ScriptRun *run, Obj **keys, int nkeys, Obj **args, int nargs, int keys_as_globals) {

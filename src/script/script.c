@@ -17,6 +17,7 @@
 #include "../core/propagate.h"
 #include "../core/reply.h"
 #include "../core/server.h"
+#include "../persist/snapshot.h"
 #include <string.h>
 #include <strings.h>
 
@@ -64,6 +65,12 @@ int script_run_prepare(ScriptRun *run, Client *caller, const char *funcname, uin
         /* (no-cluster: Vesper has no cluster mode; allow-stale: not a replica yet) */
         if (!(flags & SCRIPT_FLAG_NO_WRITES) && ro) {
             reply_error(caller, "Can not execute a script with write flag using *_ro command.");
+            return -1;
+        }
+        Sds denied = flags & SCRIPT_FLAG_NO_WRITES ? NULL : persist_write_denied();
+        if (denied) {
+            reply_error_len(caller, denied, sds_len(denied));
+            sds_free(denied);
             return -1;
         }
         if (server.cfg.maxmemory && !(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) &&
@@ -195,7 +202,7 @@ Sds script_call(ScriptRun *run, Obj **argv, int argc) {
         err = sds_new("Wrong number of args calling Redis command from script");
         goto refused;
     }
-    if (cmd->flags & CMD_NOSCRIPT) {
+    if ((cmd->flags & CMD_NOSCRIPT) && !server.script_disable_deny_script) {
         err = sds_new("This Redis command is not allowed from script");
         goto refused;
     }
@@ -203,6 +210,7 @@ Sds script_call(ScriptRun *run, Obj **argv, int argc) {
         err = sds_new("Write commands are not allowed from read-only scripts.");
         goto refused;
     }
+    if ((cmd->flags & CMD_WRITE) && (err = persist_write_denied())) goto refused;
     if (!run->allow_oom && server.cfg.maxmemory && !run->wrote && run->oom_at_start && (cmd->flags & CMD_DENYOOM)) {
         err = sds_new("-OOM command not allowed when used memory > 'maxmemory'.");
         goto refused;
@@ -214,6 +222,7 @@ Sds script_call(ScriptRun *run, Obj **argv, int argc) {
     client_reset_args(c);
     return NULL;
 refused:
+    reply_error_count(err, sds_len(err)); /* counted once here; the script's error is not counted again */
     if (cmd) cmd->rejected_calls++;
     client_reset_args(c);
     return err;

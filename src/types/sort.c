@@ -12,9 +12,8 @@
  *   no STORE (a syntax error). Option errors come before the key's type check.
  * - Without sorting, lists and sorted sets keep their order (reversed by DESC) and
  *   LIMIT reads just the range; a set keeps its iteration order, except with
- *   STORE, where it is sorted ALPHA so that the stored list does not depend on
- *   the set's layout. (Redis also does this inside scripts: scripting is not here
- *   yet.)
+ *   STORE or in a script (redis.call), where it is sorted ALPHA so that the result
+ *   does not depend on the set's layout (replicas and the AOF get the same).
  * - A sorted set is converted to the skiplist encoding by SORT and SORT_RO (Redis
  *   converts it "destructively"; OBJECT ENCODING shows it).
  * - Numeric sorting parses with strtod: trailing bytes, NaN and out-of-range
@@ -449,9 +448,10 @@ static void sort_generic(Client *c, int readonly) {
         reply_error_wrongtype(c);
         return;
     }
-    /* an unsorted set would come out in its layout's order: a stored result is
-     * sorted ALPHA instead, so that it is the same everywhere */
-    if (o && opt.dontsort && o->type == OBJ_SET && opt.store) {
+    /* an unsorted set would come out in its layout's order: a stored result, or
+     * one a script gets, is sorted ALPHA instead, so that it is the same everywhere
+     * (on replicas and in the AOF too) */
+    if (o && opt.dontsort && o->type == OBJ_SET && (opt.store || (c->flags & CLIENT_SCRIPT))) {
         opt.dontsort = 0;
         opt.alpha = 1;
         opt.by = NULL;

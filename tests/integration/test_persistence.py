@@ -182,6 +182,16 @@ def test_misconf_after_failed_bgsave(spawn):
     with pytest.raises(redis.ResponseError, match="^MISCONF"):
         r.ping()
     assert r.get("a") == b"1"            # reads still work
+    # scripts: a write command they run is refused, and so is a shebang script that
+    # may write, before it runs; reads and no-writes scripts still work
+    with pytest.raises(redis.ResponseError, match="^MISCONF Redis is configured to save RDB snapshots"):
+        r.eval("return redis.call('set', 'x', 1)", 1, "x")
+    assert r.eval("local t = redis.pcall('set', 'x', 1); return t['err']", 1, "x").startswith(b"MISCONF ")
+    assert r.eval("return redis.call('get', 'a')", 1, "a") == b"1"
+    with pytest.raises(redis.ResponseError, match="^MISCONF"):
+        r.eval("#!lua\nreturn 1", 0)
+    assert r.eval("#!lua flags=no-writes\nreturn redis.call('get', 'a')", 1, "a") == b"1"
+    assert r.exists("x") == 0
     r.config_set("stop-writes-on-bgsave-error", "no")
     assert r.set("b", 2)
     r.config_set("save", "")

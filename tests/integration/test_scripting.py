@@ -536,3 +536,140 @@ def test_monitor_shows_script_commands(r, server):
                 break
     assert lines[0].lower().startswith("eval")
     assert lines[1] == "set mk v"
+
+
+# ---------------------------------------------------------------- DEBUG from scripts
+
+@pytest.fixture
+def dbg(spawn):
+    return spawn("--enable-debug-command", "yes")
+
+
+def test_debug_set_disable_deny_scripts(dbg):
+    """DEBUG SET-DISABLE-DENY-SCRIPTS 1 lets scripts call no-script commands such as
+    DEBUG (the Tcl suite's protocol tests rely on it); 0 refuses them again."""
+    r = dbg.client()
+    assert "not allowed from script" in err(r, "EVAL", "return redis.call('debug', 'protocol', 'map')", 0)
+    r.execute_command("DEBUG", "SET-DISABLE-DENY-SCRIPTS", 1)
+    try:
+        assert r.eval("return redis.call('debug', 'protocol', 'map')", 0) == [0, 0, 1, 1, 2, 0]
+        assert r.eval("redis.setresp(3); return redis.call('debug', 'protocol', 'double')", 0) == b"3.141"
+        rc = dbg.raw()
+        rc.send(b"HELLO 3\r\n")
+        rc.read_reply()
+        cases = {
+            b"bignum": b"(1234567999999999999999999999999999999\r\n",
+            b"double": b",3.141\r\n",
+            b"true": b"#t\r\n",
+            b"false": b"#f\r\n",
+            b"null": b"_\r\n",
+            b"verbatim": b"=29\r\ntxt:This is a verbatim\nstring\r\n",
+            b"attrib": b"$39\r\nSome real reply following the attribute\r\n",
+        }
+        for name, want in cases.items():
+            rc.send(b"EVAL \"redis.setresp(3); return redis.call('debug', 'protocol', '" + name + b"')\" 0\r\n")
+            assert rc.read_raw_reply() == want, name
+            rc.send(b"EVAL \"redis.setresp(2); return redis.call('debug', 'protocol', '" + name + b"')\" 0\r\n")
+            got = rc.read_raw_reply()
+            if name == b"map":  # the client is RESP3 but the script gets RESP2: an array
+                assert got == b"*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n"
+            if name == b"null":
+                assert got == b"_\r\n"
+            else:
+                assert got[:1] in b"$:*", (name, got)
+        # a set or map comes back through a Lua table: in no particular order
+        rc.send(b"EVAL \"redis.setresp(3); return redis.call('debug', 'protocol', 'map')\" 0\r\n")
+        lines = rc.read_raw_reply().split(b"\r\n")
+        assert lines[0] == b"%3"
+        assert sorted(zip(lines[1:7:2], lines[2:7:2])) == [(b":0", b"#f"), (b":1", b"#t"), (b":2", b"#f")]
+        rc.send(b"EVAL \"redis.setresp(3); return redis.call('debug', 'protocol', 'set')\" 0\r\n")
+        got = rc.read_raw_reply()
+        assert got.startswith(b"~3\r\n") and sorted(got.split(b"\r\n")[1:4]) == [b":0", b":1", b":2"]
+    finally:
+        r.execute_command("DEBUG", "SET-DISABLE-DENY-SCRIPTS", 0)
+    assert "not allowed from script" in err(r, "EVAL", "return redis.call('debug', 'sleep', '0')", 0)
+
+
+def test_time_frozen_during_script(dbg):
+    """A key that expires while a script runs is still there for the script (its
+    clock is the run's start) and gone afterwards."""
+    r = dbg.client()
+    r.execute_command("DEBUG", "SET-DISABLE-DENY-SCRIPTS", 1)
+    try:
+        assert r.eval("redis.call('set', 'k', 'v', 'px', 1); redis.call('debug', 'sleep', 0.01); "
+                      "return redis.call('exists', 'k')", 0) == 1
+    finally:
+        r.execute_command("DEBUG", "SET-DISABLE-DENY-SCRIPTS", 0)
+    assert r.exists("k") == 0
+
+
+def test_sort_by_constant_sorted_in_scripts(r):
+    """SORT BY <constant> (no sorting) of a set gives its members in layout order to
+    a client, but sorted ALPHA to a script, so replicas and the AOF agree."""
+    members = "a b c d e f g h i l m n o p q r s t u v z aa aaa azz".split()
+    r.sadd("myset", *members)
+    want = sorted(m.encode() for m in members)
+    assert r.eval("return redis.call('sort', KEYS[1], 'by', '_')", 1, "myset") == want
+    assert r.eval("return redis.call('sort', KEYS[1], 'by', '_', 'get', '#')", 1, "myset") == want
+    assert sorted(r.sort("myset", by="_")) == want
+
+
+def test_script_error_stats_counted_once(r):
+    """An error a script's redis.call() meets (a command refused, or one that
+    failed) counts once in INFO errorstats, whether the script passes it on as its
+    own error, returns it from redis.pcall(), or swallows it."""
+    def stats():
+        info = r.info("errorstats")
+        return ({k: int(str(v).split("=")[1]) if not isinstance(v, dict) else v["count"]
+                 for k, v in info.items()}, r.info("stats")["total_error_replies"])
+
+    r.config_resetstat()
+    assert err(r, "EVAL", "return redis.call('select', 99)", 0).startswith("DB index is out of range")
+    assert stats() == ({"errorstat_ERR": 1}, 1)
+    r.config_resetstat()
+    assert r.eval("local t = redis.pcall('select', 99); return t['err']", 0) == b"ERR DB index is out of range"
+    assert stats() == ({"errorstat_ERR": 1}, 1)
+    r.config_resetstat()
+    assert err(r, "EVAL_RO", "return redis.pcall('set', 'x', 'y')", 1, "x").startswith(
+        "Write commands are not allowed from read-only scripts.")
+    assert stats() == ({"errorstat_ERR": 1}, 1)
+    r.config_resetstat()
+    assert r.execute_command("EVAL_RO", "local t = redis.pcall('set', 'x', 'y'); return 1", 1, "x") == 1
+    assert stats() == ({"errorstat_ERR": 1}, 1)
+    cmd = r.info("commandstats")
+    assert cmd["cmdstat_set"]["rejected_calls"] == 1 and cmd["cmdstat_eval_ro"]["failed_calls"] == 0
+    r.config_resetstat()
+    r.config_set("maxmemory", 1)
+    try:
+        assert err(r, "EVAL", "return redis.call('set', 'x', 'y')", 1, "x").startswith("OOM command not allowed")
+        assert stats() == ({"errorstat_OOM": 1}, 1)
+        assert r.info("commandstats")["cmdstat_eval"]["failed_calls"] == 1
+    finally:
+        r.config_set("maxmemory", 0)
+    r.config_resetstat()
+    err(r, "EVAL", "return redis.error_reply('MY own')", 0)
+    assert stats() == ({"errorstat_MY": 1}, 1)
+
+
+# ---------------------------------------------------------------- client-side caching
+
+def test_tracking_of_scripts(raw):
+    """A tracking client's script tracks the keys it declared once it runs a read
+    command (EVAL_RO of a script that reads nothing tracks nothing); a write by its
+    own script does not invalidate for a NOLOOP client."""
+    c, other = raw(), raw()
+    c.cmd("HELLO", "3")
+    c.cmd("CLIENT", "TRACKING", "on")
+    other.cmd("MSET", "a", "1", "b", "1")
+    assert c.cmd("EVAL_RO", "redis.call('ping')", 2, "a", "b") is None
+    other.cmd("MSET", "a", "2", "b", "2")
+    c.cmd("EVAL_RO", "redis.call('get', 'zz')", 2, "a", "b")
+    other.cmd("MSET", "b", "3", "a", "3")
+    assert c.read_raw_reply(timeout=1) == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nb\r\n"
+    assert c.read_raw_reply(timeout=1) == b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\na\r\n"
+    assert c.cmd("PING") == b"PONG"  # nothing else was queued (EVAL_RO of PING tracked nothing)
+    c.cmd("CLIENT", "TRACKING", "off")
+    c.cmd("CLIENT", "TRACKING", "on", "NOLOOP")
+    assert c.cmd("GET", "a") == b"3"
+    c.cmd("EVAL", "return redis.call('set', KEYS[1], '4')", 1, "a")
+    assert c.cmd("GET", "a") == b"4"  # no invalidation in between
