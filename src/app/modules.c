@@ -41,13 +41,14 @@ const Module *const server_modules[] = {
     &zset_module,
     /* commands over the types: after them */
     &sort_module,
+    /* scripting: EVAL and SCRIPT (src/script); before persistence, whose init
+     * replays the AOF, EVAL commands included */
+    &eval_module,
     /* persistence: after the types, whose descriptors it loads values with */
     &aof_module,
     &persist_module,
     &dump_module,
     /* replication: after persistence, whose snapshots a full sync sends */
     &repl_module,
-    /* scripting: EVAL and SCRIPT (src/script) */
-    &eval_module,
     NULL,
 };

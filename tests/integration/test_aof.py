@@ -270,6 +270,23 @@ def test_old_single_file_is_upgraded(spawn):
     assert "Successfully migrated an old-style AOF file" in srv.log_text()
 
 
+def test_eval_and_fcall_in_the_aof_replay_at_start_up(spawn):
+    """An AOF holding EVAL (as Redis 6 wrote scripts, and as Redis's own AOF tests
+    do) and FUNCTION LOAD + FCALL replays at start-up: the scripting modules are
+    initialized before persistence loads (this crashed in ht_find before)."""
+    d = tempfile.mkdtemp(prefix="vesper-aof-")
+    lib = "#!lua name=aoflib\nredis.register_function('bump', function(k) return redis.call('incr', k[1]) end)"
+    with open(os.path.join(d, "appendonly.aof"), "wb") as f:
+        for cmd in (["SELECT", "0"], ["EVAL", "redis.call('set', KEYS[1], '100')", "1", "foo"],
+                    ["EVAL", "redis.call('incr', KEYS[1])", "1", "foo"],
+                    ["FUNCTION", "LOAD", lib], ["FCALL", "bump", "1", "foo"]):
+            f.write(b"*%d\r\n" % len(cmd) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a.encode()) for a in cmd))
+    srv = start(spawn, d)
+    r = srv.client()
+    assert r.get("foo") == b"102"
+    assert r.fcall("bump", 1, "foo") == 103
+
+
 def run_limited(d, limit, *extra):
     """A server whose files may not grow past limit bytes (RLIMIT_FSIZE): writes to
     the AOF then fail with EFBIG, as on a full disk."""
