@@ -38,6 +38,9 @@ endif
 # cjson and bit libraries scripts see (src/script/lualibs.h).
 LUA_CFLAGS := $(shell pkg-config --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
 LUA_LIBS := -llua5.1-cjson -llua5.1-bitop $(shell pkg-config --libs lua5.1 2>/dev/null || echo -llua5.1)
+# Scripting cannot be left out, so a missing package stops the build with the fix.
+LUA_MISSING := $(strip $(if $(wildcard /usr/include/lua5.1/lua.h),,liblua5.1-0-dev) \
+  $(if $(wildcard /usr/include/lua5.1/lua-cjson.h),,lua-cjson-dev) $(if $(wildcard /usr/include/lua5.1/lua-bitop.h),,lua-bitop-dev))
 
 CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-missing-field-initializers $(OPT) -g $(MALLOC_CFLAGS) $(LZF_CFLAGS) $(LUA_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(OPT) $(EXTRA_LDFLAGS)
@@ -64,6 +67,10 @@ PY := /usr/bin/python3
 PORT ?= 6379
 
 .PHONY: all checkers clean run test test-deps unit integration conformance bench deps check-layers sanitize fuzz fuzz-run
+
+.PHONY: lua-check
+lua-check:
+	@$(if $(LUA_MISSING),echo "Lua 5.1 for scripting is missing: apt-get install -y $(LUA_MISSING) (or make deps)" >&2; exit 1,true)
 
 all: check-layers $(SERVER) vesper-server checkers $(if $(CLI_OBJ),$(CLI)) $(if $(BENCH_OBJ),$(BENCH))
 
@@ -92,6 +99,10 @@ $(BENCH): $(BENCH_OBJ) $(TOOL_COMMON_OBJ) $(BASE_OBJ)
 $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc -MMD -MP -c $< -o $@
+
+$(BUILD)/script/%.o: src/script/%.c | lua-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/%.o: src/%.c
 	@mkdir -p $(dir $@)
