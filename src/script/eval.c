@@ -145,14 +145,7 @@ static EvalScript *eval_create(Client *c, const Obj *body_obj) {
 static void eval_generic(Client *c, int evalsha, int ro) {
     long long numkeys;
     if (!arg_ll(c, c->argv[2], &numkeys, NULL)) return;
-    if (numkeys > c->argc - 3) {
-        reply_error(c, "Number of keys can't be greater than number of args");
-        return;
-    }
-    if (numkeys < 0) {
-        reply_error(c, "Number of keys can't be negative");
-        return;
-    }
+    if (!script_numkeys_ok(c, numkeys)) return;
     EvalScript *s;
     if (evalsha) {
         char sha[41];

@@ -698,14 +698,7 @@ static void fcall_generic(Client *c, int ro) {
         reply_error(c, "Bad number of keys provided");
         return;
     }
-    if (numkeys > c->argc - 3) {
-        reply_error(c, "Number of keys can't be greater than number of args");
-        return;
-    }
-    if (numkeys < 0) {
-        reply_error(c, "Number of keys can't be negative");
-        return;
-    }
+    if (!script_numkeys_ok(c, numkeys)) return;
     f->lib->engine->call(c, f, c->argv + 3, (int)numkeys, c->argv + 3 + numkeys, c->argc - 3 - (int)numkeys, ro);
 }
 

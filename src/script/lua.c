@@ -705,10 +705,9 @@ static int safe_pcall(lua_State *L) {
 
 static int is_binary(const char *s, size_t len) { return len > 0 && s[0] == LUA_SIGNATURE[0]; }
 
-static int safe_loadstring(lua_State *L) {
-    size_t len;
-    const char *s = luaL_checklstring(L, 1, &len);
-    const char *name = luaL_optstring(L, 2, s);
+/* Compiles source text as loadstring/load do: the chunk, or nil and the message;
+ * precompiled chunks are refused. */
+static int load_text(lua_State *L, const char *s, size_t len, const char *name) {
     if (is_binary(s, len)) {
         lua_pushnil(L);
         lua_pushliteral(L, "attempt to load a binary chunk");
@@ -718,6 +717,12 @@ static int safe_loadstring(lua_State *L) {
     lua_pushnil(L);
     lua_insert(L, -2);
     return 2;
+}
+
+static int safe_loadstring(lua_State *L) {
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    return load_text(L, s, len, luaL_optstring(L, 2, s));
 }
 
 static int safe_load(lua_State *L) {
@@ -739,15 +744,7 @@ static int safe_load(lua_State *L) {
     luaL_pushresult(&b);
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
-    if (is_binary(s, len)) {
-        lua_pushnil(L);
-        lua_pushliteral(L, "attempt to load a binary chunk");
-        return 2;
-    }
-    if (luaL_loadbuffer(L, s, len, name) == 0) return 1;
-    lua_pushnil(L);
-    lua_insert(L, -2);
-    return 2;
+    return load_text(L, s, len, name);
 }
 
 static int global_missing(lua_State *L) {

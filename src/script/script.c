@@ -257,3 +257,15 @@ void script_fake_reply_done(Client *fake) {
         fake->buf = vmalloc(fake->buf_size);
     }
 }
+
+int script_numkeys_ok(Client *c, long long numkeys) {
+    if (numkeys > c->argc - 3) {
+        reply_error(c, "Number of keys can't be greater than number of args");
+        return 0;
+    }
+    if (numkeys < 0) {
+        reply_error(c, "Number of keys can't be negative");
+        return 0;
+    }
+    return 1;
+}

@@ -50,6 +50,12 @@ uint64_t script_flag_by_name(const char *name, size_t len);
  * COMMAND-like output: fills out (at most max) and returns how many. */
 int script_flag_names(uint64_t flags, const char **out, int max);
 
+/* EVAL's and FCALL's numkeys against the argument count (argc, the whole command
+ * with numkeys at index 2): 1 when 0 <= numkeys <= argc - 3; otherwise replies
+ * Redis's error ("Number of keys can't be greater than number of args" / "... can't
+ * be negative") and returns 0. */
+int script_numkeys_ok(Client *c, long long numkeys);
+
 /* ---- a run ---- */
 /* Set by script_run_prepare; fields are read-only for callers except where said. */
 typedef struct ScriptRun {
