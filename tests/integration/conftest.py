@@ -589,3 +589,22 @@ def redis_replica_of(master_port, binary="/usr/bin/redis-server", *extra):
         proc.terminate()
         proc.wait(10)
 
+
+REFERENCE_REDIS = "/usr/bin/redis-server"
+
+
+def run_reference(d, *extra):
+    """Starts redis-server 7.0.15 with dir d, no save points, DEBUG enabled and the
+    extra options; returns (process, redis-py client) once it answers PING. The
+    caller stops the process."""
+    port = free_port()
+    proc = subprocess.Popen([REFERENCE_REDIS, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", "",
+                             "--enable-debug-command", "yes", *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 10
+    while not ping("127.0.0.1", port):
+        assert proc.poll() is None, "redis-server exited"
+        assert time.time() < deadline
+        time.sleep(0.05)
+    return proc, redis.Redis(port=port, socket_timeout=10)
+

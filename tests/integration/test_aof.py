@@ -14,7 +14,7 @@ import time
 import pytest
 import redis
 
-from conftest import SERVER_BIN, free_port, is_reference_redis, ping
+from conftest import SERVER_BIN, free_port, is_reference_redis, ping, run_reference
 
 REFERENCE = "/usr/bin/redis-server"
 
@@ -339,17 +339,6 @@ def test_full_disk_with_fsync_always_exits(spawn):
         assert "Can't recover from AOF write error when the AOF fsync policy is 'always'" in f.read()
 
 
-def run_reference(d, *extra):
-    port = free_port()
-    proc = subprocess.Popen([REFERENCE, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", "",
-                             "--enable-debug-command", "yes", *extra],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while not ping("127.0.0.1", port):
-        assert proc.poll() is None, "redis-server exited"
-        assert time.time() < deadline
-        time.sleep(0.05)
-    return proc, redis.Redis(port=port, socket_timeout=10)
 
 
 @pytest.mark.skipif(not os.path.exists(REFERENCE) or is_reference_redis(), reason="needs Vesper and Redis")

@@ -10,16 +10,14 @@ than Redis's (see src/persist/check.h) are skipped there."""
 import os
 import random
 import resource
-import shutil
 import struct
 import subprocess
 import tempfile
 import time
 
 import pytest
-import redis
 
-from conftest import SANITIZER_MARKERS, SERVER_BIN, free_port, is_reference_redis, ping
+from conftest import SANITIZER_MARKERS, SERVER_BIN, is_reference_redis, run_reference
 
 REFERENCE = "/usr/bin/redis-server"
 REF_CHECK = {"aof": "/usr/bin/redis-check-aof", "rdb": "/usr/bin/redis-check-rdb"}
@@ -163,16 +161,6 @@ def fill(r):
 KEYS_FILLED = 12   # keys fill() leaves (11 in db 0, 1 in db 3)
 
 
-def run_reference(d, *extra):
-    port = free_port()
-    proc = subprocess.Popen([REFERENCE, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", "",
-                             *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while not ping("127.0.0.1", port):
-        assert proc.poll() is None, "redis-server exited"
-        assert time.time() < deadline
-        time.sleep(0.05)
-    return proc, redis.Redis(port=port, socket_timeout=10)
 
 
 def wait_rewrite(r, timeout=20):

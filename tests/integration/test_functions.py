@@ -15,7 +15,7 @@ import time
 import pytest
 import redis
 
-from conftest import free_port, is_reference_redis, ping
+from conftest import is_reference_redis, run_reference
 
 REFERENCE = "/usr/bin/redis-server"
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -242,16 +242,6 @@ def test_aof_restart_and_rewrite(spawn, preamble):
     assert c.execute_command("FCALL", "f1", 0) == b"after"
 
 
-def run_reference(d, *extra):
-    port = free_port()
-    proc = subprocess.Popen([REFERENCE, "--port", str(port), "--bind", "127.0.0.1", "--dir", d, "--save", "",
-                             *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 10
-    while not ping("127.0.0.1", port):
-        assert proc.poll() is None, "redis-server exited"
-        assert time.time() < deadline
-        time.sleep(0.05)
-    return proc, redis.Redis(port=port, socket_timeout=10)
 
 
 @pytest.mark.skipif(not os.path.exists(REFERENCE) or is_reference_redis(), reason="needs Vesper and Redis")
