@@ -68,11 +68,11 @@ PORT ?= 6379
 
 .PHONY: all checkers clean run test test-deps unit integration conformance bench deps check-layers sanitize fuzz fuzz-run
 
+all: check-layers $(SERVER) vesper-server checkers $(if $(CLI_OBJ),$(CLI)) $(if $(BENCH_OBJ),$(BENCH))
+
 .PHONY: lua-check
 lua-check:
 	@$(if $(LUA_MISSING),echo "Lua 5.1 for scripting is missing: apt-get install -y $(LUA_MISSING) (or make deps)" >&2; exit 1,true)
-
-all: check-layers $(SERVER) vesper-server checkers $(if $(CLI_OBJ),$(CLI)) $(if $(BENCH_OBJ),$(BENCH))
 
 vesper-server: $(SERVER)
 	@ln -sf $(SERVER) vesper-server

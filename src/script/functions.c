@@ -16,6 +16,7 @@
  * timeout for clients); FCALL one lookup plus the run; LIST, DUMP, FLUSH and
  * STATS are O(libraries + functions). */
 #include "functions.h"
+#include "script.h"
 #include "../base/alloc.h"
 #include "../base/crc64.h"
 #include "../base/ht.h"

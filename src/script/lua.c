@@ -753,6 +753,40 @@ static int global_missing(lua_State *L) {
     return luaL_error(L, "Script attempted to access nonexistent global variable '%s'", name ? name : "?");
 }
 
+/* The real table behind a read-only proxy at idx is put in its place, so pairs()
+ * and next() see a library's contents as they do in Redis (whose read-only tables
+ * are the tables themselves). Anything else is left alone. */
+static void unwrap_proxy(lua_State *L, int idx) {
+    if (lua_type(L, idx) != LUA_TTABLE || !lua_getmetatable(L, idx)) return;
+    lua_getfield(L, -1, "__newindex");
+    int proxy = lua_tocfunction(L, -1) == readonly_error;
+    lua_pop(L, 1);
+    if (proxy) {
+        lua_getfield(L, -1, "__index");
+        if (lua_type(L, -1) == LUA_TTABLE) lua_replace(L, idx);
+        else lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static int safe_next(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    unwrap_proxy(L, 1);
+    lua_settop(L, 2);
+    if (lua_next(L, 1)) return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+static int safe_pairs(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    unwrap_proxy(L, 1);
+    lua_pushcfunction(L, safe_next);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
 /* The locked metatable every proxy reports (getmetatable): an empty read-only table. */
 static void push_locked_meta(lua_State *L) {
     lua_getfield(L, LUA_REGISTRYINDEX, "vesper_locked_meta");
@@ -905,6 +939,10 @@ lua_State *script_lua_create(void *engine_data) {
     lua_setglobal(L, "loadstring");
     lua_pushcfunction(L, safe_load);
     lua_setglobal(L, "load");
+    lua_pushcfunction(L, safe_pairs);
+    lua_setglobal(L, "pairs");
+    lua_pushcfunction(L, safe_next);
+    lua_setglobal(L, "next");
     static const char *removed[] = {"print", "loadfile", "dofile", "setfenv", "getfenv", "newproxy",
                                     "module", "require", "package", "debug", "io", "os", NULL};
     for (int i = 0; removed[i]; i++) remove_global(L, removed[i]);
