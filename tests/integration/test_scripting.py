@@ -427,6 +427,19 @@ def test_hostile_scripts_leave_server_healthy(r):
     assert info["used_memory_lua"] > 0
 
 
+def test_bit_tohex_int32_min_count(r):
+    # bit.tohex(x, 2^31): the count converts to INT32_MIN, whose negation
+    # overflowed in the system lua-bitop and indexed far outside an 8-byte
+    # buffer (the server died of SIGSEGV); Redis's bundled copy clamps it.
+    assert r.eval("return bit.tohex(1, 2^31)", 0) == b"00000001"
+    assert r.eval("return bit.tohex(0xabc, -2^31)", 0) == b"00000ABC"
+    assert r.eval("return bit.tohex(255, -3)", 0) == b"0FF"
+    assert r.eval("return bit.tohex(255)", 0) == b"000000ff"
+    assert r.eval("return bit.tohex(255, 20)", 0) == b"000000ff"
+    assert r.eval("return bit.tohex(-1, 4)", 0) == b"ffff"
+    assert r.ping()
+
+
 def test_kill_busy_script(server):
     port = server.port
     c = redis.Redis(port=port)
