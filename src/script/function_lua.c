@@ -122,6 +122,19 @@ static int read_flags(lua_State *l, unsigned *flags) {
     }
 }
 
+/* The value at -1 (key at -2, table at 1) as a string, as Redis's lua_isstring/
+ * lua_tostring accept a number too: a converted number is stored back into the
+ * table (assigning an existing field is allowed during lua_next) so the string
+ * stays referenced after the value is popped. */
+static const char *anchored_string(lua_State *l, size_t *len) {
+    if (lua_type(l, -1) == LUA_TSTRING) return lua_tolstring(l, -1, len);
+    lua_tolstring(l, -1, NULL);
+    lua_pushvalue(l, -2);
+    lua_pushvalue(l, -2);
+    lua_rawset(l, 1);
+    return lua_tolstring(l, -1, len);
+}
+
 static const char *named_args(lua_State *l, RegArgs *a) {
     if (!lua_istable(l, 1))
         return "calling redis.register_function with a single argument is only applicable to Lua table (representing "
@@ -131,11 +144,11 @@ static const char *named_args(lua_State *l, RegArgs *a) {
         if (lua_type(l, -2) != LUA_TSTRING) return "named argument key given to redis.register_function is not a string";
         const char *key = lua_tostring(l, -2);
         if (!strcasecmp(key, "function_name")) {
-            if (lua_type(l, -1) != LUA_TSTRING) return "function_name argument given to redis.register_function must be a string";
-            a->name = lua_tolstring(l, -1, &a->nlen);
+            if (!lua_isstring(l, -1)) return "function_name argument given to redis.register_function must be a string";
+            a->name = anchored_string(l, &a->nlen);
         } else if (!strcasecmp(key, "description")) {
-            if (lua_type(l, -1) != LUA_TSTRING) return "description argument given to redis.register_function must be a string";
-            a->desc = lua_tolstring(l, -1, &a->dlen);
+            if (!lua_isstring(l, -1)) return "description argument given to redis.register_function must be a string";
+            a->desc = anchored_string(l, &a->dlen);
         } else if (!strcasecmp(key, "callback")) {
             if (!lua_isfunction(l, -1)) return "callback argument given to redis.register_function must be a function";
             if (a->ref != LUA_NOREF) luaL_unref(l, LUA_REGISTRYINDEX, a->ref);
@@ -155,7 +168,7 @@ static const char *named_args(lua_State *l, RegArgs *a) {
 }
 
 static const char *positional_args(lua_State *l, RegArgs *a) {
-    if (lua_type(l, 1) != LUA_TSTRING) return "first argument to redis.register_function must be a string";
+    if (!lua_isstring(l, 1)) return "first argument to redis.register_function must be a string";
     if (!lua_isfunction(l, 2)) return "second argument to redis.register_function must be a function";
     a->name = lua_tolstring(l, 1, &a->nlen);
     lua_pushvalue(l, 2);

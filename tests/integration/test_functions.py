@@ -304,3 +304,17 @@ def test_cli_functions_rdb(server, r, tmp_path):
     assert b"some-key" not in data
     p = subprocess.run([CLI, "--rdb", "x", "--functions-rdb", "y"], capture_output=True, text=True)
     assert p.returncode == 1 and "mutually exclusive" in p.stderr
+
+
+def test_register_function_accepts_numbers_as_strings(r):
+    # Redis 7.0 reads function_name/description with lua_isstring, so a number
+    # is accepted (converted); Vesper refused description=5 with an error.
+    r.function_flush()
+    code = ("#!lua name=numlib\n"
+            "redis.register_function{function_name=42, callback=function() return 'n' end, description=5}\n"
+            "redis.register_function(7, function() return 's' end)")
+    assert r.function_load(code) == b"numlib"
+    assert r.fcall("42", 0) == b"n"
+    assert r.fcall("7", 0) == b"s"
+    assert "b'description', b'5'" in repr(r.function_list(library="numlib"))
+    r.function_flush()
