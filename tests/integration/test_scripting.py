@@ -686,3 +686,19 @@ def test_tracking_of_scripts(raw):
     assert c.cmd("GET", "a") == b"3"
     c.cmd("EVAL", "return redis.call('set', KEYS[1], '4')", 1, "a")
     assert c.cmd("GET", "a") == b"4"  # no invalidation in between
+
+
+def test_struct_and_cmsgpack_error_texts(r):
+    # Redis 7.0.15's exact texts for bad offsets/lengths (Vesper said "offset
+    # out of range", blamed argument #2 for pack's short string, and printed the
+    # limit where Redis prints the data length)
+    def err(body):
+        with pytest.raises(redis.ResponseError) as e:
+            r.eval(body, 0)
+        return str(e.value)
+    assert "bad argument #3 to 'unpack' (offset must be 1 or greater)" in err("return struct.unpack('b', 'abc', 0)")
+    assert "bad argument #2 to 'unpack' (data string too short)" in err("return struct.unpack('b', 'abc', 10)")
+    assert "bad argument #2 to 'unpack' (data string too short)" in err("return struct.unpack('b', 'abc', -5)")
+    assert "bad argument #3 to 'pack' (string too short)" in err("return struct.pack('c20', 'x')")
+    assert "offset of -5 and limit of 3." in err("return cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), 2, -5)")
+    assert r.eval("return {struct.unpack('b', 'abc', 3)}", 0) == [99, 4]
