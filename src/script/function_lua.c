@@ -19,6 +19,7 @@
 #include "../base/util.h"
 #include "../core/propagate.h"
 #include "../core/server.h"
+#include <ctype.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdint.h>
@@ -115,7 +116,14 @@ static int read_flags(lua_State *l, unsigned *flags) {
         }
         size_t len;
         const char *s = lua_type(l, -1) == LUA_TSTRING ? lua_tolstring(l, -1, &len) : NULL;
-        uint64_t f = s ? script_flag_by_name(s, len) : 0;
+        /* Redis 7.0 compares function flags with strcasecmp ('No-Writes' is
+         * no-writes); a shebang's flags (eval.c) stay case-sensitive, as there */
+        char low[32];
+        uint64_t f = 0;
+        if (s && len < sizeof(low)) {
+            for (size_t i = 0; i < len; i++) low[i] = (char)tolower((unsigned char)s[i]);
+            f = script_flag_by_name(low, len);
+        }
         lua_pop(l, 1);
         if (!f || f == SCRIPT_FLAG_EVAL_COMPAT_MODE) return 0;
         *flags |= (unsigned)f;

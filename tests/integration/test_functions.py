@@ -318,3 +318,19 @@ def test_register_function_accepts_numbers_as_strings(r):
     assert r.fcall("7", 0) == b"s"
     assert "b'description', b'5'" in repr(r.function_list(library="numlib"))
     r.function_flush()
+
+
+def test_register_function_flags_are_case_insensitive(r):
+    # Redis 7.0 matches register_function flags with strcasecmp; Vesper refused
+    # 'No-Writes' as an unknown flag (found by fuzzing FUNCTION RESTORE payloads)
+    r.function_flush()
+    code = ("#!lua name=caselib\n"
+            "redis.register_function{function_name='cf', callback=function() return 1 end, flags={'No-Writes', 'ALLOW-STALE'}}")
+    assert r.function_load(code) == b"caselib"
+    assert r.fcall_ro("cf", 0) == 1
+    listing = repr(r.function_list(library="caselib"))
+    assert "b'no-writes'" in listing and "b'allow-stale'" in listing
+    # a shebang's flags stay case-sensitive, as in Redis
+    with pytest.raises(redis.ResponseError, match="Unexpected flag in script shebang"):
+        r.eval("#!lua flags=NO-WRITES\nreturn 1", 0)
+    r.function_flush()
