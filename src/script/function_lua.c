@@ -19,6 +19,7 @@
 #include "../base/util.h"
 #include "../core/propagate.h"
 #include "../core/server.h"
+#include <ctype.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdint.h>
@@ -115,11 +116,31 @@ static int read_flags(lua_State *l, unsigned *flags) {
         }
         size_t len;
         const char *s = lua_type(l, -1) == LUA_TSTRING ? lua_tolstring(l, -1, &len) : NULL;
-        uint64_t f = s ? script_flag_by_name(s, len) : 0;
+        /* Redis 7.0 compares function flags with strcasecmp ('No-Writes' is
+         * no-writes); a shebang's flags (eval.c) stay case-sensitive, as there */
+        char low[32];
+        uint64_t f = 0;
+        if (s && len < sizeof(low)) {
+            for (size_t i = 0; i < len; i++) low[i] = (char)tolower((unsigned char)s[i]);
+            f = script_flag_by_name(low, len);
+        }
         lua_pop(l, 1);
         if (!f || f == SCRIPT_FLAG_EVAL_COMPAT_MODE) return 0;
         *flags |= (unsigned)f;
     }
+}
+
+/* The value at -1 (key at -2, table at 1) as a string, as Redis's lua_isstring/
+ * lua_tostring accept a number too: a converted number is stored back into the
+ * table (assigning an existing field is allowed during lua_next) so the string
+ * stays referenced after the value is popped. */
+static const char *anchored_string(lua_State *l, size_t *len) {
+    if (lua_type(l, -1) == LUA_TSTRING) return lua_tolstring(l, -1, len);
+    lua_tolstring(l, -1, NULL);
+    lua_pushvalue(l, -2);
+    lua_pushvalue(l, -2);
+    lua_rawset(l, 1);
+    return lua_tolstring(l, -1, len);
 }
 
 static const char *named_args(lua_State *l, RegArgs *a) {
@@ -131,11 +152,11 @@ static const char *named_args(lua_State *l, RegArgs *a) {
         if (lua_type(l, -2) != LUA_TSTRING) return "named argument key given to redis.register_function is not a string";
         const char *key = lua_tostring(l, -2);
         if (!strcasecmp(key, "function_name")) {
-            if (lua_type(l, -1) != LUA_TSTRING) return "function_name argument given to redis.register_function must be a string";
-            a->name = lua_tolstring(l, -1, &a->nlen);
+            if (!lua_isstring(l, -1)) return "function_name argument given to redis.register_function must be a string";
+            a->name = anchored_string(l, &a->nlen);
         } else if (!strcasecmp(key, "description")) {
-            if (lua_type(l, -1) != LUA_TSTRING) return "description argument given to redis.register_function must be a string";
-            a->desc = lua_tolstring(l, -1, &a->dlen);
+            if (!lua_isstring(l, -1)) return "description argument given to redis.register_function must be a string";
+            a->desc = anchored_string(l, &a->dlen);
         } else if (!strcasecmp(key, "callback")) {
             if (!lua_isfunction(l, -1)) return "callback argument given to redis.register_function must be a function";
             if (a->ref != LUA_NOREF) luaL_unref(l, LUA_REGISTRYINDEX, a->ref);
@@ -155,7 +176,7 @@ static const char *named_args(lua_State *l, RegArgs *a) {
 }
 
 static const char *positional_args(lua_State *l, RegArgs *a) {
-    if (lua_type(l, 1) != LUA_TSTRING) return "first argument to redis.register_function must be a string";
+    if (!lua_isstring(l, 1)) return "first argument to redis.register_function must be a string";
     if (!lua_isfunction(l, 2)) return "second argument to redis.register_function must be a function";
     a->name = lua_tolstring(l, 1, &a->nlen);
     lua_pushvalue(l, 2);

@@ -361,8 +361,9 @@ static int unpack_full(lua_State *L, lua_Integer limit, lua_Integer offset) {
     const char *s = luaL_checklstring(L, 1, &len);
     int all = limit == 0 && offset == 0;
     if (offset < 0 || limit < 0)
+        /* Redis 7.0 prints the data length where it says "limit" */
         return luaL_error(L, "Invalid request to unpack with offset of %d and limit of %d.",
-                          (int)offset, (int)limit);
+                          (int)offset, (int)len);
     if ((size_t)offset > len)
         return luaL_error(L, "Start offset %d greater than input length %d.", (int)offset, (int)len);
     lua_settop(L, 1);

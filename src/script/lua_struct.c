@@ -216,7 +216,8 @@ static int st_pack(lua_State *L) {
             size_t l;
             const char *s = luaL_checklstring(L, arg, &l);
             if (size == 0) size = l;
-            luaL_argcheck(L, l >= size, arg, "string too short");
+            /* Redis reports the argument after the string (its arg++ came first) */
+            luaL_argcheck(L, l >= size, arg + 1, "string too short");
             arg++;
             luaL_addlstring(&b, s, size);
             if (opt == 's') {
@@ -236,8 +237,11 @@ static int st_unpack(lua_State *L) {
     const char *fmt = luaL_checkstring(L, 1);
     size_t ld;
     const unsigned char *data = (const unsigned char *)luaL_checklstring(L, 2, &ld);
-    lua_Number init = luaL_optnumber(L, 3, 1);
-    luaL_argcheck(L, init >= 1 && init <= (lua_Number)ld + 1, 3, "offset out of range");
+    lua_Number init = (lua_Number)luaL_optinteger(L, 3, 1);
+    /* Redis 7.0's texts: its offset is a size_t, so 0 is refused and a negative
+     * offset, like one past the data, fails as the first read would */
+    luaL_argcheck(L, init != 0, 3, "offset must be 1 or greater");
+    if (init < 0 || init > (lua_Number)ld + 1) luaL_argcheck(L, *fmt == '\0', 2, "data string too short");
     size_t pos = (size_t)init - 1;
     StHeader h;
     header_init(&h);

@@ -294,3 +294,33 @@ def test_cli_functions_rdb(server, r, tmp_path):
     assert b"some-key" not in data
     p = subprocess.run([CLI, "--rdb", "x", "--functions-rdb", "y"], capture_output=True, text=True)
     assert p.returncode == 1 and "mutually exclusive" in p.stderr
+
+
+def test_register_function_accepts_numbers_as_strings(r):
+    # Redis 7.0 reads function_name/description with lua_isstring, so a number
+    # is accepted (converted); Vesper refused description=5 with an error.
+    r.function_flush()
+    code = ("#!lua name=numlib\n"
+            "redis.register_function{function_name=42, callback=function() return 'n' end, description=5}\n"
+            "redis.register_function(7, function() return 's' end)")
+    assert r.function_load(code) == b"numlib"
+    assert r.fcall("42", 0) == b"n"
+    assert r.fcall("7", 0) == b"s"
+    assert "b'description', b'5'" in repr(r.function_list(library="numlib"))
+    r.function_flush()
+
+
+def test_register_function_flags_are_case_insensitive(r):
+    # Redis 7.0 matches register_function flags with strcasecmp; Vesper refused
+    # 'No-Writes' as an unknown flag (found by fuzzing FUNCTION RESTORE payloads)
+    r.function_flush()
+    code = ("#!lua name=caselib\n"
+            "redis.register_function{function_name='cf', callback=function() return 1 end, flags={'No-Writes', 'ALLOW-STALE'}}")
+    assert r.function_load(code) == b"caselib"
+    assert r.fcall_ro("cf", 0) == 1
+    listing = repr(r.function_list(library="caselib"))
+    assert "b'no-writes'" in listing and "b'allow-stale'" in listing
+    # a shebang's flags stay case-sensitive, as in Redis
+    with pytest.raises(redis.ResponseError, match="Unexpected flag in script shebang"):
+        r.eval("#!lua flags=NO-WRITES\nreturn 1", 0)
+    r.function_flush()

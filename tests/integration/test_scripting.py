@@ -427,6 +427,19 @@ def test_hostile_scripts_leave_server_healthy(r):
     assert info["used_memory_lua"] > 0
 
 
+def test_bit_tohex_int32_min_count(r):
+    # bit.tohex(x, 2^31): the count converts to INT32_MIN, whose negation
+    # overflowed in the system lua-bitop and indexed far outside an 8-byte
+    # buffer (the server died of SIGSEGV); Redis's bundled copy clamps it.
+    assert r.eval("return bit.tohex(1, 2^31)", 0) == b"00000001"
+    assert r.eval("return bit.tohex(0xabc, -2^31)", 0) == b"00000ABC"
+    assert r.eval("return bit.tohex(255, -3)", 0) == b"0FF"
+    assert r.eval("return bit.tohex(255)", 0) == b"000000ff"
+    assert r.eval("return bit.tohex(255, 20)", 0) == b"000000ff"
+    assert r.eval("return bit.tohex(-1, 4)", 0) == b"ffff"
+    assert r.ping()
+
+
 def test_kill_busy_script(server):
     port = server.port
     c = redis.Redis(port=port)
@@ -692,3 +705,19 @@ def test_pairs_and_next_see_library_tables(r):
     assert r.eval(count % "{a = 1, b = 2, 3}", 0) == 3
     assert "Attempt to modify a readonly table" in str(pytest.raises(redis.ResponseError, r.eval,
                                                                      "for k in pairs(string) do string[k] = 1 end", 0).value)
+
+
+def test_struct_and_cmsgpack_error_texts(r):
+    # Redis 7.0.15's exact texts for bad offsets/lengths (Vesper said "offset
+    # out of range", blamed argument #2 for pack's short string, and printed the
+    # limit where Redis prints the data length)
+    def err(body):
+        with pytest.raises(redis.ResponseError) as e:
+            r.eval(body, 0)
+        return str(e.value)
+    assert "bad argument #3 to 'unpack' (offset must be 1 or greater)" in err("return struct.unpack('b', 'abc', 0)")
+    assert "bad argument #2 to 'unpack' (data string too short)" in err("return struct.unpack('b', 'abc', 10)")
+    assert "bad argument #2 to 'unpack' (data string too short)" in err("return struct.unpack('b', 'abc', -5)")
+    assert "bad argument #3 to 'pack' (string too short)" in err("return struct.pack('c20', 'x')")
+    assert "offset of -5 and limit of 3." in err("return cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), 2, -5)")
+    assert r.eval("return {struct.unpack('b', 'abc', 3)}", 0) == [99, 4]

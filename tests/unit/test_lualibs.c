@@ -414,8 +414,8 @@ static void test_struct_unpack(void **state) {
            "eq({struct.unpack('<!4 i', '\\0\\0\\0\\0\\5\\0\\0\\0', 2)}, {5, 9})\n"
            "fails('data string too short', struct.unpack, 'b', 'a', 2)\n"
            "eq({struct.unpack('', 'a', 2)}, {2})\n"
-           "fails('offset out of range', struct.unpack, 'b', 'a', 3) fails('offset out of range', struct.unpack, 'b', 'a', 0)\n"
-           "fails('offset out of range', struct.unpack, 'b', 'a', -1)\n"
+           "fails('data string too short', struct.unpack, 'b', 'a', 3) fails('offset must be 1 or greater', struct.unpack, 'b', 'a', 0)\n"
+           "fails('data string too short', struct.unpack, 'b', 'a', -1)\n"
            /* bounds: never past the data */
            "fails('data string too short', struct.unpack, 'i4', 'abc') fails('data string too short', struct.unpack, 'bd', '12345678')\n"
            "fails('data string too short', struct.unpack, 'c5', 'abcd') fails('data string too short', struct.unpack, 'x', '')\n"
