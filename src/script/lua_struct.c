@@ -241,7 +241,12 @@ static int st_unpack(lua_State *L) {
     /* Redis 7.0's texts: its offset is a size_t, so 0 is refused and a negative
      * offset, like one past the data, fails as the first read would */
     luaL_argcheck(L, init != 0, 3, "offset must be 1 or greater");
-    if (init < 0 || init > (lua_Number)ld + 1) luaL_argcheck(L, *fmt == '\0', 2, "data string too short");
+    if (init < 0 || init > (lua_Number)ld + 1) {
+        /* only an empty format reads nothing: it gives the offset back, as Redis's */
+        luaL_argcheck(L, *fmt == '\0', 2, "data string too short");
+        lua_pushnumber(L, init);
+        return 1;
+    }
     size_t pos = (size_t)init - 1;
     StHeader h;
     header_init(&h);

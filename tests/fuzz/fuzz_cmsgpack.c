@@ -94,7 +94,8 @@ static const char *driver =
     "    local z = payload:find('\\0', 1, true) or #payload + 1\n"
     "    local fmt, data = payload:sub(1, z - 1), payload:sub(z + 1)\n"
     "    local r = {pcall(struct.unpack, fmt, data, 1 + p % 4)}\n"
-    "    if r[1] then local nxt = r[#r] if nxt < 1 or nxt > #data + 1 then error('bad next position') end end\n"
+    /* an empty format reads nothing and gives any offset back, as Redis's struct */
+    "    if r[1] and fmt ~= '' then local nxt = r[#r] if nxt < 1 or nxt > #data + 1 then error('bad next position') end end\n"
     "    pcall(struct.size, fmt)\n"
     "  else\n"
     "    local z = payload:find('\\0', 1, true) or #payload + 1\n"

@@ -721,3 +721,7 @@ def test_struct_and_cmsgpack_error_texts(r):
     assert "bad argument #3 to 'pack' (string too short)" in err("return struct.pack('c20', 'x')")
     assert "offset of -5 and limit of 3." in err("return cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), 2, -5)")
     assert r.eval("return {struct.unpack('b', 'abc', 3)}", 0) == [99, 4]
+    # an empty format reads nothing and gives any offset back (a negative one was
+    # cast to size_t, undefined behaviour that returned -2^63; the fuzzer's find)
+    assert r.eval("return struct.unpack('', 'abc', -5)", 0) == -5
+    assert r.eval("return struct.unpack('', 'a', 4)", 0) == 4
