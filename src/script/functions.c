@@ -327,33 +327,36 @@ static int libset_join(LibSet *dst, LibSet *src, int replace, Sds *err) {
 
 /* ---------------- persistence hooks ---------------- */
 
-static int hook_save(Rio *r) {
+/* Calls write(r, library) for every library until one fails; 1 if all succeeded. */
+static int each_library(Rio *r, int (*write)(Rio *r, const FunctionLib *l)) {
     HtIter it;
     ht_iter_init(&it, cur->libs, 0);
     FunctionLib *l;
     int ok = 1;
-    while (ok && (l = ht_iter_next(&it)))
-        ok = rdb_save_type(r, RDB_OPCODE_FUNCTION2) && rdb_save_string(r, l->code, sds_len(l->code));
+    while (ok && (l = ht_iter_next(&it))) ok = write(r, l);
     ht_iter_done(&it);
     return ok;
 }
+
+/* RDB: one FUNCTION2 record with the library's code. */
+static int save_library(Rio *r, const FunctionLib *l) {
+    return rdb_save_type(r, RDB_OPCODE_FUNCTION2) && rdb_save_string(r, l->code, sds_len(l->code));
+}
+
+/* AOF rewrite: FUNCTION LOAD <code>. */
+static int rewrite_library(Rio *r, const FunctionLib *l) {
+    return rio_write_bulk_count(r, '*', 3) && rio_write_bulk_string(r, "FUNCTION", 8) &&
+           rio_write_bulk_string(r, "LOAD", 4) && rio_write_bulk_string(r, l->code, sds_len(l->code));
+}
+
+static int hook_save(Rio *r) { return each_library(r, save_library); }
+
+static int hook_rewrite(Rio *r) { return each_library(r, rewrite_library); }
 
 static int hook_load(const char *code, size_t len, int replace, Sds *err) {
     Sds name = create_library(cur, code, len, replace, 0, err);
     sds_free(name);
     return name != NULL;
-}
-
-static int hook_rewrite(Rio *r) {
-    HtIter it;
-    ht_iter_init(&it, cur->libs, 0);
-    FunctionLib *l;
-    int ok = 1;
-    while (ok && (l = ht_iter_next(&it)))
-        ok = rio_write_bulk_count(r, '*', 3) && rio_write_bulk_string(r, "FUNCTION", 8) &&
-             rio_write_bulk_string(r, "LOAD", 4) && rio_write_bulk_string(r, l->code, sds_len(l->code));
-    ht_iter_done(&it);
-    return ok;
 }
 
 static const RdbFunctionHooks hooks = {hook_save, hook_load, functions_flush, hook_rewrite};

@@ -30,6 +30,8 @@ import time
 
 import redis
 
+from memload import resp
+
 here = os.path.dirname(os.path.abspath(__file__))
 VESPER = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "../../build/vesper-server")
 REDIS = sys.argv[2] if len(sys.argv) > 2 else "/usr/bin/redis-server"
@@ -40,14 +42,6 @@ COLLECTIONS = int(os.environ.get("COLLECTIONS", "100"))
 ELEMENTS = int(os.environ.get("ELEMENTS", "100000"))
 RPS = int(os.environ.get("RPS", "20000"))
 AOF_REQUESTS = int(os.environ.get("AOF_REQUESTS", "500000"))
-
-
-def resp(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
 
 
 def dataset_file(path):

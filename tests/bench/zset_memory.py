@@ -14,12 +14,9 @@ Usage: tests/bench/zset_memory.py [VESPER_BIN] [REDIS_BIN]
 Environment: ZSET_BENCH_PORT (7640: uses it and the next one), ZSET_KEYS, LARGE_MEMBERS."""
 import os
 import random
-import subprocess
 import sys
-import tempfile
-import time
 
-import redis
+from memload import compare, resp
 
 here = os.path.dirname(os.path.abspath(__file__))
 VESPER = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "../../build/vesper-server")
@@ -27,14 +24,6 @@ REDIS = sys.argv[2] if len(sys.argv) > 2 else "/usr/bin/redis-server"
 PORT = int(os.environ.get("ZSET_BENCH_PORT", "7640"))
 NKEYS = int(os.environ.get("ZSET_KEYS", "100000"))
 NLARGE = int(os.environ.get("LARGE_MEMBERS", "1000000"))
-
-
-def resp(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
 
 
 def small_load():
@@ -54,53 +43,9 @@ def large_load():
         yield resp(*args)
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def measure(binary, port, load):
-    d = tempfile.mkdtemp(prefix="zset-mem-")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", d, "--logfile", ""],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        r = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                r.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        time.sleep(0.3)
-        rss0, used0 = rss_kb(proc.pid), int(r.info("memory")["used_memory"])
-        data = b"".join(load())
-        subprocess.run(["redis-cli", "-p", str(port), "--pipe"], input=data, check=True,
-                       stdout=subprocess.DEVNULL)
-        time.sleep(0.5)
-        rss1, used1 = rss_kb(proc.pid), int(r.info("memory")["used_memory"])
-        enc = r.object("encoding", "big" if load is large_load else "zset:000000")
-        r.close()
-        return (rss1 - rss0) * 1024, used1 - used0, enc.decode()
-    finally:
-        proc.terminate()
-        proc.wait()
-
-
 def main():
-    for name, load, members, port in (("small", small_load, NKEYS * 10, PORT),
-                                      ("large", large_load, NLARGE, PORT + 1)):
-        res = {}
-        for server, binary in (("vesper", VESPER), ("redis", REDIS)):
-            rss, used, enc = measure(binary, port, load)
-            res[server] = (rss, used)
-            print(f"{name:5} {server:6} {enc:9} rss {rss / members:7.2f} B/member   "
-                  f"used_memory {used / members:7.2f} B/member")
-        v, r = res["vesper"], res["redis"]
-        print(f"{name:5} ratio vesper/redis: rss {v[0] / r[0]:.3f}, used_memory {v[1] / r[1]:.3f}")
+    compare((("small", small_load, NKEYS * 10, PORT, "zset:000000"),
+             ("large", large_load, NLARGE, PORT + 1, "big")), "member", VESPER, REDIS)
 
 
 if __name__ == "__main__":

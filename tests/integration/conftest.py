@@ -517,6 +517,40 @@ def r(server):
 
 
 @pytest.fixture
+def keyspace_events(r, server):
+    """keyspace_events(pattern="__key*__:*") -> collect: turns on every keyspace
+    event (notify-keyspace-events KEA) and subscribes a new connection to PATTERN.
+    collect(wait=0.3) reads messages for WAIT seconds and returns the list of
+    (channel, message) pairs received so far (the same list each call: clear it to
+    start again). The subscriptions and the setting are undone after the test."""
+    subs = []
+    r.config_set("notify-keyspace-events", "KEA")
+
+    def start(pattern="__key*__:*"):
+        sub = redis.Redis(host="127.0.0.1", port=server.port).pubsub()
+        subs.append(sub)
+        sub.psubscribe(pattern)
+        got = []
+
+        def collect(wait=0.3):
+            deadline = time.time() + wait
+            while time.time() < deadline:
+                m = sub.get_message(timeout=0.05)
+                if m and m["type"] == "pmessage":
+                    got.append((m["channel"], m["data"]))
+            return got
+
+        collect(0.2)
+        got.clear()
+        return collect
+
+    yield start
+    for sub in subs:
+        sub.close()
+    r.config_set("notify-keyspace-events", "")
+
+
+@pytest.fixture
 def raw(server):
     """raw() -> new RawClient to the shared server (closed after the test).
     The keyspace is flushed before the test."""

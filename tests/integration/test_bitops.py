@@ -5,7 +5,6 @@ compare with small Python models of the commands."""
 import random
 
 import pytest
-import redis
 
 from helpers import make_other_type
 

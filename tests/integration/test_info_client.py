@@ -7,7 +7,6 @@ import re
 import time
 
 import pytest
-import redis
 
 from conftest import RespError, Verbatim, encode_command, is_reference_redis
 

@@ -856,38 +856,9 @@ def test_select_errors(r):
 # ---------------------------------------------------------------- keyspace notifications
 
 @pytest.fixture
-def events(r, server):
-    """Subscribes to every keyspace event; yields a function returning the
-    (channel, key) pairs received so far."""
-    try:
-        r.config_set("notify-keyspace-events", "KEA")
-    except redis.ResponseError:
-        pytest.skip("notify-keyspace-events not supported")
-    sub = redis.Redis(host="127.0.0.1", port=server.port).pubsub()
-    try:
-        sub.psubscribe("__key*__:*")
-    except redis.ResponseError:
-        pytest.skip("PSUBSCRIBE not supported")
-    got = []
-
-    def collect(wait=0.3):
-        deadline = time.time() + wait
-        while time.time() < deadline:
-            m = sub.get_message(timeout=0.05)
-            if m and m["type"] == "pmessage":
-                got.append((m["channel"], m["data"]))
-        return got
-
-    try:
-        collect(0.2)
-    except redis.ResponseError:
-        sub.close()
-        r.config_set("notify-keyspace-events", "")
-        pytest.skip("PSUBSCRIBE not supported")
-    got.clear()
-    yield collect
-    sub.close()
-    r.config_set("notify-keyspace-events", "")
+def events(keyspace_events):
+    """A function returning the (channel, key) pairs of keyspace events received so far."""
+    return keyspace_events()
 
 
 def test_keyspace_events(r, events):

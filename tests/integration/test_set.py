@@ -6,7 +6,6 @@ SRANDMEMBER (with sanity checks of their distributions), STORE forms, keyspace
 events, COPY/DEBUG DIGEST-VALUE, and hostile arguments. Every test also passes
 against Redis 7.0.15 (VESPER_SERVER=/usr/bin/redis-server)."""
 import hashlib
-import time
 
 import pytest
 import redis
@@ -817,40 +816,18 @@ def test_dirty_counts(r):
 
 
 @pytest.fixture
-def events(r, server):
-    """Every keyspace event as (event, key) pairs; skipped without pub/sub."""
-    try:
-        r.config_set("notify-keyspace-events", "KEA")
-    except redis.ResponseError:
-        pytest.skip("notify-keyspace-events not supported")
-    sub = redis.Redis(host="127.0.0.1", port=server.port).pubsub()
-    try:
-        sub.psubscribe("__keyevent@*__:*")
-    except redis.ResponseError:
-        sub.close()
-        r.config_set("notify-keyspace-events", "")
-        pytest.skip("PSUBSCRIBE not supported")
-    got = []
+def events(keyspace_events):
+    """A function returning the keyevent notifications since its last call, as
+    (event, key) pairs."""
+    collect = keyspace_events("__keyevent@*__:*")
 
-    def collect(wait=0.3):
-        deadline = time.time() + wait
-        while time.time() < deadline:
-            m = sub.get_message(timeout=0.05)
-            if m and m["type"] == "pmessage":
-                got.append((m["channel"].split(b":", 1)[1], m["data"]))
-        out = list(got)
+    def drain(wait=0.3):
+        got = collect(wait)
+        out = [(channel.split(b":", 1)[1], key) for channel, key in got]
         got.clear()
         return out
 
-    try:
-        collect(0.2)
-    except redis.ResponseError:
-        sub.close()
-        r.config_set("notify-keyspace-events", "")
-        pytest.skip("PSUBSCRIBE not supported")
-    yield collect
-    sub.close()
-    r.config_set("notify-keyspace-events", "")
+    return drain
 
 
 def test_keyspace_events(r, events):

@@ -477,33 +477,9 @@ def test_option_syntax_errors(r, c):
 # ---------------------------------------------------------------- events, WATCH, transactions
 
 @pytest.fixture
-def events(r, server):
-    """Every keyspace event, as (channel, message) pairs received so far. Skipped
-    while the server has no pub/sub (the unit tests see the events through the
-    harness's listener)."""
-    r.config_set("notify-keyspace-events", "KEA")
-    sub = redis.Redis(host="127.0.0.1", port=server.port).pubsub()
-    got = []
-
-    def collect(wait=0.3):
-        deadline = time.time() + wait
-        while time.time() < deadline:
-            m = sub.get_message(timeout=0.05)
-            if m and m["type"] == "pmessage":
-                got.append((m["channel"], m["data"]))
-        return got
-
-    try:
-        sub.psubscribe("__key*__:*")
-        collect(0.2)
-    except redis.ResponseError:
-        sub.close()
-        r.config_set("notify-keyspace-events", "")
-        pytest.skip("PSUBSCRIBE not supported")
-    got.clear()
-    yield collect
-    sub.close()
-    r.config_set("notify-keyspace-events", "")
+def events(keyspace_events):
+    """Every keyspace event, as (channel, message) pairs received so far."""
+    return keyspace_events()
 
 
 def test_events(r, c, events):

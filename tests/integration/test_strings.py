@@ -5,7 +5,6 @@ tests pass against redis-server 7.0.15 with VESPER_SERVER=/usr/bin/redis-server)
 import time
 
 import pytest
-import redis
 
 from helpers import make_other_type
 

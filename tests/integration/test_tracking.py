@@ -4,7 +4,6 @@ form for a redirect), flushes, tracking-table-max-keys, and the error texts.
 
 Invalidations are read from raw sockets, byte for byte where the framing matters.
 Every test also passes against Redis 7.0.15 (VESPER_SERVER=/usr/bin/redis-server)."""
-import socket
 import time
 
 import pytest

@@ -387,6 +387,20 @@ static inline void h_notify_expect(const char *want) {
     sds_clear(h_events);
 }
 
+/* Runs line on c, checks its reply, the keyspace events it emitted (as
+ * h_notify_expect: "channel message\n" lines; H_EV builds one keyevent line of db
+ * 0) and how much it added to the dirty counter. */
+static inline void h_expect_events(Client *c, const char *line, const char *reply, const char *events,
+                                   long long dirty) {
+    long long before = server.stat.dirty;
+    h_expect(c, line, reply);
+    h_notify_expect(events);
+    if (server.stat.dirty - before != dirty)
+        fail_msg("%s: dirty +%lld, want +%lld", line, server.stat.dirty - before, dirty);
+}
+
+#define H_EV(e, k) "__keyevent@0__:" e " " k "\n"
+
 /* ---------------- configuration ---------------- */
 
 static inline void h_config(const char *name, const char *value) {

@@ -9,59 +9,49 @@
 #include "core/objtype.h"
 #include "types/list.h"
 
-/* Runs line, checks its reply, the events it emitted and the changes counted. */
-static void expect_events(Client *c, const char *line, const char *reply, const char *events, long long dirty) {
-    long long before = server.stat.dirty;
-    h_expect(c, line, reply);
-    h_notify_expect(events);
-    if (server.stat.dirty - before != dirty) fail_msg("%s: dirty +%lld, want +%lld", line,
-                                                      server.stat.dirty - before, dirty);
-}
-
-#define EV(e, k) "__keyevent@0__:" e " " k "\n"
 
 static void test_keyspace_events(void **state) {
     (void)state;
     Client *c = h_fake();
     h_notify_start("Elg");
-    expect_events(c, "LPUSHX l a", ":0\r\n", "", 0);
-    expect_events(c, "LPUSH l a b c", ":3\r\n", EV("lpush", "l"), 3);
-    expect_events(c, "RPUSH l d", ":4\r\n", EV("rpush", "l"), 1);
-    expect_events(c, "RPUSHX l e f", ":6\r\n", EV("rpush", "l"), 2);
-    expect_events(c, "LPOP l", "$1\r\nc\r\n", EV("lpop", "l"), 1);
-    expect_events(c, "RPOP l 2", "*2\r\n$1\r\nf\r\n$1\r\ne\r\n", EV("rpop", "l"), 2);
-    expect_events(c, "LPOP l 0", "*0\r\n", "", 0);
-    expect_events(c, "LSET l 0 x", "+OK\r\n", EV("lset", "l"), 1);
-    expect_events(c, "LINSERT l BEFORE x y", ":4\r\n", EV("linsert", "l"), 1);
-    expect_events(c, "LINSERT l BEFORE nope y", ":-1\r\n", "", 0);
-    expect_events(c, "LREM l 0 nope", ":0\r\n", "", 0);
-    expect_events(c, "LREM l 0 y", ":1\r\n", EV("lrem", "l"), 1);
+    h_expect_events(c, "LPUSHX l a", ":0\r\n", "", 0);
+    h_expect_events(c, "LPUSH l a b c", ":3\r\n", H_EV("lpush", "l"), 3);
+    h_expect_events(c, "RPUSH l d", ":4\r\n", H_EV("rpush", "l"), 1);
+    h_expect_events(c, "RPUSHX l e f", ":6\r\n", H_EV("rpush", "l"), 2);
+    h_expect_events(c, "LPOP l", "$1\r\nc\r\n", H_EV("lpop", "l"), 1);
+    h_expect_events(c, "RPOP l 2", "*2\r\n$1\r\nf\r\n$1\r\ne\r\n", H_EV("rpop", "l"), 2);
+    h_expect_events(c, "LPOP l 0", "*0\r\n", "", 0);
+    h_expect_events(c, "LSET l 0 x", "+OK\r\n", H_EV("lset", "l"), 1);
+    h_expect_events(c, "LINSERT l BEFORE x y", ":4\r\n", H_EV("linsert", "l"), 1);
+    h_expect_events(c, "LINSERT l BEFORE nope y", ":-1\r\n", "", 0);
+    h_expect_events(c, "LREM l 0 nope", ":0\r\n", "", 0);
+    h_expect_events(c, "LREM l 0 y", ":1\r\n", H_EV("lrem", "l"), 1);
     /* a trim that removes nothing is an event without a change */
-    expect_events(c, "LTRIM l 0 -1", "+OK\r\n", EV("ltrim", "l"), 0);
-    expect_events(c, "LTRIM l 1 -1", "+OK\r\n", EV("ltrim", "l"), 1);
+    h_expect_events(c, "LTRIM l 0 -1", "+OK\r\n", H_EV("ltrim", "l"), 0);
+    h_expect_events(c, "LTRIM l 1 -1", "+OK\r\n", H_EV("ltrim", "l"), 1);
     /* moves: the push on the destination, then the pop on the source, one change */
-    expect_events(c, "LMOVE l m LEFT RIGHT", "$1\r\na\r\n", EV("rpush", "m") EV("lpop", "l"), 1);
-    expect_events(c, "RPOPLPUSH l m", "$1\r\nd\r\n", EV("lpush", "m") EV("rpop", "l") EV("del", "l"), 1);
-    expect_events(c, "RPOPLPUSH m m", "$1\r\na\r\n", EV("lpush", "m") EV("rpop", "m"), 1);
-    expect_events(c, "LMPOP 2 l m RIGHT COUNT 5", "*2\r\n$1\r\nm\r\n*2\r\n$1\r\nd\r\n$1\r\na\r\n",
-                  EV("rpop", "m") EV("del", "m"), 2);
-    expect_events(c, "RPUSH l 1 2 3", ":3\r\n", EV("rpush", "l"), 3);
-    expect_events(c, "BLPOP l 0", "*2\r\n$1\r\nl\r\n$1\r\n1\r\n", EV("lpop", "l"), 1);
-    expect_events(c, "BLMPOP 0 1 l LEFT COUNT 9", "*2\r\n$1\r\nl\r\n*2\r\n$1\r\n2\r\n$1\r\n3\r\n",
-                  EV("lpop", "l") EV("del", "l"), 2);
-    expect_events(c, "RPUSH l a", ":1\r\n", EV("rpush", "l"), 1);
-    expect_events(c, "LREM l 1 a", ":1\r\n", EV("lrem", "l") EV("del", "l"), 1);
-    expect_events(c, "RPUSH l a", ":1\r\n", EV("rpush", "l"), 1);
-    expect_events(c, "LTRIM l 5 9", "+OK\r\n", EV("ltrim", "l") EV("del", "l"), 1);
-    expect_events(c, "RPUSH l a", ":1\r\n", EV("rpush", "l"), 1);
-    expect_events(c, "BLMOVE l n RIGHT LEFT 0", "$1\r\na\r\n", EV("lpush", "n") EV("rpop", "l") EV("del", "l"), 1);
+    h_expect_events(c, "LMOVE l m LEFT RIGHT", "$1\r\na\r\n", H_EV("rpush", "m") H_EV("lpop", "l"), 1);
+    h_expect_events(c, "RPOPLPUSH l m", "$1\r\nd\r\n", H_EV("lpush", "m") H_EV("rpop", "l") H_EV("del", "l"), 1);
+    h_expect_events(c, "RPOPLPUSH m m", "$1\r\na\r\n", H_EV("lpush", "m") H_EV("rpop", "m"), 1);
+    h_expect_events(c, "LMPOP 2 l m RIGHT COUNT 5", "*2\r\n$1\r\nm\r\n*2\r\n$1\r\nd\r\n$1\r\na\r\n",
+                  H_EV("rpop", "m") H_EV("del", "m"), 2);
+    h_expect_events(c, "RPUSH l 1 2 3", ":3\r\n", H_EV("rpush", "l"), 3);
+    h_expect_events(c, "BLPOP l 0", "*2\r\n$1\r\nl\r\n$1\r\n1\r\n", H_EV("lpop", "l"), 1);
+    h_expect_events(c, "BLMPOP 0 1 l LEFT COUNT 9", "*2\r\n$1\r\nl\r\n*2\r\n$1\r\n2\r\n$1\r\n3\r\n",
+                  H_EV("lpop", "l") H_EV("del", "l"), 2);
+    h_expect_events(c, "RPUSH l a", ":1\r\n", H_EV("rpush", "l"), 1);
+    h_expect_events(c, "LREM l 1 a", ":1\r\n", H_EV("lrem", "l") H_EV("del", "l"), 1);
+    h_expect_events(c, "RPUSH l a", ":1\r\n", H_EV("rpush", "l"), 1);
+    h_expect_events(c, "LTRIM l 5 9", "+OK\r\n", H_EV("ltrim", "l") H_EV("del", "l"), 1);
+    h_expect_events(c, "RPUSH l a", ":1\r\n", H_EV("rpush", "l"), 1);
+    h_expect_events(c, "BLMOVE l n RIGHT LEFT 0", "$1\r\na\r\n", H_EV("lpush", "n") H_EV("rpop", "l") H_EV("del", "l"), 1);
     /* reads emit nothing but the keymiss event of a missing key */
     h_notify_start("Elgm");
-    expect_events(c, "LRANGE n 0 -1", "*1\r\n$1\r\na\r\n", "", 0);
-    expect_events(c, "LLEN nokey", ":0\r\n", EV("keymiss", "nokey"), 0);
-    expect_events(c, "LINDEX nokey 0", "$-1\r\n", EV("keymiss", "nokey"), 0);
-    expect_events(c, "LPOS nokey a", "$-1\r\n", EV("keymiss", "nokey"), 0);
-    expect_events(c, "LPOP nokey", "$-1\r\n", "", 0);
+    h_expect_events(c, "LRANGE n 0 -1", "*1\r\n$1\r\na\r\n", "", 0);
+    h_expect_events(c, "LLEN nokey", ":0\r\n", H_EV("keymiss", "nokey"), 0);
+    h_expect_events(c, "LINDEX nokey 0", "$-1\r\n", H_EV("keymiss", "nokey"), 0);
+    h_expect_events(c, "LPOS nokey a", "$-1\r\n", H_EV("keymiss", "nokey"), 0);
+    h_expect_events(c, "LPOP nokey", "$-1\r\n", "", 0);
 }
 
 static void test_noop_trim_touches_watch(void **state) {

@@ -7,16 +7,6 @@
 #include "harness.h"
 #include "types/list.h"
 
-/* Runs line, checks its reply, the events it emitted and the changes counted. */
-static void expect_events(Client *c, const char *line, const char *reply, const char *events, long long dirty) {
-    long long before = server.stat.dirty;
-    h_expect(c, line, reply);
-    h_notify_expect(events);
-    if (server.stat.dirty - before != dirty) fail_msg("%s: dirty +%lld, want +%lld", line,
-                                                      server.stat.dirty - before, dirty);
-}
-
-#define EV(e, k) "__keyevent@0__:" e " " k "\n"
 
 static Obj *lookup(const char *key) { return db_find(db_get(0), key, strlen(key)); }
 
@@ -25,27 +15,27 @@ static void test_events_and_changes(void **state) {
     Client *c = h_fake();
     h_expect(c, "RPUSH l 3 1 2", ":3\r\n");
     h_notify_start("Elgmx");
-    expect_events(c, "SORT l", "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n", "", 0);
-    expect_events(c, "SORT_RO l DESC LIMIT 0 1", "*1\r\n$1\r\n3\r\n", "", 0);
-    expect_events(c, "SORT l STORE d", ":3\r\n", EV("sortstore", "d"), 3);
-    expect_events(c, "SORT l GET # GET # STORE d", ":6\r\n", EV("sortstore", "d"), 6);
-    expect_events(c, "SORT l LIMIT 0 0 STORE d", ":0\r\n", EV("del", "d"), 1);
-    expect_events(c, "SORT l LIMIT 0 0 STORE d", ":0\r\n", "", 0);
-    expect_events(c, "SORT nokey STORE d", ":0\r\n", EV("keymiss", "nokey"), 0);
-    expect_events(c, "SORT l FOO STORE d", "-ERR syntax error\r\n", "", 0);
+    h_expect_events(c, "SORT l", "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n", "", 0);
+    h_expect_events(c, "SORT_RO l DESC LIMIT 0 1", "*1\r\n$1\r\n3\r\n", "", 0);
+    h_expect_events(c, "SORT l STORE d", ":3\r\n", H_EV("sortstore", "d"), 3);
+    h_expect_events(c, "SORT l GET # GET # STORE d", ":6\r\n", H_EV("sortstore", "d"), 6);
+    h_expect_events(c, "SORT l LIMIT 0 0 STORE d", ":0\r\n", H_EV("del", "d"), 1);
+    h_expect_events(c, "SORT l LIMIT 0 0 STORE d", ":0\r\n", "", 0);
+    h_expect_events(c, "SORT nokey STORE d", ":0\r\n", H_EV("keymiss", "nokey"), 0);
+    h_expect_events(c, "SORT l FOO STORE d", "-ERR syntax error\r\n", "", 0);
     /* every BY and GET lookup is a read: misses are keymiss events */
     h_expect(c, "SET w_1 5", "+OK\r\n");
     h_notify_expect("");
-    expect_events(c, "SORT l BY w_* GET w_*", "*3\r\n$-1\r\n$-1\r\n$1\r\n5\r\n",
-                  EV("keymiss", "w_3") EV("keymiss", "w_2") EV("keymiss", "w_2") EV("keymiss", "w_3"), 0);
+    h_expect_events(c, "SORT l BY w_* GET w_*", "*3\r\n$-1\r\n$-1\r\n$1\r\n5\r\n",
+                  H_EV("keymiss", "w_3") H_EV("keymiss", "w_2") H_EV("keymiss", "w_2") H_EV("keymiss", "w_3"), 0);
     /* a constant BY looks nothing up */
-    expect_events(c, "SORT l BY nosort", "*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n", "", 0);
+    h_expect_events(c, "SORT l BY nosort", "*3\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n", "", 0);
     /* a BY target found expired is deleted on the way, and weighs nothing */
     h_expect(c, "SET w_2 -1", "+OK\r\n");
     h_notify_expect("");
     h_make_expired(0, "w_2");
-    expect_events(c, "SORT l BY w_* STORE d", ":3\r\n",
-                  EV("keymiss", "w_3") EV("expired", "w_2") EV("keymiss", "w_2") EV("sortstore", "d"), 3);
+    h_expect_events(c, "SORT l BY w_* STORE d", ":3\r\n",
+                  H_EV("keymiss", "w_3") H_EV("expired", "w_2") H_EV("keymiss", "w_2") H_EV("sortstore", "d"), 3);
     h_expect(c, "LRANGE d 0 -1", "*3\r\n$1\r\n2\r\n$1\r\n3\r\n$1\r\n1\r\n");
     h_free(c);
 }
