@@ -80,7 +80,8 @@ static int layer_size(BloomLayer *l, uint64_t capacity, double error) {
 int bloom_layer_valid(const BloomLayer *l) {
     if (!(l->error > 0 && l->error < 1) || !(l->bpe > 0 && l->bpe < 1e6)) return 0;
     if (l->bytes == 0 || l->bytes > BLOOM_MAX_LAYER_BYTES || l->bits != l->bytes * 8) return 0;
-    if (l->capacity < 1) return 0;
+    /* capacities past 32 bits could not be written back in a dump header */
+    if (l->capacity < 1 || l->capacity > BLOOM_MAX_CAPACITY) return 0;
     double k = ceil(BLOOM_LN2 * l->bpe);
     return l->hashes >= 1 && l->hashes <= 4096 && (double)l->hashes == k;
 }

@@ -18,7 +18,7 @@ import time
 import pytest
 import redis
 
-from conftest import is_reference_redis
+from conftest import SERVER_BIN, is_reference_redis
 
 pytestmark = pytest.mark.skipif(is_reference_redis(), reason="Redis 7.0 has no built-in Bloom filters")
 
@@ -356,6 +356,10 @@ def test_debug_reload_and_redis_rdb_checker(spawn):
     srv = spawn("--dir", d, "--enable-debug-command", "yes")
     r = srv.client()
     assert state(r) == before
+    ours = os.path.join(os.path.dirname(SERVER_BIN), "vesper-check-rdb")
+    if os.path.exists(ours):   # walks the module record by its opcodes
+        out = subprocess.run([ours, os.path.join(d, "dump.rdb")], capture_output=True, text=True)
+        assert "RDB looks OK" in out.stdout + out.stderr, out.stdout + out.stderr
     checker = shutil.which("redis-check-rdb")
     if checker:   # Redis's checker skips module values by their opcodes
         out = subprocess.run([checker, os.path.join(d, "dump.rdb")], capture_output=True, text=True)
