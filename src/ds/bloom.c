@@ -105,11 +105,24 @@ static int layer_probe(BloomLayer *l, BloomHash h, int set) {
 
 static int layer_check(const BloomLayer *l, BloomHash h) { return layer_probe((BloomLayer *)l, h, 0); }
 
-/* Appends a sized layer with a zeroed bitmap; 0 when too large or too many. */
+unsigned char *bloom_bitmap_alloc(uint64_t bytes) {
+    if (bytes == 0 || bytes > BLOOM_MAX_LAYER_BYTES) return NULL;
+    if (bytes < BLOOM_PAGES_MIN) return vcalloc((size_t)bytes);
+    return vmalloc_pages_try((size_t)bytes);
+}
+
+void bloom_bitmap_free(unsigned char *p, uint64_t bytes) {
+    if (!p) return;
+    if (bytes < BLOOM_PAGES_MIN) vfree(p);
+    else vfree_pages(p, (size_t)bytes);
+}
+
+/* Appends a sized layer with a zeroed bitmap; 0 when too large, too many, or out
+ * of memory. */
 static int add_layer(Bloom *b, uint64_t capacity, double error) {
     BloomLayer l;
     if (b->nlayers >= BLOOM_MAX_LAYERS || !layer_size(&l, capacity, error)) return 0;
-    l.bitmap = vcalloc((size_t)l.bytes);
+    if (!(l.bitmap = bloom_bitmap_alloc(l.bytes))) return 0;
     b->layers = vrealloc(b->layers, sizeof(BloomLayer) * (b->nlayers + 1));
     b->layers[b->nlayers++] = l;
     return 1;
@@ -129,7 +142,7 @@ Bloom *bloom_new(uint64_t capacity, double error, uint32_t expansion, int nonsca
 
 void bloom_free(Bloom *b) {
     if (!b) return;
-    for (uint32_t i = 0; i < b->nlayers; i++) vfree(b->layers[i].bitmap);
+    for (uint32_t i = 0; i < b->nlayers; i++) bloom_bitmap_free(b->layers[i].bitmap, b->layers[i].bytes);
     vfree(b->layers);
     vfree(b);
 }
@@ -140,7 +153,13 @@ Bloom *bloom_dup(const Bloom *b) {
     d->layers = vmalloc(sizeof(BloomLayer) * b->nlayers);
     for (uint32_t i = 0; i < b->nlayers; i++) {
         d->layers[i] = b->layers[i];
-        d->layers[i].bitmap = vmalloc((size_t)b->layers[i].bytes);
+        d->layers[i].bitmap = NULL;
+    }
+    for (uint32_t i = 0; i < b->nlayers; i++) {
+        if (!(d->layers[i].bitmap = bloom_bitmap_alloc(b->layers[i].bytes))) {
+            bloom_free(d);
+            return NULL;
+        }
         memcpy(d->layers[i].bitmap, b->layers[i].bitmap, (size_t)b->layers[i].bytes);
     }
     return d;
@@ -277,7 +296,13 @@ Bloom *bloom_from_header(const unsigned char *p, size_t len, const char **err) {
         bloom_free(b);
         return NULL;
     }
-    for (uint32_t i = 0; i < b->nlayers; i++) b->layers[i].bitmap = vcalloc((size_t)b->layers[i].bytes);
+    for (uint32_t i = 0; i < b->nlayers; i++) {
+        if (!(b->layers[i].bitmap = bloom_bitmap_alloc(b->layers[i].bytes))) {
+            *err = "ERR could not create filter";
+            bloom_free(b);
+            return NULL;
+        }
+    }
     *err = NULL;
     return b;
 }

@@ -63,16 +63,24 @@ typedef struct BloomHash {
 uint64_t bloom_murmur64a(const void *p, size_t len, uint64_t seed);
 BloomHash bloom_hash(const void *item, size_t len);
 
+/* Bitmaps: zeroed, from vcalloc below BLOOM_PAGES_MIN bytes and straight from the
+ * kernel above (returned to it on free); NULL when out of memory or bytes is 0 or
+ * past BLOOM_MAX_LAYER_BYTES. Free with the same byte count. */
+#define BLOOM_PAGES_MIN ((uint64_t)1 << 16)
+unsigned char *bloom_bitmap_alloc(uint64_t bytes);
+void bloom_bitmap_free(unsigned char *p, uint64_t bytes);
+
 /* A new empty filter: capacity >= 1, 0 < error < 1, expansion >= 1 (ignored when
  * nonscaling). NULL when the first layer would pass BLOOM_MAX_LAYER_BYTES or the
- * capacity BLOOM_MAX_CAPACITY. */
+ * capacity BLOOM_MAX_CAPACITY, or its bitmap cannot be allocated. */
 Bloom *bloom_new(uint64_t capacity, double error, uint32_t expansion, int nonscaling);
 void bloom_free(Bloom *b);
+/* A deep copy; NULL when the bitmaps cannot be allocated. */
 Bloom *bloom_dup(const Bloom *b);
 
 /* Adds an item: 1 when it was new (some bit set), 0 when it (or a false positive)
  * was already there, -1 when a non-scaling filter is full, -2 when a new layer
- * cannot be made (its capacity or size would pass the limits). */
+ * cannot be made (its capacity or size would pass the limits, or no memory). */
 int bloom_add(Bloom *b, const void *item, size_t len);
 /* 1 when the item may be present, 0 when it certainly is not. */
 int bloom_check(const Bloom *b, const void *item, size_t len);
@@ -105,7 +113,8 @@ const unsigned char *bloom_chunk(const Bloom *b, long long *iter, size_t *len, s
 int bloom_load_chunk(Bloom *b, long long iter, const unsigned char *p, size_t len, const char **err);
 /* Checks a layer's derived fields (after loading): 1 when consistent. */
 int bloom_layer_valid(const BloomLayer *l);
-/* Recomputes b->items-consistent state checks for a loaded filter: 1 when valid. */
+/* Checks a loaded filter as a whole (layer count, option bits, expansion, every
+ * layer, total size): 1 when valid. */
 int bloom_valid(const Bloom *b);
 
 #endif

@@ -375,7 +375,10 @@ static void bf_loadchunk_cmd(Client *c) {
 
 static void bf_free_value(Obj *o) { bloom_free(o->ptr); }
 
-static Obj *bf_dup(const Obj *o) { return bf_new_obj(bloom_dup(o->ptr)); }
+static Obj *bf_dup(const Obj *o) {
+    Bloom *b = bloom_dup(o->ptr);
+    return b ? bf_new_obj(b) : NULL;
+}
 
 /* RedisBloom registers no digest callback (Redis then mixes nothing for the value);
  * Vesper mixes the dump header and the bitmaps so that DEBUG DIGEST notices any
@@ -503,11 +506,20 @@ static Obj *bf_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
         size_t len;
         ok = bf_load_uint(&rd, &l->capacity) && bf_load_double(&rd, &l->error) && bf_load_uint(&rd, &hashes) &&
              bf_load_double(&rd, &l->bpe) && bf_load_uint(&rd, &l->bits) && bf_load_uint(&rd, &n2) &&
-             bf_expect(&rd, BF_OP_STRING) && (l->bitmap = rdb_load_blob(r, BLOOM_MAX_LAYER_BYTES, &len, err)) != NULL &&
-             bf_load_uint(&rd, &l->items);
+             bf_expect(&rd, BF_OP_STRING);
+        unsigned char *blob = ok ? rdb_load_blob(r, BLOOM_MAX_LAYER_BYTES, &len, err) : NULL;
+        if (blob) { /* into the bitmap allocator's memory */
+            if ((l->bitmap = bloom_bitmap_alloc(len)) != NULL) memcpy(l->bitmap, blob, len);
+            vfree(blob);
+            if (!l->bitmap) ok = len == 0 ? bf_fail(err, "Bloom filter: empty bitmap in module value")
+                                          : bf_fail(err, "Bloom filter: out of memory for the bitmap");
+        } else {
+            ok = 0;
+        }
+        l->bytes = l->bitmap ? len : 0;
+        ok = ok && bf_load_uint(&rd, &l->items);
         if (!ok) break;
         l->hashes = hashes > 4096 ? 0 : (uint32_t)hashes;
-        l->bytes = len;
         if (n2 != 0 || !bloom_layer_valid(l)) ok = bf_fail(err, "Bloom filter: inconsistent layer in module value");
     }
     if (ok && !bloom_valid(b)) ok = bf_fail(err, "Bloom filter: inconsistent module value");

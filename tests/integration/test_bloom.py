@@ -333,10 +333,14 @@ def fill(r):
     r.execute_command("BF.RESERVE", "n", "0.01", "10", "NONSCALING")
     r.execute_command("BF.MADD", "n", "p", "q")
     r.execute_command("BF.ADD", "d", "only")
+    r.execute_command("BF.RESERVE", "big", "0.01", "200000")      # a bitmap from the page allocator
+    r.execute_command("BF.MADD", "big", *[f"y{i}" for i in range(2000)])
+    r.copy("big", "bigcopy")
 
 
 def state(r):
-    return {k: (info(r, k), r.execute_command("DEBUG", "DIGEST-VALUE", k), scandump(r, k)) for k in ("a", "n", "d")}
+    return {k: (info(r, k), r.execute_command("DEBUG", "DIGEST-VALUE", k), scandump(r, k))
+            for k in ("a", "n", "d", "big", "bigcopy")}
 
 
 def test_debug_reload_and_redis_rdb_checker(spawn):

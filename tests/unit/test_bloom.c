@@ -186,6 +186,19 @@ static void test_dup(void **state) {
     assert_true(bloom_check(d, "new", 3));
     bloom_free(d);
     bloom_free(b);
+    /* bitmaps past BLOOM_PAGES_MIN come from the page allocator, and are counted */
+    size_t before = vmalloc_used();
+    b = bloom_new(1000000, 0.01, 2, 0);
+    assert_true(b->layers[0].bytes >= BLOOM_PAGES_MIN);
+    assert_true(vmalloc_used() - before >= b->layers[0].bytes);
+    for (int i = 0; i < 1000; i++) bloom_add(b, buf, (size_t)snprintf(buf, sizeof(buf), "%d", i));
+    d = bloom_dup(b);
+    for (int i = 0; i < 1000; i++) assert_true(bloom_check(d, buf, (size_t)snprintf(buf, sizeof(buf), "%d", i)));
+    bloom_free(d);
+    bloom_free(b);
+    assert_int_equal(vmalloc_used(), before);
+    assert_null(bloom_bitmap_alloc(0));
+    assert_null(bloom_bitmap_alloc(BLOOM_MAX_LAYER_BYTES + 1));
 }
 
 /* SCANDUMP/LOADCHUNK: header then chunks (small chunks here) rebuild the filter
