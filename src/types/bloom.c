@@ -1,6 +1,6 @@
 /* bloom.c - built-in Bloom filters with the RedisBloom module's BF.* API: BF.RESERVE,
  * BF.ADD, BF.MADD, BF.EXISTS, BF.MEXISTS, BF.INSERT, BF.INFO, BF.CARD, BF.SCANDUMP and
- * BF.LOADCHUNK, their replies and error texts; the type ("MBbloom--", RedisBloom's
+ * BF.LOADCHUNK (and the undocumented BF.DEBUG), their replies and error texts; the type ("MBbloom--", RedisBloom's
  * module type name, as TYPE reports it; OBJECT ENCODING "raw"); its persistence.
  * The filter structure itself is src/ds/bloom.c.
  *
@@ -308,6 +308,27 @@ static void bf_info_cmd(Client *c) {
     for (int f = 0; f < 5; f++) {
         reply_status(c, titles[f]);
         bf_info_field(c, b, f);
+    }
+}
+
+/* BF.DEBUG key: RedisBloom's undocumented per-layer view ("size:N", then one line
+ * per layer with its bytes, bits, hashes, hash width, capacity, items and error). */
+static void bf_debug_cmd(Client *c) {
+    int wrong;
+    Bloom *b = bf_lookup(c, c->argv[1], 0, &wrong);
+    if (wrong) return;
+    if (!b) {
+        reply_error(c, "not found");
+        return;
+    }
+    reply_array_len(c, 1 + (long)b->nlayers);
+    reply_bulk_sds(c, sds_catprintf(sds_empty(), "size:%llu", (unsigned long long)b->items));
+    for (uint32_t i = 0; i < b->nlayers; i++) {
+        const BloomLayer *l = &b->layers[i];
+        reply_bulk_sds(c, sds_catprintf(sds_empty(), "bytes:%llu bits:%llu hashes:%u hashwidth:64 capacity:%llu "
+                                                     "size:%llu ratio:%g",
+                                        (unsigned long long)l->bytes, (unsigned long long)l->bits, l->hashes,
+                                        (unsigned long long)l->capacity, (unsigned long long)l->items, l->error));
     }
 }
 
@@ -625,6 +646,12 @@ static Command bloom_commands[] = {
      .args = "key:key",
      .arity = 2, .flags = BF_READ, .acl = BF_ACL_R, .group = "bf",
      .summary = "Returns the cardinality of a Bloom filter", .since = "2.4.4", .complexity = "O(1)",
+     .keyspecs = BF_KEY(KS_RO), .nkeyspecs = 1},
+    {.name = "bf.debug", .proc = bf_debug_cmd,
+     .args = "key:key",
+     .arity = 2, .flags = BF_READ, .acl = BF_ACL_R, .group = "bf",
+     .summary = "Returns the layers of a Bloom filter (RedisBloom's undocumented debugging command)",
+     .since = "1.0.0", .complexity = "O(n), where n is the number of sub-filters",
      .keyspecs = BF_KEY(KS_RO), .nkeyspecs = 1},
     {.name = "bf.scandump", .proc = bf_scandump_cmd,
      .args = "key:key iterator:integer",

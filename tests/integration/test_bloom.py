@@ -170,6 +170,39 @@ def test_scaling(r):
         assert r.execute_command("BF.INFO", key, "FILTERS") == [layers]
 
 
+def test_debug_matches_redisbloom_figures(r):
+    """BF.DEBUG lines as RedisBloom's own tests expect them for these sequences:
+    the same sizing, errors, and (through the counted items) the same hash positions."""
+    assert r.execute_command("BF.INSERT", "m", "ERROR", "0.001", "CAPACITY", "50000", "EXPANSION", 2,
+                             "ITEMS", "foo") == [1]
+    assert r.execute_command("BF.DEBUG", "m") == [
+        b"size:1", b"bytes:98880 bits:791040 hashes:11 hashwidth:64 capacity:50000 size:1 ratio:0.0005"]
+    r.execute_command("BF.RESERVE", "bf", "0.01", "10")
+    for i in range(100):
+        r.execute_command("BF.ADD", "bf", str(i))
+    assert r.execute_command("BF.DEBUG", "bf") == [
+        b"size:99",
+        b"bytes:16 bits:128 hashes:8 hashwidth:64 capacity:10 size:10 ratio:0.005",
+        b"bytes:32 bits:256 hashes:9 hashwidth:64 capacity:20 size:20 ratio:0.0025",
+        b"bytes:72 bits:576 hashes:10 hashwidth:64 capacity:40 size:40 ratio:0.00125",
+        b"bytes:160 bits:1280 hashes:11 hashwidth:64 capacity:80 size:29 ratio:0.000625"]
+    r.execute_command("BF.RESERVE", "bf2", "0.001", "100")
+    pipe = r.pipeline(transaction=False)
+    for i in range(4000):
+        pipe.execute_command("BF.ADD", "bf2", str(i))
+    pipe.execute()
+    assert r.execute_command("BF.DEBUG", "bf2") == [
+        b"size:3997",
+        b"bytes:200 bits:1600 hashes:11 hashwidth:64 capacity:100 size:100 ratio:0.0005",
+        b"bytes:432 bits:3456 hashes:12 hashwidth:64 capacity:200 size:200 ratio:0.00025",
+        b"bytes:936 bits:7488 hashes:13 hashwidth:64 capacity:400 size:400 ratio:0.000125",
+        b"bytes:2016 bits:16128 hashes:14 hashwidth:64 capacity:800 size:800 ratio:6.25e-05",
+        b"bytes:4320 bits:34560 hashes:15 hashwidth:64 capacity:1600 size:1600 ratio:3.125e-05",
+        b"bytes:9216 bits:73728 hashes:16 hashwidth:64 capacity:3200 size:897 ratio:1.5625e-05"]
+    assert err(r, "BF.DEBUG", "missing") == "not found"
+    assert "wrong number of arguments" in err(r, "BF.DEBUG", "bf", "x")
+
+
 @pytest.mark.parametrize("rate", [0.01, 0.001])
 def test_false_positive_rate_at_capacity(r, rate):
     capacity = 20000
