@@ -170,7 +170,7 @@ static void test_model(void **state) {
     uint64_t seed = test_seed("bloom model", 17);
     run_model(0.01, 10000, 1, seed);
     run_model(0.001, 10000, 1, seed + 1);
-    run_model(0.01, 500, 8, seed + 2); /* scaled to several layers */
+    run_model(0.01, 500, 4, seed + 2); /* scaled to three layers (the third a quarter full) */
 }
 
 static void test_dup(void **state) {
