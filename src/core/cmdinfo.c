@@ -245,7 +245,8 @@ static void reply_command_docs(Client *c, const Command *cmd) {
     const char *group = cmd->group ? cmd->group : cmd->parent && cmd->parent->group ? cmd->parent->group : "generic";
     long n = 1 + (cmd->summary != NULL) + (cmd->since != NULL) + (cmd->complexity != NULL) +
              (cmd->doc_flags != NULL) + (cmd->deprecated_since != NULL) + (cmd->replaced_by != NULL) +
-             (doc->nhistory > 0) + (cmd->args != NULL && doc->nargs > 0) + (nsub > 0);
+             (doc->nhistory > 0) + (cmd->args != NULL && doc->nargs > 0) + (nsub > 0) +
+             ((cmd->flags & CMD_MODULE) != 0);
     reply_map_len(c, n);
     if (cmd->summary) {
         reply_bulk_cstr(c, "summary");
@@ -260,6 +261,10 @@ static void reply_command_docs(Client *c, const Command *cmd) {
     if (cmd->complexity) {
         reply_bulk_cstr(c, "complexity");
         reply_bulk_cstr(c, cmd->complexity);
+    }
+    if (cmd->flags & CMD_MODULE) { /* built-in module-like commands (BF.*): their group names the module */
+        reply_bulk_cstr(c, "module");
+        reply_bulk_cstr(c, group);
     }
     if (cmd->doc_flags) {
         reply_bulk_cstr(c, "doc_flags");
@@ -328,7 +333,8 @@ typedef struct ListFilter {
 
 static int list_filter_pass(const Command *cmd, const ListFilter *f) {
     switch (f->kind) {
-    case 1: return 0; /* no modules */
+    case 1: /* the built-in module-like commands: CMD_MODULE, named by their group */
+        return (cmd->flags & CMD_MODULE) && cmd->group && !strcasecmp(cmd->group, f->arg);
     case 2: return f->cat && (acl_categories(cmd) & f->cat);
     case 3: return glob_match(f->arg, strlen(f->arg), cmd->fullname, strlen(cmd->fullname), 1);
     default: return 1;

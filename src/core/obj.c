@@ -44,7 +44,9 @@ static const ObjType *types[MAX_TYPES];
 void objtype_register(const ObjType *t) {
     if (t->type < 0 || t->type >= MAX_TYPES) panic("type id %d out of range", t->type);
     if (types[t->type]) panic("type %s registered twice", t->name);
-    if (strcmp(t->name, obj_type_name(t->type)) != 0) panic("type %d named %s, not %s", t->type, t->name, obj_type_name(t->type));
+    /* OBJ_MODULE values are named by the one module type that provides them (bloom's
+     * "MBbloom--", as Redis reports a module type's name). */
+    if (t->type != OBJ_MODULE && strcmp(t->name, obj_type_name(t->type)) != 0) panic("type %d named %s, not %s", t->type, t->name, obj_type_name(t->type));
     types[t->type] = t;
 }
 
@@ -250,6 +252,7 @@ const char *obj_type_name(int type) {
     case OBJ_ZSET: return "zset";
     case OBJ_HASH: return "hash";
     case OBJ_STREAM: return "stream";
+    case OBJ_MODULE: return types[OBJ_MODULE] ? types[OBJ_MODULE]->name : "none";
     default: return "none";
     }
 }

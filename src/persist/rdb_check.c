@@ -326,6 +326,9 @@ static int check_module_value(Rio *r, int type, RdbErr *e) {
 static int check_value(Rio *r, int type, int *empty, RdbErr *e) {
     int known;
     *empty = 0;
+    /* Module values are checked by their opcodes only, whatever module type they
+     * are (bloom's included), as Redis's checker does for RDB_TYPE_MODULE_2. */
+    if (type == RDB_TYPE_MODULE_2) return check_module_value(r, type, e);
     Obj *o = rdb_load_typed_value(r, type, &known, e);
     if (o) {
         obj_decr(o);
