@@ -18,6 +18,7 @@ extern const Module connection_module, server_module, config_module, keyspace_mo
     hash_module, set_module, list_module;
 extern const Module zset_module, sort_module;
 extern const Module bloom_module;
+extern const Module hll_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -41,6 +42,7 @@ const Module *const server_modules[] = {
     &set_module,
     &zset_module,
     &bloom_module,
+    &hll_module,
     /* commands over the types: after them */
     &sort_module,
     /* scripting: EVAL and SCRIPT (src/script); before persistence, whose init

@@ -24,7 +24,7 @@
 #
 # Environment: VESPER_SERVER (default build/vesper-server), REDIS_SERVER (default
 # /usr/bin/redis-server; "none" to skip), BENCH_ROUNDS (3), BENCH_REQUESTS (200000),
-# BENCH_CLIENTS (50), BENCH_TESTS (set,get,incr,mset,lpush,rpop,lrange_100,lrange_300, ... evalsha_10,evalsha_lock,
+# BENCH_CLIENTS (50), BENCH_TESTS (set,get,incr,mset,lpush,rpop,lrange_100,lrange_300, ... evalsha_10,evalsha_lock,pfadd,pfcount,pfcount_union,
 # lrange_600,sadd,spop,hset,zadd,zpopmin), BENCH_PIPELINES ("1 16"),
 # BENCH_KEYS (1000000), BENCH_PORT (7240; uses 7240-7249), BENCH_MEMORY (1), BENCH_THROUGHPUT (1).
 set -euo pipefail
@@ -36,7 +36,7 @@ redis=${REDIS_SERVER:-/usr/bin/redis-server}
 rounds=${BENCH_ROUNDS:-3}
 requests=${BENCH_REQUESTS:-200000}
 clients=${BENCH_CLIENTS:-50}
-IFS=, read -r -a tests <<<"${BENCH_TESTS:-set,get,incr,mset,lpush,rpop,lrange_100,lrange_300,lrange_600,sadd,spop,hset,zadd,zpopmin,evalsha_10,evalsha_lock}"
+IFS=, read -r -a tests <<<"${BENCH_TESTS:-set,get,incr,mset,lpush,rpop,lrange_100,lrange_300,lrange_600,sadd,spop,hset,zadd,zpopmin,evalsha_10,evalsha_lock,pfadd,pfcount,pfcount_union}"
 read -r -a pipelines <<<"${BENCH_PIPELINES:-1 16}"
 nkeys=${BENCH_KEYS:-1000000}
 base_port=${BENCH_PORT:-7240}

@@ -33,6 +33,12 @@ redis.call('hincrby', KEYS[1], ARGV[2], 1); redis.call('pexpire', KEYS[1], ARGV[
 return redis.call('pttl', KEYS[1]);"
 script_sha() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
 
+# - PFADD, PFCOUNT and PFCOUNT_UNION (not redis-benchmark tests) run as custom
+#   commands: PFADD hll element:__rand_int__ (the sketch turns dense early, so this
+#   is the dense add), PFCOUNT hll (the cached count: one key whose cache PFADD
+#   does not touch) and PFCOUNT hll hll2 (the union of two dense sketches: merge and
+#   estimate each time). The prefill adds 100,000 elements to hll and hll2 and
+#   counts hll once, outside the counted window.
 # workload_args TEST: sets WORKLOAD_ARGS to what selects the test on redis-benchmark's
 # command line (placed after the options).
 workload_args() {
@@ -42,6 +48,9 @@ workload_args() {
     lrange_500) WORKLOAD_ARGS=(LRANGE mylist 0 499) ;;
     lrange_600) WORKLOAD_ARGS=(LRANGE mylist 0 599) ;;
     evalsha_10) WORKLOAD_ARGS=(EVALSHA "$(script_sha "$EVAL10_BODY")" 1 key:__rand_int__ xxx) ;;
+    pfadd) WORKLOAD_ARGS=(PFADD hll element:__rand_int__) ;;
+    pfcount) WORKLOAD_ARGS=(PFCOUNT hll) ;;
+    pfcount_union) WORKLOAD_ARGS=(PFCOUNT hll hll2) ;;
     evalsha_lock) WORKLOAD_ARGS=(EVALSHA "$(script_sha "$EVALLOCK_BODY")" 1 lock:__rand_int__ 30000 client1:thread1) ;;
     *) WORKLOAD_ARGS=(-t "$1") ;;
   esac
@@ -58,16 +67,25 @@ workload_prefill() {
     lrange_*) kind=list n=600 ;;
     evalsha_10) redis-cli -p "$port" script load "$EVAL10_BODY" >/dev/null; return 0 ;;
     evalsha_lock) redis-cli -p "$port" script load "$EVALLOCK_BODY" >/dev/null; return 0 ;;
+    pfcount | pfcount_union) kind=hll n=100000 ;;
     *) return 0 ;;
   esac
   /usr/bin/python3 - "$kind" "$n" <<'EOF' | redis-cli -p "$port" --pipe >/dev/null
 import sys
 kind, n = sys.argv[1], int(sys.argv[2])
-key = {"list": b"mylist", "set": b"myset", "zset": b"myzset"}[kind]
+key = {"list": b"mylist", "set": b"myset", "zset": b"myzset", "hll": b"hll"}[kind]
 out = sys.stdout.buffer
 
 def cmd(args):
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+if kind == "hll":
+    for k, salt in ((b"hll", b"a"), (b"hll2", b"b")):
+        out.write(cmd([b"DEL", k]))
+        for s in range(0, n, 1000):
+            out.write(cmd([b"PFADD", k] + [b"%s:%d" % (salt, i) for i in range(s, min(n, s + 1000))]))
+    out.write(cmd([b"PFCOUNT", b"hll"]))
+    sys.exit(0)
 
 out.write(cmd([b"DEL", key]))
 for s in range(0, n, 1000):
