@@ -118,6 +118,8 @@ static void hll_pfcount_cmd(Client *c) {
         return;
     }
     if (!hll_check(c, o)) return;
+    /* unshared before the cache is read, as Redis does (an embstr turns raw) */
+    obj_unshare_string(o);
     uint8_t *p = o->ptr;
     if (hll_cache_valid(p)) {
         reply_long(c, (long long)hll_cache_get(p));
@@ -129,8 +131,7 @@ static void hll_pfcount_cmd(Client *c) {
         reply_error(c, HLL_ERR_INVALID);
         return;
     }
-    obj_unshare_string(o);
-    hll_cache_set(o->ptr, card);
+    hll_cache_set(p, card);
     /* a change without an event: WATCH and tracking see it, it propagates */
     db_changed(c->db, c->argv[1], NOTIFY_STRING, NULL);
     reply_long(c, (long long)card);

@@ -232,6 +232,25 @@ def test_cache(r, server):
     other.close()
 
 
+def test_pfcount_unshares_before_the_cache(r):
+    """PFCOUNT of one key turns a short (embstr) sketch raw before it reads the
+    cache, as Redis does: OBJECT ENCODING says raw after a cached answer and after
+    an INVALIDOBJ error too."""
+    empty = HDR_SPARSE[:15] + b"\x00" + b"\x7f\xff"  # cached count 0
+    r.set("e", empty)
+    assert r.object("encoding", "e") == b"embstr"
+    assert r.pfcount("e") == 0
+    assert r.object("encoding", "e") == b"raw"
+    r.set("e", HDR_SPARSE + b"\x09")  # stale cache, corrupt body
+    assert r.object("encoding", "e") == b"embstr"
+    with pytest.raises(redis.ResponseError, match="^" + ERR_INVALID):
+        r.pfcount("e")
+    assert r.object("encoding", "e") == b"raw"
+    r.set("e", empty)  # several keys: no unsharing
+    assert r.pfcount("e", "nokey") == 0
+    assert r.object("encoding", "e") == b"embstr"
+
+
 def test_keyspace_events(r, server):
     r.config_set("notify-keyspace-events", "KEA")
     try:
