@@ -295,7 +295,13 @@ static int hll_sparse_set(Sds *sp, uint32_t index, unsigned count, size_t sparse
         first += span;
         if (first > HLL_REGISTERS) return -1;
     }
-    if (p >= end || p + oplen > end) return -1;
+    if (p >= end) return -1;
+    /* An XZERO cut off by the end of the data (its missing byte read as 0): Redis
+     * writes its split there and leaves the last byte past the string's end. The
+     * registers it covers are zero, so turning the sketch dense (which fails
+     * unless the body covers exactly 16384 registers) updates it correctly with
+     * Redis's reply. */
+    if (p + oplen > end) goto promote;
     uint8_t *next = p + oplen < end ? p + oplen : NULL;
 
     /* 2. the cases that rewrite one byte in place */

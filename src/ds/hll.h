@@ -28,9 +28,11 @@
  * Redis 7.0.15 with the CVE-2025-32023 fix that Debian's build carries). A two-byte
  * XZERO cut off by the end of the data reads its missing byte as 0, as Redis does
  * (it reads the string's terminating NUL there); an update that lands in such an
- * opcode reports corruption instead of writing past the data (Redis writes into the
- * spare room there). Dense bodies must have the exact length (callers check it with
- * hll_header_ok).
+ * opcode turns the sketch dense instead of writing past the data (Redis writes its
+ * split into the spare room there and leaves a byte past the string's end): it
+ * succeeds, as in Redis, when the body covers exactly 16384 registers, and reports
+ * corruption otherwise. Dense bodies must have the exact length (callers check it
+ * with hll_header_ok).
  *
  * Costs: adding to a dense sketch O(1); to a sparse one O(size) (a scan and a
  * memmove of at most hll-sparse-max-bytes); counting and merging O(16384) dense,
@@ -92,9 +94,10 @@ static inline void hll_cache_invalidate(uint8_t *p) { p[15] |= 0x80; }
 
 /* Raises register index of the sketch *s to count if that is higher. A sparse
  * sketch is edited in place (its sds may be reallocated: *s is updated) or turned
- * dense when count > 32 or it would grow past sparse_max bytes. Returns 1 when the
- * register changed, 0 when not, -1 when the sparse body is corrupt (the value may
- * then be partly edited, as in Redis). *s must have passed hll_header_ok. */
+ * dense when count > 32, it would grow past sparse_max bytes or the register lies
+ * in a cut-off final XZERO. Returns 1 when the register changed, 0 when not, -1
+ * when the sparse body is corrupt (the value may then be partly edited, as in
+ * Redis). *s must have passed hll_header_ok. */
 int hll_set(Sds *s, uint32_t index, unsigned count, size_t sparse_max);
 /* hll_set for an element's register and value (PFADD). */
 int hll_add(Sds *s, const void *ele, size_t len, size_t sparse_max);

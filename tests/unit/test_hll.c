@@ -278,6 +278,21 @@ static void test_hostile(void **state) {
     assert_string_equal(text, "Z:16129");
     sds_free(text);
     sds_free(s);
+    /* XZERO 255 then a cut-off XZERO 16129: valid, and an update in the cut part
+     * turns it dense (no write past the data) with the register set */
+    s = sparse_with((const uint8_t *)"\x40\xfe\x7f", 3);
+    assert_int_equal(hll_merge(regs, (uint8_t *)s, sds_len(s)), 0);
+    assert_int_equal(hll_set(&s, 5, 3, 3000), 1); /* before the cut: stays sparse */
+    assert_int_equal(((uint8_t *)s)[4], HLL_SPARSE);
+    assert_int_equal(hll_set(&s, 300, 7, 3000), 1);
+    assert_int_equal(((uint8_t *)s)[4], HLL_DENSE);
+    assert_int_equal(sds_len(s), HLL_DENSE_SIZE);
+    assert_int_equal(hll_dense_get((uint8_t *)s + HLL_HDR_SIZE, 5), 3);
+    assert_int_equal(hll_dense_get((uint8_t *)s + HLL_HDR_SIZE, 300), 7);
+    invalid = 0;
+    hll_count((uint8_t *)s, sds_len(s), &invalid);
+    assert_int_equal(invalid, 0);
+    sds_free(s);
     /* header checks */
     assert_false(hll_header_ok((const uint8_t *)"HYLL", 4));
     assert_false(hll_header_ok((const uint8_t *)"HYLL\x02\0\0\0\0\0\0\0\0\0\0\0", 16));
