@@ -3,22 +3,30 @@
  * its directives. The commands are in hash_cmds.c.
  *
  * Encodings (OBJECT ENCODING names in quotes):
- * - "listpack": o->ptr is a listpack of field, value, field, value ... in insertion
- *   order. Canonical integers are stored as numbers, as Redis does.
+ * - "listpack" (ENC_LISTPACK): o->ptr is an fpack (src/ds/fpack.h) of field, value,
+ *   field, value ... in insertion order: listpack entries without their backlens,
+ *   canonical integers stored as numbers, as Redis does. Nothing a hash does walks
+ *   backwards, so the backlen byte per field and per value that a listpack spends
+ *   would buy nothing, and dropping it puts typical small hashes one jemalloc size
+ *   class lower. Redis 7.0 calls this encoding "listpack", and so does OBJECT
+ *   ENCODING here; RDB and DUMP write it as the listpack Redis would hold
+ *   (RDB_TYPE_HASH_LISTPACK, fpack_to_listpack on save), and a loaded listpack is
+ *   validated (entries, even count, unique fields) and converted to an fpack.
  * - "hashtable": o->ptr is a Strmap (src/ds/strmap.h), one allocation per pair.
  *
  * Invariants:
  * - A listpack hash has at most hash-max-listpack-entries fields, none of its
  *   fields or values written since the last directive change is longer than
- *   hash-max-listpack-value, and it stays below the listpack's safe size.
+ *   hash-max-listpack-value, and its listpack form stays below the listpack's
+ *   safe size (fpack_safe_to_add), as Redis's listpack does.
  * - A hash converts from listpack to table exactly when Redis 7.0 does: before a
  *   write whose field or value is too long (or would make the listpack unsafe),
  *   after a write that leaves too many fields. It never converts back.
  * - A stored hash is never empty: the commands delete the key with its last field.
  *
- * Costs: listpack lookups, writes and deletes are O(n) in the listpack's bytes
- * (n <= hash-max-listpack-entries); table operations O(1) expected; conversion,
- * copy, digest and iteration O(n). */
+ * Costs: listpack-encoded lookups, writes and deletes are O(n) in the fpack's
+ * bytes (n <= hash-max-listpack-entries); table operations O(1) expected;
+ * conversion, copy, digest, iteration and RDB save (a temporary listpack) O(n). */
 #include <limits.h>
 #include <string.h>
 #include "hash.h"
