@@ -126,7 +126,7 @@ static void test_small_hash_size(void **state) {
     unsigned char *fp = fpack_new();
     int added;
     for (int i = 0; i < 10; i++) {
-        char f[16], v[16];
+        char f[32], v[32];
         snprintf(f, sizeof(f), "field:%d", i);
         snprintf(v, sizeof(v), "value:%06d", 123450 + i);
         fp = fp_set_c(fp, f, v, &added);
@@ -170,7 +170,7 @@ static void test_encodings(void **state) {
     char *big = malloc(70000);
     memset(big, 'x', 70000);
     for (size_t i = 0; i < sizeof(lens) / sizeof(*lens); i++) {
-        char k[16];
+        char k[32];
         snprintf(k, sizeof(k), "len%u", lens[i]);
         fp = fpack_set(fp, u(k), ulen(k), u(big), lens[i], &added);
         assert_int_equal(added, 1);
@@ -293,7 +293,7 @@ static void test_safe_to_add(void **state) {
     unsigned char *fp = fpack_new();
     int added;
     for (int i = 0; i < 50; i++) {
-        char k[16];
+        char k[32];
         snprintf(k, sizeof(k), "k%d", i);
         fp = fp_set_c(fp, k, i % 2 ? "some value" : "1234", &added);
     }
@@ -371,7 +371,7 @@ static void test_random_picks(void **state) {
     int added;
     enum { N = 7 };
     for (int i = 0; i < N; i++) {
-        char k[8], v[8];
+        char k[32], v[32];
         snprintf(k, sizeof(k), "k%d", i);
         snprintf(v, sizeof(v), "%d", i * 1000); /* integer values */
         fp = fp_set_c(fp, k, v, &added);
