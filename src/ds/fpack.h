@@ -12,7 +12,7 @@
  * An fpack is handled through its `unsigned char *`; an entry through a pointer
  * into it (fpack_first/fpack_next/fpack_find). A function that changes an fpack
  * returns the fpack to use from then on (it may have moved) and invalidates every
- * entry pointer into it. Entries always come in pairs (key then value); keys are
+ * entry pointer into it; the strings it is given must not point into the fpack. Entries always come in pairs (key then value); keys are
  * distinct when only fpack_set adds them.
  *
  * The contents are trusted: an fpack is only ever built by these functions, from
