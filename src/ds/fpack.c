@@ -154,12 +154,15 @@ unsigned char *fpack_delete(unsigned char *fp, const unsigned char *k, uint32_t 
 
 /* ---- the listpack form ---- */
 
+/* Bytes of the backlen of an entry of l bytes: one up to 127, as for most. */
+static inline size_t fp_backlen_bytes(size_t l) { return l <= 127 ? 1 : lp_backlen_bytes(l); }
+
 size_t fpack_listpack_bytes(const unsigned char *fp) {
     size_t total = LP_HDR_SIZE + 1;
     const unsigned char *p = fp + FPACK_HDR_SIZE, *end = fp + fpack_bytes(fp);
     while (p < end) {
         size_t l = fp_entry_size(p);
-        total += l + lp_backlen_bytes(l);
+        total += l + fp_backlen_bytes(l);
         p += l;
     }
     return total;
@@ -173,46 +176,61 @@ int fpack_safe_to_add(const unsigned char *fp, size_t add) {
     return fpack_listpack_bytes(fp) + add <= LP_MAX_SAFE_SIZE;
 }
 
+/* The listpack is valid (its caller checked it deeply), so its entries are walked
+ * by their encodings alone, without lp_next's bounds checks. */
 unsigned char *fpack_from_listpack(unsigned char *lp) {
     size_t body = 0;
     unsigned long entries = 0;
-    for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, p)) {
-        body += lp_entry_enc_size(p);
-        entries++;
+    const unsigned char *p;
+    for (p = lp + LP_HDR_SIZE; *p != FP_EOF_BYTE; entries++) {
+        size_t l = fp_entry_size(p);
+        body += l;
+        p += l + fp_backlen_bytes(l);
     }
     if (entries % 2) panic("fpack_from_listpack: odd number of entries");
     if (FPACK_HDR_SIZE + body > UINT32_MAX) panic("fpack would exceed 4 GB");
     unsigned char *fp = vmalloc(FPACK_HDR_SIZE + body), *dst = fp + FPACK_HDR_SIZE;
-    for (unsigned char *p = lp_first(lp); p; p = lp_next(lp, p)) {
-        size_t l = lp_entry_enc_size(p);
+    for (p = lp + LP_HDR_SIZE; *p != FP_EOF_BYTE;) {
+        size_t l = fp_entry_size(p);
         memcpy(dst, p, l);
         dst += l;
+        p += l + fp_backlen_bytes(l);
     }
     fp_set_bytes(fp, FPACK_HDR_SIZE + body);
     fp_set_pairs(fp, entries / 2);
     return fp;
 }
 
-unsigned char *fpack_to_listpack(const unsigned char *fp) {
-    size_t total = fpack_listpack_bytes(fp);
-    if (total > UINT32_MAX) panic("listpack would exceed 4 GB");
-    unsigned char *lp = vmalloc(total), *dst = lp + LP_HDR_SIZE;
-    unsigned long entries = 2 * fpack_pairs(fp);
-    uint32_t count = entries < LP_COUNT_UNKNOWN ? (uint32_t)entries : LP_COUNT_UNKNOWN;
-    for (int i = 0; i < 4; i++) lp[i] = (unsigned char)(total >> (8 * i));
-    lp[4] = (unsigned char)count;
-    lp[5] = (unsigned char)(count >> 8);
+unsigned char *fpack_to_listpack_in(const unsigned char *fp, unsigned char *buf, size_t cap) {
+    /* the listpack form is at most 5 backlen bytes per entry larger */
+    size_t upper = fpack_bytes(fp) + LP_HDR_SIZE + 1 + 10 * (size_t)fpack_pairs(fp);
+    unsigned char *lp = buf;
+    if (!buf || upper > cap) {
+        size_t total = fpack_listpack_bytes(fp);
+        if (total > UINT32_MAX) panic("listpack would exceed 4 GB");
+        lp = vmalloc(total);
+    }
+    unsigned char *dst = lp + LP_HDR_SIZE;
     const unsigned char *p = fp + FPACK_HDR_SIZE, *end = fp + fpack_bytes(fp);
     while (p < end) {
         size_t l = fp_entry_size(p);
         memcpy(dst, p, l);
         dst += l;
-        dst += lp_backlen_put(dst, l);
+        if (l <= 127) *dst++ = (unsigned char)l;
+        else dst += lp_backlen_put(dst, l);
         p += l;
     }
     *dst = FP_EOF_BYTE;
+    size_t total = (size_t)(dst - lp) + 1;
+    unsigned long entries = 2 * fpack_pairs(fp);
+    uint32_t count = entries < LP_COUNT_UNKNOWN ? (uint32_t)entries : LP_COUNT_UNKNOWN;
+    for (int i = 0; i < 4; i++) lp[i] = (unsigned char)(total >> (8 * i));
+    lp[4] = (unsigned char)count;
+    lp[5] = (unsigned char)(count >> 8);
     return lp;
 }
+
+unsigned char *fpack_to_listpack(const unsigned char *fp) { return fpack_to_listpack_in(fp, NULL, 0); }
 
 /* ---- checks ---- */
 

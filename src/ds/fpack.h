@@ -66,12 +66,16 @@ size_t fpack_listpack_bytes(const unsigned char *fp);
 int fpack_safe_to_add(const unsigned char *fp, size_t add);
 
 /* Conversions. fpack_from_listpack: the pairs of lp, which must be a valid
- * listpack of an even number of entries (lp_validate_integrity deep), every
- * entry's bytes kept as they are; lp is not freed. fpack_to_listpack: a new
+ * listpack of an even number of entries (lp_validate_integrity deep: it is walked
+ * without bounds checks), every entry's bytes kept as they are; lp is not freed. fpack_to_listpack: a new
  * listpack (free with lp_free) of the pairs, entry bytes as they are, the count
  * in its header (65535 when that many or more, as listpacks say "unknown"). */
 unsigned char *fpack_from_listpack(unsigned char *lp);
 unsigned char *fpack_to_listpack(const unsigned char *fp);
+/* The same listpack written into buf when it surely fits in its cap bytes
+ * (returns buf: no allocation for the usual small hash saved to RDB), else into a
+ * new allocation (returns it; free it with lp_free when it is not buf). One pass. */
+unsigned char *fpack_to_listpack_in(const unsigned char *fp, unsigned char *buf, size_t cap);
 
 /* 1 when the keys are pairwise distinct (an integer key equal to its decimal
  * string counts as the same key): O(n log n), n/2 pointers of temporary memory. */

@@ -281,9 +281,10 @@ static int hash_rdb_type(const Obj *o) {
 
 static int hash_rdb_save(Rio *r, const Obj *o) {
     if (o->encoding == ENC_LISTPACK) { /* the listpack Redis would hold */
-        unsigned char *lp = fpack_to_listpack(o->ptr);
+        unsigned char buf[1024];
+        unsigned char *lp = fpack_to_listpack_in(o->ptr, buf, sizeof(buf));
         int ok = rdb_save_string(r, lp, lp_bytes(lp));
-        lp_free(lp);
+        if (lp != buf) lp_free(lp);
         return ok;
     }
     if (!rdb_save_len(r, strmap_size(o->ptr))) return 0;

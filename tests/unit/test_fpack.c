@@ -1,7 +1,8 @@
 /* test_fpack.c - unit tests for ds/fpack (the forward-only pair pack of small
  * hashes): the empty pack, the bytes of each entry encoding and the listpack form
  * made from them (byte for byte the listpack lp_append builds from the same
- * strings, and back again to the same fpack), verbatim copies of non-canonical
+ * strings, also when written into a caller's buffer, and back again to the same
+ * fpack), verbatim copies of non-canonical
  * listpack entries, lookup semantics (integer keys equal to their decimal form
  * only), replace in place and by move, deletes at each position, the safe-size
  * rule against lp_safe_to_add on the listpack form at its boundary, structural
@@ -87,6 +88,17 @@ static void check_listpack_form(unsigned char *fp) {
     assert_int_equal(fpack_bytes(back), fpack_bytes(fp));
     assert_memory_equal(back, fp, fpack_bytes(fp));
     fpack_free(back);
+    /* into a caller's buffer: used when it surely fits, else a new allocation */
+    static unsigned char buf[2048];
+    size_t caps[] = {0, 16, lp_bytes(want), sizeof(buf)};
+    for (size_t i = 0; i < sizeof(caps) / sizeof(*caps); i++) {
+        unsigned char *in = fpack_to_listpack_in(fp, buf, caps[i]);
+        size_t upper = fpack_bytes(fp) + LP_HDR_SIZE + 1 + 10 * (size_t)fpack_pairs(fp);
+        assert_true((in == buf) == (upper <= caps[i]));
+        assert_int_equal(lp_bytes(in), lp_bytes(want));
+        assert_memory_equal(in, want, lp_bytes(want));
+        if (in != buf) lp_free(in);
+    }
     lp_free(want);
     lp_free(lp);
 }
