@@ -182,14 +182,6 @@ static size_t lp_entry_total(const unsigned char *p) {
 
 size_t lp_entry_size(const unsigned char *p) { return lp_entry_total(p); }
 
-/* An entry being written: its [encoding + payload] comes from `head` (hlen bytes)
- * followed by `body` (blen bytes, the string's bytes; none for integers). */
-typedef struct LpEnc {
-    unsigned char head[9];
-    unsigned hlen;
-    const unsigned char *body;
-    uint32_t blen;
-} LpEnc;
 
 static void lp_put_le(unsigned char *dst, uint64_t v, unsigned n) {
     for (unsigned i = 0; i < n; i++) dst[i] = (unsigned char)(v >> (8 * i));
@@ -243,7 +235,7 @@ static void lp_encode_str(LpEnc *e, const unsigned char *s, uint32_t len) {
     }
 }
 
-static size_t lp_enc_len(const LpEnc *e) { return e->hlen + (size_t)e->blen; }
+static size_t lp_enc_len(const LpEnc *e) { return lp_enc_length(e); }
 
 /* Writes the entry (with its backlen) at dst; returns the bytes written. */
 static size_t lp_write_entry(unsigned char *dst, const LpEnc *e) {
@@ -252,6 +244,21 @@ static size_t lp_write_entry(unsigned char *dst, const LpEnc *e) {
     size_t l = lp_enc_len(e);
     return l + lp_backlen_write(dst + l, l);
 }
+
+/* ---- the entry format for sibling encodings (listpack.h) ---- */
+
+void lp_encode(LpEnc *e, const unsigned char *s, uint32_t len) { lp_encode_str(e, s, len); }
+
+size_t lp_enc_put(unsigned char *dst, const LpEnc *e) {
+    memcpy(dst, e->head, e->hlen);
+    if (e->blen) memcpy(dst + e->hlen, e->body, e->blen);
+    return lp_enc_len(e);
+}
+
+size_t lp_entry_enc_size(const unsigned char *p) { return lp_enc_size(p); }
+unsigned lp_backlen_bytes(size_t l) { return lp_backlen_size(l); }
+unsigned lp_backlen_put(unsigned char *dst, size_t l) { return lp_backlen_write(dst, l); }
+int lp_str_to_int(const unsigned char *s, size_t len, long long *v) { return lp_parse_int(s, len, v); }
 
 /* Sign-extends the low `bits` bits of u. */
 static long long lp_sign_extend(uint64_t u, unsigned bits) {

@@ -156,6 +156,31 @@ int lp_validate_next(unsigned char *lp, unsigned char **pp, size_t lpbytes);
  * O(n log n) time, n/2 pointers of temporary memory. */
 int lp_pairs_unique(unsigned char *lp);
 
+/* The entry format, for sibling encodings that store listpack entries without
+ * their backlen (src/ds/fpack.h). An entry's [encoding + payload] is described by
+ * an LpEnc: `head` (hlen bytes: the encoding byte(s), and an integer's bytes)
+ * followed by `body` (blen bytes: a string's bytes, none for an integer).
+ * lp_encode: the encoding lp_insert would give s (canonical int64 decimals as
+ * integers). lp_enc_put: writes [encoding + payload] at dst, no backlen; returns
+ * its length (lp_enc_length). lp_entry_enc_size: the [encoding + payload] length
+ * of the entry at p, read from its first bytes (0 for an invalid encoding byte).
+ * lp_backlen_bytes / lp_backlen_put: the size of the backlen of an entry whose
+ * [encoding + payload] is l bytes, and writing it at dst (returns its size).
+ * lp_str_to_int: 1 when s is a canonical int64 decimal (the rule above), in *v. */
+typedef struct LpEnc {
+    unsigned char head[9];
+    unsigned hlen;
+    const unsigned char *body;
+    uint32_t blen;
+} LpEnc;
+void lp_encode(LpEnc *e, const unsigned char *s, uint32_t len);
+static inline size_t lp_enc_length(const LpEnc *e) { return e->hlen + (size_t)e->blen; }
+size_t lp_enc_put(unsigned char *dst, const LpEnc *e);
+size_t lp_entry_enc_size(const unsigned char *p);
+unsigned lp_backlen_bytes(size_t l);
+unsigned lp_backlen_put(unsigned char *dst, size_t l);
+int lp_str_to_int(const unsigned char *s, size_t len, long long *v);
+
 /* Prints the entries, their offsets and encodings (DEBUG LISTPACK). */
 void lp_repr(FILE *out, unsigned char *lp);
 

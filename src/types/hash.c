@@ -3,22 +3,30 @@
  * its directives. The commands are in hash_cmds.c.
  *
  * Encodings (OBJECT ENCODING names in quotes):
- * - "listpack": o->ptr is a listpack of field, value, field, value ... in insertion
- *   order. Canonical integers are stored as numbers, as Redis does.
+ * - "listpack" (ENC_LISTPACK): o->ptr is an fpack (src/ds/fpack.h) of field, value,
+ *   field, value ... in insertion order: listpack entries without their backlens,
+ *   canonical integers stored as numbers, as Redis does. Nothing a hash does walks
+ *   backwards, so the backlen byte per field and per value that a listpack spends
+ *   would buy nothing, and dropping it puts typical small hashes one jemalloc size
+ *   class lower. Redis 7.0 calls this encoding "listpack", and so does OBJECT
+ *   ENCODING here; RDB and DUMP write it as the listpack Redis would hold
+ *   (RDB_TYPE_HASH_LISTPACK, fpack_to_listpack on save), and a loaded listpack is
+ *   validated (entries, even count, unique fields) and converted to an fpack.
  * - "hashtable": o->ptr is a Strmap (src/ds/strmap.h), one allocation per pair.
  *
  * Invariants:
  * - A listpack hash has at most hash-max-listpack-entries fields, none of its
  *   fields or values written since the last directive change is longer than
- *   hash-max-listpack-value, and it stays below the listpack's safe size.
+ *   hash-max-listpack-value, and its listpack form stays below the listpack's
+ *   safe size (fpack_safe_to_add), as Redis's listpack does.
  * - A hash converts from listpack to table exactly when Redis 7.0 does: before a
  *   write whose field or value is too long (or would make the listpack unsafe),
  *   after a write that leaves too many fields. It never converts back.
  * - A stored hash is never empty: the commands delete the key with its last field.
  *
- * Costs: listpack lookups, writes and deletes are O(n) in the listpack's bytes
- * (n <= hash-max-listpack-entries); table operations O(1) expected; conversion,
- * copy, digest and iteration O(n). */
+ * Costs: listpack-encoded lookups, writes and deletes are O(n) in the fpack's
+ * bytes (n <= hash-max-listpack-entries); table operations O(1) expected;
+ * conversion, copy, digest, iteration and RDB save (a temporary listpack) O(n). */
 #include <limits.h>
 #include <string.h>
 #include "hash.h"
@@ -29,6 +37,7 @@
 #include "../core/module.h"
 #include "../core/objtype.h"
 #include "../core/servercmds.h"
+#include "../ds/fpack.h"
 #include "../ds/listpack.h"
 #include "../ds/rdbenc.h"
 #include "../ds/ziplist.h"
@@ -41,9 +50,9 @@ extern Command hash_commands[];
 
 /* ---- strings read from either encoding ---- */
 
-static void hash_str_from_lp(const unsigned char *p, HashStr *out) {
+static void hash_str_from_fp(const unsigned char *p, HashStr *out) {
     LpEntry e;
-    lp_get(p, &e);
+    fpack_get(p, &e);
     out->s = (const char *)e.sval;
     out->len = e.slen;
     out->ll = e.lval;
@@ -76,28 +85,27 @@ void hash_entry_value(const StrmapEntry *e, HashStr *out) {
 /* ---- the value ---- */
 
 Obj *hash_create(void) {
-    Obj *o = obj_new(OBJ_HASH, lp_new(0));
+    Obj *o = obj_new(OBJ_HASH, fpack_new());
     o->encoding = ENC_LISTPACK;
     return o;
 }
 
 unsigned long hash_length(const Obj *o) {
-    if (o->encoding == ENC_LISTPACK) return lp_length(o->ptr) / 2;
+    if (o->encoding == ENC_LISTPACK) return fpack_pairs(o->ptr);
     return strmap_size(o->ptr);
 }
 
-/* The listpack entry of field f, or NULL. */
-static unsigned char *hash_lp_find(unsigned char *lp, const char *f, size_t flen) {
-    unsigned char *fp = lp_first(lp);
-    if (!fp || flen > UINT32_MAX) return NULL;
-    return lp_find(lp, fp, (const unsigned char *)f, (uint32_t)flen, 1);
+/* The fpack entry of field f, or NULL. */
+static unsigned char *hash_fp_find(unsigned char *pack, const char *f, size_t flen) {
+    if (flen > UINT32_MAX) return NULL;
+    return fpack_find(pack, (const unsigned char *)f, (uint32_t)flen);
 }
 
 int hash_get(Obj *o, const char *f, size_t flen, HashStr *v) {
     if (o->encoding == ENC_LISTPACK) {
-        unsigned char *fp = hash_lp_find(o->ptr, f, flen);
+        unsigned char *fp = hash_fp_find(o->ptr, f, flen);
         if (!fp) return 0;
-        hash_str_from_lp(lp_next(o->ptr, fp), v);
+        hash_str_from_fp(fpack_next(o->ptr, fp), v);
         return 1;
     }
     const StrmapEntry *e = strmap_find(o->ptr, f, flen);
@@ -117,21 +125,13 @@ void hash_try_convert(Obj *o, Obj **argv, int first, int last) {
         }
         sum += len;
     }
-    if (!lp_safe_to_add(o->ptr, sum)) hash_convert(o);
+    if (!fpack_safe_to_add(o->ptr, sum)) hash_convert(o);
 }
 
-static int hash_lp_set(Obj *o, const char *f, size_t flen, const char *v, size_t vlen) {
-    unsigned char *lp = o->ptr;
-    unsigned char *fp = hash_lp_find(lp, f, flen);
-    int added = fp == NULL;
-    if (fp) {
-        unsigned char *vp = lp_next(lp, fp);
-        lp = lp_replace(lp, &vp, (const unsigned char *)v, (uint32_t)vlen);
-    } else {
-        lp = lp_append(lp, (const unsigned char *)f, (uint32_t)flen);
-        lp = lp_append(lp, (const unsigned char *)v, (uint32_t)vlen);
-    }
-    o->ptr = lp;
+static int hash_fp_set(Obj *o, const char *f, size_t flen, const char *v, size_t vlen) {
+    int added;
+    o->ptr = fpack_set(o->ptr, (const unsigned char *)f, (uint32_t)flen, (const unsigned char *)v, (uint32_t)vlen,
+                       &added);
     if ((unsigned long long)hash_length(o) > (unsigned long long)hash_cfg.max_listpack_entries) hash_convert(o);
     return added;
 }
@@ -141,37 +141,37 @@ int hash_set(Obj *o, const char *f, size_t flen, const char *v, size_t vlen) {
         unsigned long long max = (unsigned long long)hash_cfg.max_listpack_value;
         /* HINCRBY* reach here without hash_try_convert; the safe-size check keeps a
          * listpack that a huge max value allows from passing 1 GB */
-        if (flen > max || vlen > max || !lp_safe_to_add(o->ptr, flen + vlen)) hash_convert(o);
-        else return hash_lp_set(o, f, flen, v, vlen);
+        if (flen > max || vlen > max || !fpack_safe_to_add(o->ptr, flen + vlen)) hash_convert(o);
+        else return hash_fp_set(o, f, flen, v, vlen);
     }
     return strmap_set(o->ptr, f, flen, v, vlen);
 }
 
 int hash_delete(Obj *o, const char *f, size_t flen) {
     if (o->encoding == ENC_LISTPACK) {
-        unsigned char *fp = hash_lp_find(o->ptr, f, flen);
-        if (!fp) return 0;
-        o->ptr = lp_delete_range_with_entry(o->ptr, &fp, 2);
-        return 1;
+        int deleted;
+        if (flen > UINT32_MAX) return 0;
+        o->ptr = fpack_delete(o->ptr, (const unsigned char *)f, (uint32_t)flen, &deleted);
+        return deleted;
     }
     return strmap_delete(o->ptr, f, flen);
 }
 
 void hash_convert(Obj *o) {
     if (o->encoding != ENC_LISTPACK) return;
-    unsigned char *lp = o->ptr;
+    unsigned char *pack = o->ptr;
     Strmap *m = strmap_create();
     strmap_expand(m, hash_length(o));
-    for (unsigned char *fp = lp_first(lp); fp; fp = lp_next(lp, lp_next(lp, fp))) {
+    for (unsigned char *fp = fpack_first(pack); fp; fp = fpack_next(pack, fpack_next(pack, fp))) {
         HashStr fs, vs;
         char fbuf[LONG_STR_SIZE], vbuf[LONG_STR_SIZE];
         size_t flen, vlen;
-        hash_str_from_lp(fp, &fs);
-        hash_str_from_lp(lp_next(lp, fp), &vs);
+        hash_str_from_fp(fp, &fs);
+        hash_str_from_fp(fpack_next(pack, fp), &vs);
         const char *f = hash_str_bytes(&fs, fbuf, &flen), *v = hash_str_bytes(&vs, vbuf, &vlen);
         if (!strmap_add(m, f, flen, v, vlen)) panic("Listpack corruption detected");
     }
-    lp_free(lp);
+    fpack_free(pack);
     o->ptr = m;
     o->encoding = ENC_HT;
 }
@@ -179,7 +179,7 @@ void hash_convert(Obj *o) {
 void hash_random(Obj *o, HashStr *f, HashStr *v) {
     if (o->encoding == ENC_LISTPACK) {
         LpEntry k, val;
-        lp_random_pair(o->ptr, hash_length(o), &k, v ? &val : NULL);
+        fpack_random_pair(o->ptr, &k, v ? &val : NULL);
         f->s = (const char *)k.sval, f->len = k.slen, f->ll = k.lval;
         if (v) v->s = (const char *)val.sval, v->len = val.slen, v->ll = val.lval;
         return;
@@ -200,21 +200,21 @@ void hash_iter_init(HashIter *it, Obj *o) {
 
 int hash_iter_next(HashIter *it) {
     if (it->o->encoding == ENC_HT) return (it->e = strmap_iter_next(&it->si)) != NULL;
-    unsigned char *lp = it->o->ptr;
-    it->fp = it->fp ? lp_next(lp, it->vp) : lp_first(lp);
+    unsigned char *pack = it->o->ptr;
+    it->fp = it->fp ? fpack_next(pack, it->vp) : fpack_first(pack);
     if (!it->fp) return 0;
-    it->vp = lp_next(lp, it->fp);
+    it->vp = fpack_next(pack, it->fp);
     return 1;
 }
 
 void hash_iter_field(const HashIter *it, HashStr *out) {
     if (it->o->encoding == ENC_HT) hash_entry_field(it->e, out);
-    else hash_str_from_lp(it->fp, out);
+    else hash_str_from_fp(it->fp, out);
 }
 
 void hash_iter_value(const HashIter *it, HashStr *out) {
     if (it->o->encoding == ENC_HT) hash_entry_value(it->e, out);
-    else hash_str_from_lp(it->vp, out);
+    else hash_str_from_fp(it->vp, out);
 }
 
 void hash_iter_done(HashIter *it) {
@@ -224,17 +224,17 @@ void hash_iter_done(HashIter *it) {
 /* ---- the type's descriptor ---- */
 
 static void hash_free_value(Obj *o) {
-    if (o->encoding == ENC_LISTPACK) lp_free(o->ptr);
+    if (o->encoding == ENC_LISTPACK) fpack_free(o->ptr);
     else strmap_free(o->ptr);
 }
 
 static Obj *hash_dup(const Obj *o) {
     Obj *d;
     if (o->encoding == ENC_LISTPACK) {
-        size_t n = lp_bytes(o->ptr);
-        unsigned char *lp = vmalloc(n);
-        memcpy(lp, o->ptr, n);
-        d = obj_new(OBJ_HASH, lp);
+        size_t n = fpack_bytes(o->ptr);
+        unsigned char *pack = vmalloc(n);
+        memcpy(pack, o->ptr, n);
+        d = obj_new(OBJ_HASH, pack);
     } else {
         d = obj_new(OBJ_HASH, strmap_dup(o->ptr));
     }
@@ -280,7 +280,13 @@ static int hash_rdb_type(const Obj *o) {
 }
 
 static int hash_rdb_save(Rio *r, const Obj *o) {
-    if (o->encoding == ENC_LISTPACK) return rdb_save_string(r, o->ptr, lp_bytes(o->ptr));
+    if (o->encoding == ENC_LISTPACK) { /* the listpack Redis would hold */
+        unsigned char buf[1024];
+        unsigned char *lp = fpack_to_listpack_in(o->ptr, buf, sizeof(buf));
+        int ok = rdb_save_string(r, lp, lp_bytes(lp));
+        if (lp != buf) lp_free(lp);
+        return ok;
+    }
     if (!rdb_save_len(r, strmap_size(o->ptr))) return 0;
     StrmapIter it;
     const StrmapEntry *e;
@@ -327,14 +333,14 @@ static Obj *hash_rdb_load_pairs(Rio *r, RdbErr *err) {
             return hash_rdb_fail(o, err, NULL);
         }
         int added = 1;
-        if (o->encoding == ENC_LISTPACK && (flen > max || vlen > max || !lp_safe_to_add(o->ptr, flen + vlen))) {
-            unsigned long pairs; /* the pairs so far must be unique before the table takes them */
-            if (rdb_lp_pairs_valid(o->ptr, lp_bytes(o->ptr), &pairs)) hash_convert(o);
+        if (o->encoding == ENC_LISTPACK && (flen > max || vlen > max || !fpack_safe_to_add(o->ptr, flen + vlen))) {
+            /* the pairs so far must be unique before the table takes them */
+            if (fpack_pairs_unique(o->ptr)) hash_convert(o);
             else added = 0;
         }
         if (added && o->encoding == ENC_LISTPACK) {
-            o->ptr = lp_append(o->ptr, (const unsigned char *)f, (uint32_t)flen);
-            o->ptr = lp_append(o->ptr, (const unsigned char *)v, (uint32_t)vlen);
+            o->ptr = fpack_append(o->ptr, (const unsigned char *)f, (uint32_t)flen, (const unsigned char *)v,
+                                  (uint32_t)vlen);
         } else if (added) {
             added = strmap_add(o->ptr, f, flen, v, vlen);
         }
@@ -346,8 +352,7 @@ static Obj *hash_rdb_load_pairs(Rio *r, RdbErr *err) {
     }
     rdb_buf_free(&fb);
     rdb_buf_free(&vb);
-    unsigned long pairs;
-    if (o->encoding == ENC_LISTPACK && !rdb_lp_pairs_valid(o->ptr, lp_bytes(o->ptr), &pairs))
+    if (o->encoding == ENC_LISTPACK && !fpack_pairs_unique(o->ptr))
         return hash_rdb_fail(o, err, "Duplicate hash fields detected");
     return o;
 }
@@ -396,12 +401,13 @@ static Obj *hash_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
         err->empty = 1;
         return hash_rdb_fail(NULL, err, "empty hash");
     }
-    Obj *o = obj_new(OBJ_HASH, legacy ? lp_shrink_to_fit(lp) : lp);
-    o->encoding = ENC_LISTPACK;
     /* a zipmap also converts when a field or value is too long, as Redis loads it */
-    if (pairs > (unsigned long long)hash_cfg.max_listpack_entries ||
-        (rdbtype == RDB_TYPE_HASH_ZIPMAP && hash_lp_max_len(o->ptr) > (unsigned long long)hash_cfg.max_listpack_value))
-        hash_convert(o);
+    int convert = pairs > (unsigned long long)hash_cfg.max_listpack_entries ||
+                  (rdbtype == RDB_TYPE_HASH_ZIPMAP && hash_lp_max_len(lp) > (unsigned long long)hash_cfg.max_listpack_value);
+    Obj *o = obj_new(OBJ_HASH, fpack_from_listpack(lp));
+    o->encoding = ENC_LISTPACK;
+    vfree(lp);
+    if (convert) hash_convert(o);
     return o;
 }
 

@@ -1,7 +1,8 @@
 /* hash.h - the hash type's value layer (hash.c), shared by its commands
  * (hash_cmds.c) and, later, by persistence: a hash value is an Obj of type
- * OBJ_HASH whose ptr is a listpack of alternating fields and values
- * (ENC_LISTPACK) while small, or a Strmap (ENC_HT, src/ds/strmap.h) beyond. */
+ * OBJ_HASH whose ptr is an fpack of alternating fields and values (src/ds/fpack.h:
+ * listpack entries without backlens; ENC_LISTPACK, reported as "listpack" and saved
+ * as a listpack) while small, or a Strmap (ENC_HT, src/ds/strmap.h) beyond. */
 #ifndef VESPER_HASH_H
 #define VESPER_HASH_H
 #include <stddef.h>
@@ -23,8 +24,8 @@ typedef struct HashConfig {
 extern HashConfig hash_cfg;
 
 /* A field or value read from a hash without copying: the bytes at s (borrowed,
- * valid until the hash changes), or, when s is NULL, the integer ll (a listpack
- * stores canonical integers as numbers). */
+ * valid until the hash changes), or, when s is NULL, the integer ll (an fpack, like
+ * a listpack, stores canonical integers as numbers). */
 typedef struct HashStr {
     const char *s;
     size_t len;
@@ -60,7 +61,7 @@ void hash_random(Obj *o, HashStr *f, HashStr *v);
 /* Iteration over the pairs in encoding order. The hash must not change meanwhile. */
 typedef struct HashIter {
     Obj *o;
-    unsigned char *fp, *vp;        /* listpack: the current field and value */
+    unsigned char *fp, *vp;        /* fpack: the current field and value entries */
     StrmapIter si;                 /* table */
     const StrmapEntry *e;
 } HashIter;

@@ -30,7 +30,7 @@
 #include "../core/propagate.h"
 #include "../core/scan.h"
 #include "../core/server.h"
-#include "../ds/listpack.h"
+#include "../ds/fpack.h"
 
 /* ---- shared helpers ---- */
 
@@ -312,7 +312,7 @@ static void rf_with_repeats(Client *c, Obj *o, unsigned long count, int withvalu
     while (count) {
         unsigned n = (unsigned)(count > limit ? limit : count);
         count -= n;
-        lp_random_pairs(o->ptr, n, keys, vals);
+        fpack_random_pairs(o->ptr, n, keys, vals);
         rf_reply_lp_pairs(c, n, keys, vals);
         if (c->flags & CLIENT_CLOSE_ASAP) break;
     }
@@ -365,7 +365,7 @@ static void rf_distinct(Client *c, Obj *o, unsigned long count, int withvalues) 
     if (o->encoding == ENC_LISTPACK) {
         LpEntry *keys = vmalloc(sizeof(LpEntry) * count);
         LpEntry *vals = withvalues ? vmalloc(sizeof(LpEntry) * count) : NULL;
-        unsigned n = lp_random_pairs_unique(o->ptr, (unsigned)count, keys, vals);
+        unsigned n = fpack_random_pairs_unique(o->ptr, (unsigned)count, keys, vals);
         rf_reply_lp_pairs(c, n, keys, vals);
         vfree(keys);
         vfree(vals);

@@ -36,7 +36,7 @@ redis=${REDIS_SERVER:-/usr/bin/redis-server}
 rounds=${BENCH_ROUNDS:-3}
 requests=${BENCH_REQUESTS:-200000}
 clients=${BENCH_CLIENTS:-50}
-IFS=, read -r -a tests <<<"${BENCH_TESTS:-set,get,incr,mset,lpush,rpop,lrange_100,lrange_300,lrange_600,sadd,spop,hset,zadd,zpopmin,evalsha_10,evalsha_lock,pfadd,pfcount,pfcount_union}"
+IFS=, read -r -a tests <<<"${BENCH_TESTS:-set,get,incr,mset,lpush,rpop,lrange_100,lrange_300,lrange_600,sadd,spop,hset,zadd,zpopmin,hset_small,hget_small,evalsha_10,evalsha_lock,pfadd,pfcount,pfcount_union}"
 read -r -a pipelines <<<"${BENCH_PIPELINES:-1 16}"
 nkeys=${BENCH_KEYS:-1000000}
 base_port=${BENCH_PORT:-7240}

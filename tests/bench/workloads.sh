@@ -22,6 +22,13 @@
 
 WORKLOAD_SLACK=${WORKLOAD_SLACK:-1000}
 
+# - HSET_SMALL and HGET_SMALL write and read a field of small hashes (the
+#   listpack encoding), which the HSET test never reaches (its one hash passes
+#   512 fields in the warm-up): the prefill stores 100,000 hashes
+#   hash:<12-digit n> (the form __rand_int__ takes) of 10 fields field:0..9 ->
+#   value:<6 digits>; the requests are HSET hash:__rand_int__ field:5
+#   value:__rand_int__ and HGET hash:__rand_int__ field:5.
+
 # - EVALSHA_10 and EVALSHA_LOCK run a cached script: ten commands (five SET/GET
 #   pairs on one key), and Redisson's reentrant lock acquisition (EXISTS, HINCRBY,
 #   PEXPIRE; then HEXISTS, HINCRBY, PEXPIRE as the owner re-enters). The prefill
@@ -47,6 +54,8 @@ workload_args() {
     lrange_300) WORKLOAD_ARGS=(LRANGE mylist 0 299) ;;
     lrange_500) WORKLOAD_ARGS=(LRANGE mylist 0 499) ;;
     lrange_600) WORKLOAD_ARGS=(LRANGE mylist 0 599) ;;
+    hset_small) WORKLOAD_ARGS=(HSET hash:__rand_int__ field:5 value:__rand_int__) ;;
+    hget_small) WORKLOAD_ARGS=(HGET hash:__rand_int__ field:5) ;;
     evalsha_10) WORKLOAD_ARGS=(EVALSHA "$(script_sha "$EVAL10_BODY")" 1 key:__rand_int__ xxx) ;;
     pfadd) WORKLOAD_ARGS=(PFADD hll element:__rand_int__) ;;
     pfcount) WORKLOAD_ARGS=(PFCOUNT hll) ;;
@@ -65,6 +74,7 @@ workload_prefill() {
     spop) kind=set n=$((n + WORKLOAD_SLACK)) ;;
     zpopmin) kind=zset n=$((n + WORKLOAD_SLACK)) ;;
     lrange_*) kind=list n=600 ;;
+    hset_small|hget_small) kind=hash n=100000 ;;
     evalsha_10) redis-cli -p "$port" script load "$EVAL10_BODY" >/dev/null; return 0 ;;
     evalsha_lock) redis-cli -p "$port" script load "$EVALLOCK_BODY" >/dev/null; return 0 ;;
     pfcount | pfcount_union) kind=hll n=100000 ;;
@@ -73,7 +83,6 @@ workload_prefill() {
   /usr/bin/python3 - "$kind" "$n" <<'EOF' | redis-cli -p "$port" --pipe >/dev/null
 import sys
 kind, n = sys.argv[1], int(sys.argv[2])
-key = {"list": b"mylist", "set": b"myset", "zset": b"myzset", "hll": b"hll"}[kind]
 out = sys.stdout.buffer
 
 def cmd(args):
@@ -86,6 +95,14 @@ if kind == "hll":
             out.write(cmd([b"PFADD", k] + [b"%s:%d" % (salt, i) for i in range(s, min(n, s + 1000))]))
     out.write(cmd([b"PFCOUNT", b"hll"]))
     sys.exit(0)
+if kind == "hash":
+    for k in range(n):
+        args = [b"HSET", b"hash:%012d" % k]
+        for f in range(10):
+            args += [b"field:%d" % f, b"value:%06d" % ((k * 10 + f) % 1000000)]
+        out.write(cmd(args))
+    sys.exit(0)
+key = {"list": b"mylist", "set": b"myset", "zset": b"myzset"}[kind]
 
 out.write(cmd([b"DEL", key]))
 for s in range(0, n, 1000):

@@ -31,6 +31,7 @@
 #include "core/obj.h"
 #include "core/objtype.h"
 #include "core/server.h"
+#include "ds/fpack.h"
 #include "ds/intset.h"
 #include "ds/listpack.h"
 #include "ds/rdbenc.h"
@@ -121,9 +122,12 @@ static void check_hash(Obj *o) {
     CHECK(o->encoding == ENC_LISTPACK || o->encoding == ENC_HT);
     size_t size = hash_length(o), n = 0;
     CHECK(size > 0);
-    if (o->encoding == ENC_LISTPACK) {
+    if (o->encoding == ENC_LISTPACK) { /* an fpack (src/ds/fpack.h), sound, and so is its listpack form */
         unsigned long pairs;
-        CHECK(rdb_lp_pairs_valid(o->ptr, lp_bytes(o->ptr), &pairs) && pairs == size);
+        CHECK(fpack_validate(o->ptr) && fpack_pairs(o->ptr) == size);
+        unsigned char *lp = fpack_to_listpack(o->ptr);
+        CHECK(rdb_lp_pairs_valid(lp, lp_bytes(lp), &pairs) && pairs == size);
+        lp_free(lp);
     }
     Sds *kv = malloc(2 * size * sizeof(Sds));
     HashIter it;

@@ -2,7 +2,7 @@
 HKEYS/HVALS/HGETALL, HINCRBY/HINCRBYFLOAT, HRANDFIELD and HSCAN; the listpack and
 hashtable encodings and the conversion thresholds (hash-max-listpack-entries/-value
 and their ziplist names); RESP2 and RESP3 reply shapes; COPY, DEBUG DIGEST-VALUE,
-MEMORY USAGE; hostile inputs. Replies, encodings and error texts are Redis 7.0.15's
+MEMORY USAGE; DUMP of a listpack hash byte for byte as Redis writes it; hostile inputs. Replies, encodings and error texts are Redis 7.0.15's
 (these tests pass against redis-server 7.0.15 with VESPER_SERVER=/usr/bin/redis-server)."""
 import random
 
@@ -638,6 +638,58 @@ def test_rename_move_expire(r):
     r.execute_command("SELECT", 1)
     assert r.hlen("h2") == 2
     r.flushall()
+
+
+# Redis 7.0.15's DUMP of the hash test_dump_listpack_bytes builds: a listpack with
+# entries of every size class (small/13-bit/64-bit integers, empty, short and 200-byte
+# strings), a deleted and re-added field and replaced values of other encodings.
+REDIS_LISTPACK_DUMP = bytes.fromhex(
+    "10c34055411918190100001200816102c12c028163028373747204816e02f4ff80000c7f098165028001817302"
+    "e0c878e0be001f01ca816602f100100381670283332e3504f2c063ff0483303037048162028561056761696e06"
+    "ff0a004b8675ad29757f39")
+
+
+def crc64_jones(data):
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x95ac9329ac4bc9b5 if crc & 1 else crc >> 1
+    return crc
+
+
+def test_dump_listpack_bytes(r, small_config):
+    """A listpack hash dumps as the very bytes Redis writes (Vesper keeps small hashes
+    in another form in memory and builds the listpack on save), and loads back."""
+    r.config_set("hash-max-listpack-value", 300)
+    r.hset("d", mapping={"a": "1", "b": "hello", "c": "-17", "n": "9223372036854775807", "e": "",
+                         "s": "x" * 200, "f": "4096", "g": "3.5", "-40000": "007"})
+    r.hdel("d", "b")
+    r.hset("d", mapping={"a": "300", "c": "str", "b": "again"})
+    assert enc(r, "d") == b"listpack"
+    assert r.dump("d") == REDIS_LISTPACK_DUMP
+    assert r.restore("d2", 0, REDIS_LISTPACK_DUMP)
+    assert r.hgetall("d2") == r.hgetall("d") and enc(r, "d2") == b"listpack"
+    assert r.dump("d2") == REDIS_LISTPACK_DUMP
+
+
+@pytest.mark.parametrize("sanitize", ["no", "yes"])
+def test_restore_keeps_listpack_entry_bytes(r, sanitize):
+    """A listpack may hold "12" as a string entry (Redis would store the integer);
+    Redis accepts it, finds it as field 12 and dumps it back unchanged."""
+    lp = bytes([14, 0, 0, 0, 2, 0, 0x82, ord("1"), ord("2"), 3, 0x81, ord("v"), 2, 0xff])
+    body = bytes([0x10, len(lp)]) + lp + bytes([10, 0])
+    payload = body + crc64_jones(body).to_bytes(8, "little")
+    r.config_set("sanitize-dump-payload", sanitize)
+    try:
+        assert r.restore("k", 0, payload)
+        assert r.hget("k", "12") == b"v" and r.hlen("k") == 1
+        assert r.dump("k") == payload
+        r.hset("k", "x", "y")
+        assert r.hgetall("k") == {b"12": b"v", b"x": b"y"}
+        assert r.dump("k").hex() == "101414000000040082313203817602817802817902ff0a00c204372bdbff4846"
+    finally:
+        r.config_set("sanitize-dump-payload", "no")
 
 
 def test_memory_usage(r):
