@@ -18,7 +18,7 @@ import time
 import pytest
 import redis
 
-from conftest import SERVER_BIN, is_reference_redis
+from conftest import SERVER_BIN, encode_command, is_reference_redis
 
 pytestmark = pytest.mark.skipif(is_reference_redis(), reason="Redis 7.0 has no built-in Bloom filters")
 
@@ -122,6 +122,34 @@ def test_info_fields(r):
     assert "wrong number of arguments" in err(r, "BF.INFO", "bf", "capacity", "size")
     assert "wrong number of arguments" in err(r, "BF.INFO")
     assert err(r, "BF.INFO", "missing") == "not found"
+
+
+def test_error_prefixes_on_the_wire(server):
+    """RedisBloom answers some errors through RedisModule_ReplyWithError without an
+    "ERR " code, which Redis then sends as they are: BF.INSERT's option errors,
+    BF.INFO's bad field, BF.SCANDUMP's iterator (BF.LOADCHUNK's has "ERR ")."""
+    c = server.raw()
+    try:
+        c.cmd("DEL", "wire", "s")
+        c.cmd("BF.ADD", "wire", "a")
+        for args, wire in (
+                (("BF.INSERT", "wire", "ERROR", "x", "ITEMS", "a"), b"-Bad error rate\r\n"),
+                (("BF.INSERT", "wire", "CAPACITY", "x", "ITEMS", "a"), b"-Bad capacity\r\n"),
+                (("BF.INSERT", "wire", "EXPANSION", "x", "ITEMS", "a"), b"-Bad expansion\r\n"),
+                (("BF.INSERT", "wire", "BOGUS", "ITEMS", "a"), b"-Unknown argument received\r\n"),
+                (("BF.INSERT", "wire", "CAPACITY", "0", "ITEMS", "a"), b"-Bad argument received\r\n"),
+                (("BF.INFO", "wire", "nope"), b"-Invalid information value\r\n"),
+                (("BF.SCANDUMP", "wire", "x"), b"-Second argument must be numeric\r\n"),
+                (("BF.LOADCHUNK", "wire", "x", "y"), b"-ERR Second argument must be numeric\r\n"),
+                (("BF.RESERVE", "s", "0.1", "10", "NONSCALING", "EXPANSION", "2"),
+                 b"-Nonscaling filters cannot expand\r\n"),
+                (("BF.RESERVE", "s", "abc", "10"), b"-ERR bad error rate\r\n"),
+                (("BF.INSERT", "s", "NOCREATE", "ITEMS", "a"), b"-ERR not found\r\n")):
+            c.send(encode_command(*args))
+            assert c.read_raw_reply() == wire, args
+        c.cmd("DEL", "wire")
+    finally:
+        c.close()
 
 
 def test_info_resp3_is_a_map(server):
