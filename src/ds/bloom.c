@@ -336,8 +336,11 @@ const unsigned char *bloom_chunk(const Bloom *b, long long *iter, size_t *len, s
 
 int bloom_load_chunk(Bloom *b, long long iter, const unsigned char *p, size_t len, const char **err) {
     uint64_t inner;
-    BloomLayer *l = NULL;
-    if (iter >= 1 && (uint64_t)(iter - 1) >= len) l = layer_at(b, (uint64_t)(iter - 1) - len, &inner);
+    if (iter < 1 || (uint64_t)iter < len) { /* cannot be the end of this chunk */
+        *err = "ERR received bad data";
+        return -1;
+    }
+    BloomLayer *l = (uint64_t)iter > len ? layer_at(b, (uint64_t)iter - 1 - len, &inner) : NULL;
     if (!l) {
         *err = "ERR invalid offset - no link found";
         return -1;

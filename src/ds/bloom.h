@@ -109,7 +109,8 @@ Bloom *bloom_from_header(const unsigned char *p, size_t len, const char **err);
  * most max), *iter advanced past it; NULL with *iter = 0 after the last chunk. */
 const unsigned char *bloom_chunk(const Bloom *b, long long *iter, size_t *len, size_t max);
 /* Writes a chunk that SCANDUMP returned with iterator iter (its end). 0, or -1 with
- * *err when it does not fall inside one layer. */
+ * *err: "ERR received bad data" when iter < 1 or iter < len (RedisBloom's test),
+ * else when the chunk does not fall inside one layer. */
 int bloom_load_chunk(Bloom *b, long long iter, const unsigned char *p, size_t len, const char **err);
 /* Checks a layer's derived fields (after loading): 1 when consistent. */
 int bloom_layer_valid(const BloomLayer *l);

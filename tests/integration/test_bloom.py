@@ -303,7 +303,12 @@ def test_hostile_loadchunk(r):
     # a header claiming 1000 huge layers, and chunks outside the filter
     assert err(r, "BF.LOADCHUNK", "h", 1, b"\x00" * 8 + b"\xe8\x03\x00\x00" + b"\x00" * 8) == "received bad data"
     assert err(r, "BF.LOADCHUNK", "src", 10 ** 9, b"xyz") == "invalid offset - no link found"
-    assert err(r, "BF.LOADCHUNK", "src", 2, b"xyz") == "invalid offset - no link found"
+    # an iterator below 1 or below the chunk's length cannot end a chunk: RedisBloom
+    # calls that bad data; one equal to the length ends it before the bitmaps
+    assert err(r, "BF.LOADCHUNK", "src", 2, b"xyz") == "received bad data"
+    assert err(r, "BF.LOADCHUNK", "src", 0, b"") == "received bad data"
+    assert err(r, "BF.LOADCHUNK", "src", -5, b"x") == "received bad data"
+    assert err(r, "BF.LOADCHUNK", "src", 3, b"xyz") == "invalid offset - no link found"
     assert r.execute_command("BF.LOADCHUNK", "src", 4, b"xyz") == b"OK"   # bytes 0..2 of the bitmap
     assert err(r, "BF.LOADCHUNK", "src", 1 + 2000, b"x" * 2000) == "invalid chunk - Too big for current filter"
     assert r.ping()

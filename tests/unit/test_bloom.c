@@ -232,8 +232,13 @@ static void test_dump(void **state) {
     }
     /* chunks outside the layers */
     assert_int_equal(bloom_load_chunk(c, 0, (const unsigned char *)"x", 1, &err), -1);
+    assert_string_equal(err, "ERR received bad data");
     assert_int_equal(bloom_load_chunk(c, 1, (const unsigned char *)"xy", 2, &err), -1);
+    assert_string_equal(err, "ERR received bad data"); /* the iterator is below the length */
+    assert_int_equal(bloom_load_chunk(c, 2, (const unsigned char *)"xy", 2, &err), -1);
+    assert_string_equal(err, "ERR invalid offset - no link found");
     assert_int_equal(bloom_load_chunk(c, 1LL << 40, (const unsigned char *)"x", 1, &err), -1);
+    assert_string_equal(err, "ERR invalid offset - no link found");
     unsigned char big[40] = {0};
     assert_int_equal(bloom_load_chunk(c, 1 + 40, big, 40, &err), -1); /* crosses layer 0 (16 bytes) */
     bloom_free(c);
