@@ -530,15 +530,10 @@ static Obj *bf_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
         ok = bf_load_uint(&rd, &l->capacity) && bf_load_double(&rd, &l->error) && bf_load_uint(&rd, &hashes) &&
              bf_load_double(&rd, &l->bpe) && bf_load_uint(&rd, &l->bits) && bf_load_uint(&rd, &n2) &&
              bf_expect(&rd, BF_OP_STRING);
-        unsigned char *blob = ok ? rdb_load_blob(r, BLOOM_MAX_LAYER_BYTES, &len, err) : NULL;
-        if (blob) { /* into the bitmap allocator's memory */
-            if ((l->bitmap = bloom_bitmap_alloc(len)) != NULL) memcpy(l->bitmap, blob, len);
-            vfree(blob);
-            if (!l->bitmap) ok = len == 0 ? bf_fail(err, "Bloom filter: empty bitmap in module value")
-                                          : bf_fail(err, "Bloom filter: out of memory for the bitmap");
-        } else {
-            ok = 0;
-        }
+        /* straight into the bitmap allocator's memory: no copy of a long bitmap */
+        l->bitmap = ok ? rdb_load_string_into(r, BLOOM_MAX_LAYER_BYTES, bloom_bitmap_alloc, bloom_bitmap_free, &len, err)
+                       : NULL;
+        if (!l->bitmap) ok = 0;
         l->bytes = l->bitmap ? len : 0;
         ok = ok && bf_load_uint(&rd, &l->items);
         if (!ok) break;
