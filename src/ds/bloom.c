@@ -117,11 +117,12 @@ void bloom_bitmap_free(unsigned char *p, uint64_t bytes) {
     else vfree_pages(p, (size_t)bytes);
 }
 
-/* Appends a sized layer with a zeroed bitmap; 0 when too large, too many, or out
- * of memory. */
+/* Appends a sized layer with a zeroed bitmap; 0 when too large, too many, past
+ * the filter's total (what bloom_valid accepts on load), or out of memory. */
 static int add_layer(Bloom *b, uint64_t capacity, double error) {
     BloomLayer l;
     if (b->nlayers >= BLOOM_MAX_LAYERS || !layer_size(&l, capacity, error)) return 0;
+    if (bloom_total_bytes(b) + l.bytes > BLOOM_MAX_TOTAL_BYTES) return 0;
     if (!(l.bitmap = bloom_bitmap_alloc(l.bytes))) return 0;
     b->layers = vrealloc(b->layers, sizeof(BloomLayer) * (b->nlayers + 1));
     b->layers[b->nlayers++] = l;
@@ -214,7 +215,7 @@ int bloom_valid(const Bloom *b) {
     for (uint32_t i = 0; i < b->nlayers; i++) {
         if (!bloom_layer_valid(&b->layers[i])) return 0;
         total += b->layers[i].bytes;
-        if (total > (uint64_t)BLOOM_MAX_LAYER_BYTES * 4) return 0;
+        if (total > BLOOM_MAX_TOTAL_BYTES) return 0;
     }
     return 1;
 }
@@ -336,8 +337,11 @@ const unsigned char *bloom_chunk(const Bloom *b, long long *iter, size_t *len, s
 
 int bloom_load_chunk(Bloom *b, long long iter, const unsigned char *p, size_t len, const char **err) {
     uint64_t inner;
-    BloomLayer *l = NULL;
-    if (iter >= 1 && (uint64_t)(iter - 1) >= len) l = layer_at(b, (uint64_t)(iter - 1) - len, &inner);
+    if (iter < 1 || (uint64_t)iter < len) { /* cannot be the end of this chunk */
+        *err = "ERR received bad data";
+        return -1;
+    }
+    BloomLayer *l = (uint64_t)iter > len ? layer_at(b, (uint64_t)iter - 1 - len, &inner) : NULL;
     if (!l) {
         *err = "ERR invalid offset - no link found";
         return -1;

@@ -35,6 +35,9 @@
 /* Layer capacities fit 32 bits (RedisBloom's dump header stores them so). */
 #define BLOOM_MAX_CAPACITY ((uint64_t)UINT32_MAX - 1)
 #define BLOOM_MAX_LAYERS 1000
+/* The most bitmap bytes one filter holds (a loaded header or record may claim no
+ * more, and a filter does not grow past it, so every filter made loads back). */
+#define BLOOM_MAX_TOTAL_BYTES (BLOOM_MAX_LAYER_BYTES * 4)
 
 typedef struct BloomLayer {
     uint64_t capacity;      /* items it is sized for ("entries") */
@@ -80,7 +83,8 @@ Bloom *bloom_dup(const Bloom *b);
 
 /* Adds an item: 1 when it was new (some bit set), 0 when it (or a false positive)
  * was already there, -1 when a non-scaling filter is full, -2 when a new layer
- * cannot be made (its capacity or size would pass the limits, or no memory). */
+ * cannot be made (its capacity or size, or the filter's total, would pass the
+ * limits, or no memory). */
 int bloom_add(Bloom *b, const void *item, size_t len);
 /* 1 when the item may be present, 0 when it certainly is not. */
 int bloom_check(const Bloom *b, const void *item, size_t len);
@@ -109,7 +113,8 @@ Bloom *bloom_from_header(const unsigned char *p, size_t len, const char **err);
  * most max), *iter advanced past it; NULL with *iter = 0 after the last chunk. */
 const unsigned char *bloom_chunk(const Bloom *b, long long *iter, size_t *len, size_t max);
 /* Writes a chunk that SCANDUMP returned with iterator iter (its end). 0, or -1 with
- * *err when it does not fall inside one layer. */
+ * *err: "ERR received bad data" when iter < 1 or iter < len (RedisBloom's test),
+ * else when the chunk does not fall inside one layer. */
 int bloom_load_chunk(Bloom *b, long long iter, const unsigned char *p, size_t len, const char **err);
 /* Checks a layer's derived fields (after loading): 1 when consistent. */
 int bloom_layer_valid(const BloomLayer *l);

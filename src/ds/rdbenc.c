@@ -352,6 +352,56 @@ unsigned char *rdb_load_blob(Rio *r, size_t max_len, size_t *len, RdbErr *err) {
     return blob;
 }
 
+unsigned char *rdb_load_string_into(Rio *r, size_t max_len, unsigned char *(*alloc)(uint64_t),
+                                    void (*release)(unsigned char *, uint64_t), size_t *len, RdbErr *err) {
+    uint64_t n, clen = 0;
+    int encoded;
+    if (!rdb_load_len(r, &n, &encoded, err)) return NULL;
+    if (encoded && n != RDB_ENC_LZF) { /* an integer encoding: a few bytes, copied */
+        if (n != RDB_ENC_INT8 && n != RDB_ENC_INT16 && n != RDB_ENC_INT32)
+            return fail(err, "unknown string encoding %llu", (unsigned long long)n), NULL;
+        Sds s = load_int_string(r, (int)n, err);
+        if (!s) return NULL;
+        unsigned char *out = sds_len(s) <= max_len ? alloc(sds_len(s)) : NULL;
+        if (out) memcpy(out, s, sds_len(s));
+        *len = sds_len(s);
+        sds_free(s);
+        return out ? out : (fail(err, "string of %zu bytes over the limit or out of memory", *len), NULL);
+    }
+    if (encoded) {
+        if (!rdb_load_len(r, &clen, NULL, err) || !rdb_load_len(r, &n, NULL, err)) return NULL;
+        if (clen == 0 || n == 0 || clen > UINT32_MAX || n > UINT32_MAX || n > clen * LZF_MAX_EXPANSION)
+            return fail(err, "invalid LZF string lengths (%llu, %llu)", (unsigned long long)clen, (unsigned long long)n), NULL;
+        if (!VESPER_HAVE_LZF) return fail(err, "LZF-compressed string, but this build has no LZF support"), NULL;
+    }
+    if (n == 0) return fail(err, "empty string where data was expected"), NULL;
+    if (n > max_len) return fail(err, "string of %llu bytes is over the limit", (unsigned long long)n), NULL;
+    if (r->kind == RIO_MEM && (encoded ? clen : n) > (uint64_t)(r->io.mem.len - r->io.mem.pos))
+        return short_read(r, err), NULL;
+    unsigned char *out = alloc(n);
+    if (!out) return fail(err, "out of memory for a string of %llu bytes", (unsigned long long)n), NULL;
+    if (!encoded) {
+        if (!rio_read(r, out, (size_t)n)) {
+            release(out, n);
+            return short_read(r, err), NULL;
+        }
+    } else {
+        Sds in = load_raw(r, clen, err);
+        if (!in) {
+            release(out, n);
+            return NULL;
+        }
+        unsigned int got = lzf_decompress(in, (unsigned int)clen, out, (unsigned int)n);
+        sds_free(in);
+        if (got != n) {
+            release(out, n);
+            return fail(err, "invalid LZF compressed string"), NULL;
+        }
+    }
+    *len = (size_t)n;
+    return out;
+}
+
 /* The first entries of pairs seen so far: a short list compared directly, then a
  * Strset once the list would make the check quadratic. */
 #define PAIRS_LINEAR 16

@@ -114,6 +114,15 @@ uint64_t rdb_presize(const Rio *r, uint64_t n, size_t min_bytes);
 /* A string read as a blob (intset, listpack, ziplist ...): a new vmalloc'd copy of
  * exactly *len bytes (at most max_len), or NULL with err. */
 unsigned char *rdb_load_blob(Rio *r, size_t max_len, size_t *len, RdbErr *err);
+/* A string (any encoding) of 1 to max_len bytes read straight into memory from
+ * alloc(len), for long values that must not be copied on the way (a raw string is
+ * read into it, an LZF one decompressed into it): peak memory is the string, plus
+ * its compressed form. alloc may return NULL (an error); release(p, len) frees
+ * what alloc gave when the read fails; the caller owns the result. A memory
+ * reader's lengths are checked against the bytes left before alloc is called.
+ * NULL with err (an empty string is an error). */
+unsigned char *rdb_load_string_into(Rio *r, size_t max_len, unsigned char *(*alloc)(uint64_t),
+                                    void (*release)(unsigned char *, uint64_t), size_t *len, RdbErr *err);
 /* Checks an UNTRUSTED listpack of size bytes holding field/value (or member/score)
  * pairs, as RDB_TYPE_HASH_LISTPACK and RDB_TYPE_ZSET_LISTPACK carry them: a whole,
  * well-formed listpack (every entry, lp_validate_integrity deep), an even number of

@@ -19,7 +19,9 @@
  * lengths) before use: hostile RESTORE or LOADCHUNK input is refused.
  *
  * Error texts are RedisBloom 2.x's ("ERR not found", "ERR item exists", "ERR bad
- * error rate", ...); a key of another type gets WRONGTYPE from every command.
+ * error rate", ...), with no "ERR " code where RedisBloom gives none (a leading "-"
+ * here: BF.INSERT's option errors, BF.INFO's field, BF.SCANDUMP's iterator); a key
+ * of another type gets WRONGTYPE from every command.
  * Costs: adds and checks O(k * layers) per item; SCANDUMP chunks are at most
  * 16 MB. */
 #include <math.h>
@@ -212,16 +214,16 @@ static void bf_insert_cmd(Client *c) {
             size_t slen = arg_len(c, i + 1);
             if (arg_is(a, "error")) {
                 if (!string2d(s, slen, &opt.error)) {
-                    reply_error(c, "Bad error rate");
+                    reply_error(c, "-Bad error rate");
                     return;
                 }
             } else if (arg_is(a, "capacity")) {
                 if (!string2ll(s, slen, &opt.capacity)) {
-                    reply_error(c, "Bad capacity");
+                    reply_error(c, "-Bad capacity");
                     return;
                 }
             } else if (!string2ll(s, slen, &opt.expansion)) {
-                reply_error(c, "Bad expansion");
+                reply_error(c, "-Bad expansion");
                 return;
             }
             i += 2;
@@ -232,7 +234,7 @@ static void bf_insert_cmd(Client *c) {
             opt.nonscaling = 1;
             i++;
         } else {
-            reply_error(c, "Unknown argument received");
+            reply_error(c, "-Unknown argument received");
             return;
         }
     }
@@ -241,7 +243,7 @@ static void bf_insert_cmd(Client *c) {
         return;
     }
     if (!(opt.error > 0 && opt.error < 1) || opt.capacity < 1 || opt.expansion < 1 || opt.expansion > UINT32_MAX) {
-        reply_error(c, "Bad argument received");
+        reply_error(c, "-Bad argument received");
         return;
     }
     bf_add_items(c, &opt, items, 1, "bf.insert");
@@ -301,7 +303,7 @@ static void bf_info_cmd(Client *c) {
                 return;
             }
         }
-        reply_error(c, "Invalid information value");
+        reply_error(c, "-Invalid information value");
         return;
     }
     reply_map_len(c, 5);
@@ -344,7 +346,7 @@ static void bf_scandump_cmd(Client *c) {
     }
     long long iter;
     if (!string2ll(arg_str(c, 2), arg_len(c, 2), &iter)) {
-        reply_error(c, "Second argument must be numeric");
+        reply_error(c, "-Second argument must be numeric");
         return;
     }
     reply_array_len(c, 2);
@@ -528,15 +530,10 @@ static Obj *bf_rdb_load(Rio *r, int rdbtype, RdbErr *err) {
         ok = bf_load_uint(&rd, &l->capacity) && bf_load_double(&rd, &l->error) && bf_load_uint(&rd, &hashes) &&
              bf_load_double(&rd, &l->bpe) && bf_load_uint(&rd, &l->bits) && bf_load_uint(&rd, &n2) &&
              bf_expect(&rd, BF_OP_STRING);
-        unsigned char *blob = ok ? rdb_load_blob(r, BLOOM_MAX_LAYER_BYTES, &len, err) : NULL;
-        if (blob) { /* into the bitmap allocator's memory */
-            if ((l->bitmap = bloom_bitmap_alloc(len)) != NULL) memcpy(l->bitmap, blob, len);
-            vfree(blob);
-            if (!l->bitmap) ok = len == 0 ? bf_fail(err, "Bloom filter: empty bitmap in module value")
-                                          : bf_fail(err, "Bloom filter: out of memory for the bitmap");
-        } else {
-            ok = 0;
-        }
+        /* straight into the bitmap allocator's memory: no copy of a long bitmap */
+        l->bitmap = ok ? rdb_load_string_into(r, BLOOM_MAX_LAYER_BYTES, bloom_bitmap_alloc, bloom_bitmap_free, &len, err)
+                       : NULL;
+        if (!l->bitmap) ok = 0;
         l->bytes = l->bitmap ? len : 0;
         ok = ok && bf_load_uint(&rd, &l->items);
         if (!ok) break;

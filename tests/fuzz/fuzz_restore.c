@@ -1,7 +1,7 @@
 /* fuzz_restore.c - libFuzzer target for the RDB value loaders: arbitrary bytes fed
  * to rdb_load_value (src/persist/rdb.c) through a memory Rio, as RESTORE feeds a
- * payload, with every type module registered (strings, sets, hashes: each type's
- * rdb_load and the ds/rdbenc readers under it).
+ * payload, with every type module registered (strings, sets, hashes, lists, sorted
+ * sets, Bloom filters: each type's rdb_load and the ds/rdbenc readers under it).
  *
  * Input: one byte choosing the limits the loaders consult (bits 0-1
  * set-max-intset-entries 512/0/1/4, bits 2-3 hash-max-listpack-entries 512/0/1/4,
@@ -12,9 +12,11 @@
  * Invariants checked (abort on violation): a refused payload leaves a message; a
  * loaded value is whole: iterating it gives exactly its size, no member or field
  * twice, each found by lookup with the value iteration gave; an intset is
- * ascending and within its limit, a listpack passes the pairs check; its copy
- * (dup) and the value saved and loaded again have its digest and size. LSan
- * reports leaks.
+ * ascending and within its limit, a listpack passes the pairs check; a Bloom
+ * filter is valid, its dump header loads back (BF.LOADCHUNK, as an AOF rewrite
+ * replays it) and with its chunks gives the same digest, and an item added to a
+ * copy is found; its copy (dup) and the value saved and loaded again have its
+ * digest and size. LSan reports leaks.
  *
  * Seeds: FUZZ_RESTORE_WRITE_SEEDS=<dir> build-fuzz/fuzz_restore writes the seed
  * inputs (values made by the real encoders, tests/fuzz/corpus/restore) and exits. */
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "base/alloc.h"
 #include "base/rio.h"
 #include "base/sds.h"
 #include "base/util.h"
@@ -31,6 +34,7 @@
 #include "core/obj.h"
 #include "core/objtype.h"
 #include "core/server.h"
+#include "ds/bloom.h"
 #include "ds/fpack.h"
 #include "ds/intset.h"
 #include "ds/listpack.h"
@@ -193,11 +197,48 @@ static void check_zset(Obj *o) {
     CHECK(n == size);
 }
 
+/* A Bloom filter: valid; its dump header and chunks (BF.SCANDUMP, what an AOF
+ * rewrite writes) load back into the same filter; an item added is then found. */
+static void check_bloom(Obj *o) {
+    CHECK(o->encoding == ENC_RAW);
+    Bloom *b = o->ptr;
+    CHECK(bloom_valid(b));
+    size_t hlen;
+    unsigned char *hdr = bloom_encode_header(b, &hlen);
+    const char *err;
+    Bloom *back = bloom_from_header(hdr, hlen, &err);
+    vfree(hdr);
+    CHECK(back != NULL);
+    long long iter = 1;
+    size_t len;
+    uint64_t total = 0;
+    const unsigned char *chunk;
+    while ((chunk = bloom_chunk(b, &iter, &len, 1000)) != NULL) {
+        CHECK(len > 0 && len <= 1000);
+        total += len;
+        CHECK(bloom_load_chunk(back, iter, chunk, len, &err) == 0);
+    }
+    CHECK(total == bloom_total_bytes(b));
+    Obj *bo = obj_new(OBJ_MODULE, back);
+    bo->encoding = ENC_RAW;
+    uint8_t d1[20], d2[20];
+    memset(d1, 0, 20), memset(d2, 0, 20);
+    objtype_get(OBJ_MODULE)->digest(o, d1);
+    objtype_get(OBJ_MODULE)->digest(bo, d2);
+    CHECK(memcmp(d1, d2, 20) == 0);
+    int rv = bloom_add(back, "fuzz", 4);
+    CHECK(rv >= -2 && rv <= 1);
+    if (rv >= 0) CHECK(bloom_check(back, "fuzz", 4));
+    CHECK(bloom_valid(back));
+    obj_decr(bo);
+}
+
 static size_t value_size(const Obj *o) {
     if (o->type == OBJ_SET) return set_size(o);
     if (o->type == OBJ_HASH) return hash_length(o);
     if (o->type == OBJ_LIST) return list_length(o);
     if (o->type == OBJ_ZSET) return zset_length(o);
+    if (o->type == OBJ_MODULE) return (size_t)bloom_total_bytes(o->ptr);
     return obj_strlen(o);
 }
 
@@ -208,6 +249,7 @@ static void exercise(Obj *o, int compress) {
     else if (o->type == OBJ_HASH) check_hash(o);
     else if (o->type == OBJ_LIST) check_list(o);
     else if (o->type == OBJ_ZSET) check_zset(o);
+    else if (o->type == OBJ_MODULE) check_bloom(o);
     else CHECK(!"a type the loaders do not make");
     const ObjType *t = objtype_get(o->type);
     uint8_t d1[20], d2[20];
@@ -340,6 +382,32 @@ static void write_seeds(const char *dir) {
     hash_convert(h);
     write_seed(dir, "hash-pairs-30", 0x00, h, 0);
     obj_decr(h);
+    /* Bloom filters: one scaled to three layers, a non-scaling one, and one with
+     * bitmaps long enough for LZF */
+    struct {
+        const char *name;
+        uint64_t capacity;
+        double error;
+        uint32_t expansion;
+        int nonscaling, items, compress;
+    } blooms[] = {
+        {"bloom-scaled", 4, 0.1, 2, 0, 20, 0},
+        {"bloom-nonscaling", 8, 0.01, 2, 1, 5, 0},
+        {"bloom-lzf", 300, 0.001, 3, 0, 10, 1},
+    };
+    for (size_t i = 0; i < sizeof(blooms) / sizeof(blooms[0]); i++) {
+        Bloom *b = bloom_new(blooms[i].capacity, blooms[i].error, blooms[i].expansion, blooms[i].nonscaling);
+        CHECK(b != NULL);
+        for (int j = 0; j < blooms[i].items; j++) {
+            char item[16];
+            snprintf(item, sizeof(item), "item%d", j);
+            bloom_add(b, item, strlen(item));
+        }
+        Obj *o = obj_new(OBJ_MODULE, b);
+        o->encoding = ENC_RAW;
+        write_seed(dir, blooms[i].name, 0x00, o, blooms[i].compress);
+        obj_decr(o);
+    }
     fprintf(stderr, "seeds written to %s\n", dir);
 }
 

@@ -18,7 +18,7 @@ import time
 import pytest
 import redis
 
-from conftest import SERVER_BIN, is_reference_redis
+from conftest import SERVER_BIN, encode_command, is_reference_redis
 
 pytestmark = pytest.mark.skipif(is_reference_redis(), reason="Redis 7.0 has no built-in Bloom filters")
 
@@ -122,6 +122,34 @@ def test_info_fields(r):
     assert "wrong number of arguments" in err(r, "BF.INFO", "bf", "capacity", "size")
     assert "wrong number of arguments" in err(r, "BF.INFO")
     assert err(r, "BF.INFO", "missing") == "not found"
+
+
+def test_error_prefixes_on_the_wire(server):
+    """RedisBloom answers some errors through RedisModule_ReplyWithError without an
+    "ERR " code, which Redis then sends as they are: BF.INSERT's option errors,
+    BF.INFO's bad field, BF.SCANDUMP's iterator (BF.LOADCHUNK's has "ERR ")."""
+    c = server.raw()
+    try:
+        c.cmd("DEL", "wire", "s")
+        c.cmd("BF.ADD", "wire", "a")
+        for args, wire in (
+                (("BF.INSERT", "wire", "ERROR", "x", "ITEMS", "a"), b"-Bad error rate\r\n"),
+                (("BF.INSERT", "wire", "CAPACITY", "x", "ITEMS", "a"), b"-Bad capacity\r\n"),
+                (("BF.INSERT", "wire", "EXPANSION", "x", "ITEMS", "a"), b"-Bad expansion\r\n"),
+                (("BF.INSERT", "wire", "BOGUS", "ITEMS", "a"), b"-Unknown argument received\r\n"),
+                (("BF.INSERT", "wire", "CAPACITY", "0", "ITEMS", "a"), b"-Bad argument received\r\n"),
+                (("BF.INFO", "wire", "nope"), b"-Invalid information value\r\n"),
+                (("BF.SCANDUMP", "wire", "x"), b"-Second argument must be numeric\r\n"),
+                (("BF.LOADCHUNK", "wire", "x", "y"), b"-ERR Second argument must be numeric\r\n"),
+                (("BF.RESERVE", "s", "0.1", "10", "NONSCALING", "EXPANSION", "2"),
+                 b"-Nonscaling filters cannot expand\r\n"),
+                (("BF.RESERVE", "s", "abc", "10"), b"-ERR bad error rate\r\n"),
+                (("BF.INSERT", "s", "NOCREATE", "ITEMS", "a"), b"-ERR not found\r\n")):
+            c.send(encode_command(*args))
+            assert c.read_raw_reply() == wire, args
+        c.cmd("DEL", "wire")
+    finally:
+        c.close()
 
 
 def test_info_resp3_is_a_map(server):
@@ -275,7 +303,12 @@ def test_hostile_loadchunk(r):
     # a header claiming 1000 huge layers, and chunks outside the filter
     assert err(r, "BF.LOADCHUNK", "h", 1, b"\x00" * 8 + b"\xe8\x03\x00\x00" + b"\x00" * 8) == "received bad data"
     assert err(r, "BF.LOADCHUNK", "src", 10 ** 9, b"xyz") == "invalid offset - no link found"
-    assert err(r, "BF.LOADCHUNK", "src", 2, b"xyz") == "invalid offset - no link found"
+    # an iterator below 1 or below the chunk's length cannot end a chunk: RedisBloom
+    # calls that bad data; one equal to the length ends it before the bitmaps
+    assert err(r, "BF.LOADCHUNK", "src", 2, b"xyz") == "received bad data"
+    assert err(r, "BF.LOADCHUNK", "src", 0, b"") == "received bad data"
+    assert err(r, "BF.LOADCHUNK", "src", -5, b"x") == "received bad data"
+    assert err(r, "BF.LOADCHUNK", "src", 3, b"xyz") == "invalid offset - no link found"
     assert r.execute_command("BF.LOADCHUNK", "src", 4, b"xyz") == b"OK"   # bytes 0..2 of the bitmap
     assert err(r, "BF.LOADCHUNK", "src", 1 + 2000, b"x" * 2000) == "invalid chunk - Too big for current filter"
     assert r.ping()
@@ -401,6 +434,34 @@ def test_debug_reload_and_redis_rdb_checker(spawn):
     if checker:   # Redis's checker skips module values by their opcodes
         out = subprocess.run([checker, os.path.join(d, "dump.rdb")], capture_output=True, text=True)
         assert "RDB looks OK" in out.stdout + out.stderr, out.stdout + out.stderr
+
+
+def vm_hwm_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
+@pytest.mark.parametrize("compression", ["yes", "no"])
+def test_reload_reads_bitmaps_in_place(spawn, compression):
+    """Loading a big filter reads (or decompresses) its bitmap straight into the
+    filter's memory: the peak grows by about the bitmap, not by two or three copies
+    of it (a 4 GB layer would otherwise need 8-12 GB to load)."""
+    d = tempfile.mkdtemp(prefix="vesper-bloom-hwm-")
+    srv = spawn("--dir", d, "--enable-debug-command", "yes", "--rdbcompression", compression)
+    r = srv.client()
+    r.execute_command("BF.RESERVE", "big", "0.5", "100000000")     # a 36 MB bitmap, untouched
+    r.execute_command("BF.MADD", "big", "a", "b")
+    nbytes = r.execute_command("BF.INFO", "big", "SIZE")[0]
+    before = vm_hwm_bytes(srv.proc.pid)
+    assert r.execute_command("DEBUG", "RELOAD") == b"OK"
+    grown = vm_hwm_bytes(srv.proc.pid) - before
+    assert r.execute_command("BF.MEXISTS", "big", "a", "b", "c") == [1, 1, 0]
+    print(f"rdbcompression {compression}: peak grew {grown} for a {nbytes}-byte filter")
+    assert grown < 1.5 * nbytes
 
 
 def test_aof_restart_and_rewrite(spawn):

@@ -203,6 +203,29 @@ static void test_dup(void **state) {
 
 /* SCANDUMP/LOADCHUNK: header then chunks (small chunks here) rebuild the filter
  * exactly; hostile headers and chunks are refused. */
+/* A filter that grows never passes what a load accepts (bloom_valid: the layer
+ * count and the total of the bitmaps), or it could be saved and never loaded back:
+ * a filter of 1e9 items per layer, expansion 1, reaches 16 GB in 12 layers. Its
+ * layers are marked full by hand (the bitmaps are untouched pages, not memory). */
+static void test_growth_stays_loadable(void **state) {
+    (void)state;
+    Bloom *b = bloom_new(1000000000, 0.5, 1, 0);
+    assert_non_null(b);
+    int rv = 1;
+    for (int i = 0; i < 40 && rv != -2; i++) {
+        BloomLayer *cur = &b->layers[b->nlayers - 1];
+        b->items += cur->capacity - cur->items;
+        cur->items = cur->capacity;
+        char item[32];
+        snprintf(item, sizeof(item), "grow%d", i);
+        rv = bloom_add(b, item, strlen(item));
+        assert_true(bloom_valid(b));
+        assert_true(bloom_total_bytes(b) <= BLOOM_MAX_TOTAL_BYTES);
+    }
+    assert_int_equal(rv, -2); /* refused before the total passes the limit */
+    bloom_free(b);
+}
+
 static void test_dump(void **state) {
     (void)state;
     Bloom *b = bloom_new(10, 0.01, 3, 0);
@@ -232,8 +255,13 @@ static void test_dump(void **state) {
     }
     /* chunks outside the layers */
     assert_int_equal(bloom_load_chunk(c, 0, (const unsigned char *)"x", 1, &err), -1);
+    assert_string_equal(err, "ERR received bad data");
     assert_int_equal(bloom_load_chunk(c, 1, (const unsigned char *)"xy", 2, &err), -1);
+    assert_string_equal(err, "ERR received bad data"); /* the iterator is below the length */
+    assert_int_equal(bloom_load_chunk(c, 2, (const unsigned char *)"xy", 2, &err), -1);
+    assert_string_equal(err, "ERR invalid offset - no link found");
     assert_int_equal(bloom_load_chunk(c, 1LL << 40, (const unsigned char *)"x", 1, &err), -1);
+    assert_string_equal(err, "ERR invalid offset - no link found");
     unsigned char big[40] = {0};
     assert_int_equal(bloom_load_chunk(c, 1 + 40, big, 40, &err), -1); /* crosses layer 0 (16 bytes) */
     bloom_free(c);
@@ -265,7 +293,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_murmur),   cmocka_unit_test(test_sizing), cmocka_unit_test(test_scaling),
         cmocka_unit_test(test_nonscaling), cmocka_unit_test(test_model), cmocka_unit_test(test_dup),
-        cmocka_unit_test(test_dump),
+        cmocka_unit_test(test_dump),            cmocka_unit_test(test_growth_stays_loadable),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

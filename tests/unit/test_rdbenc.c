@@ -7,7 +7,7 @@
  * of every encoding failing cleanly (a message, no leak, no read past the input,
  * which ASan checks as each prefix sits in an allocation of its exact size); hostile
  * lengths failing without allocating what they claim (run in a child process under
- * an address-space limit); rdb_presize's bounds; rdb_load_blob; and
+ * an address-space limit); rdb_presize's bounds; rdb_load_blob; rdb_load_string_into; and
  * rdb_lp_pairs_valid against a simple model on randomized listpacks (integers and
  * their decimal text, injected duplicates, odd counts, wrong header counts,
  * truncations, byte flips). The random seed is printed; VESPER_TEST_SEED replays it. */
@@ -627,6 +627,92 @@ static void test_aux_and_skip(void **state) {
 
 /* ---------------- blobs and presizing ---------------- */
 
+/* rdb_load_string_into's allocator: counts its calls and fails past fail_over bytes. */
+static int into_allocs, into_releases;
+static uint64_t into_fail_over = UINT64_MAX;
+static unsigned char *into_alloc(uint64_t n) {
+    into_allocs++;
+    return n > into_fail_over ? NULL : vcalloc((size_t)n);
+}
+static void into_release(unsigned char *p, uint64_t n) {
+    (void)n;
+    into_releases++;
+    vfree(p);
+}
+
+/* Strings read straight into the caller's memory: raw, LZF, integer-encoded; lengths
+ * checked before any allocation; the allocator's failure and a short or bad body
+ * release what was allocated. */
+static void test_string_into(void **state) {
+    (void)state;
+    RdbErr err = {{0}};
+    size_t len = 0;
+    Rio r = reader("\x03" "abc", 4);
+    unsigned char *p = rdb_load_string_into(&r, 10, into_alloc, into_release, &len, &err);
+    assert_non_null(p);
+    assert_int_equal(len, 3);
+    assert_memory_equal(p, "abc", 3);
+    vfree(p);
+    r = reader("\xc1\x34\x12", 3); /* integer-encoded: its text */
+    p = rdb_load_string_into(&r, 10, into_alloc, into_release, &len, &err);
+    assert_int_equal(len, 4);
+    assert_memory_equal(p, "4660", 4);
+    vfree(p);
+    /* LZF: what the writer compressed comes back whole */
+    char text[2000];
+    for (size_t i = 0; i < sizeof(text); i++) text[i] = "bloom filter "[i % 13];
+    Rio w;
+    writer(&w, 1);
+    assert_true(rdb_save_string(&w, text, sizeof(text)));
+    Sds b = rio_take_buffer(&w);
+    rio_close(&w);
+    assert_int_equal((unsigned char)b[0], 0xc3);
+    r = reader(b, sds_len(b));
+    p = rdb_load_string_into(&r, sizeof(text), into_alloc, into_release, &len, &err);
+    assert_non_null(p);
+    assert_int_equal(len, sizeof(text));
+    assert_memory_equal(p, text, sizeof(text));
+    assert_int_equal(r.io.mem.pos, sds_len(b));
+    vfree(p);
+    /* refusals before any allocation: over the limit, empty, lengths past the input */
+    into_allocs = into_releases = 0;
+    r = reader(b, sds_len(b));
+    assert_null(rdb_load_string_into(&r, sizeof(text) - 1, into_alloc, into_release, &len, &err));
+    assert_non_null(strstr(err.msg, "over the limit"));
+    r = reader("\x00", 1);
+    assert_null(rdb_load_string_into(&r, 10, into_alloc, into_release, &len, &err));
+    r = reader("\x05" "abc", 4);
+    assert_null(rdb_load_string_into(&r, 10, into_alloc, into_release, &len, &err));
+    r = reader("\x80\xff\xff\xff\xff" "abc", 8);
+    assert_null(rdb_load_string_into(&r, RDB_STRING_MAX, into_alloc, into_release, &len, &err));
+    r = reader(b, sds_len(b) - 5); /* compressed data cut short */
+    assert_null(rdb_load_string_into(&r, sizeof(text), into_alloc, into_release, &len, &err));
+    assert_int_equal(into_allocs, 0);
+    /* a garbled compressed body: refused (its memory released) or of the declared length */
+    Sds bad = sds_newlen(b, sds_len(b));
+    bad[sds_len(bad) - 1] ^= 0x55;
+    bad[sds_len(bad) - 3] ^= 0x55;
+    r = reader(bad, sds_len(bad));
+    p = rdb_load_string_into(&r, sizeof(text), into_alloc, into_release, &len, &err);
+    if (p) {
+        assert_int_equal(len, sizeof(text));
+        vfree(p);
+    } else {
+        assert_int_equal(into_releases, into_allocs);
+    }
+    /* the allocator failing */
+    into_allocs = into_releases = 0;
+    into_fail_over = 100;
+    r = reader(b, sds_len(b));
+    assert_null(rdb_load_string_into(&r, sizeof(text), into_alloc, into_release, &len, &err));
+    assert_non_null(strstr(err.msg, "out of memory"));
+    assert_int_equal(into_allocs, 1);
+    assert_int_equal(into_releases, 0);
+    into_fail_over = UINT64_MAX;
+    sds_free(bad);
+    sds_free(b);
+}
+
 static void test_blob_and_presize(void **state) {
     (void)state;
     RdbErr err = {{0}};
@@ -1078,6 +1164,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_times, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aux_and_skip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blob_and_presize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_string_into, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_lengths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lp_pairs_fixed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lp_pairs_randomized, setup, teardown),
