@@ -81,7 +81,84 @@ size_t vmalloc_used(void) {
     total += (long long)atomic_load_explicit(&used_memory, memory_order_relaxed);
     return total > 0 ? (size_t)total : 0;
 }
+/* What jemalloc's experimental.utilization.query reports about the slab holding
+ * a pointer and the bin (size class) of that slab, in jemalloc 5.3's layout. */
+typedef struct SlabUtil {
+    void *slabcur_addr;     /* the slab new allocations of this bin come from */
+    size_t nfree, nregs;    /* free and total regions of the pointer's slab */
+    size_t size;            /* the slab's bytes */
+    size_t bin_nfree, bin_nregs; /* the same summed over the bin's slabs */
+} SlabUtil;
+
+static size_t util_mib[4];
+static size_t util_miblen;
+static int util_state; /* 0 unknown, 1 usable, -1 not available */
+
+int vmalloc_defrag_supported(void) {
+    if (util_state == 0) {
+        util_miblen = sizeof(util_mib) / sizeof(util_mib[0]);
+        util_state = mallctlnametomib("experimental.utilization.query", util_mib, &util_miblen) == 0 ? 1 : -1;
+    }
+    return util_state == 1;
+}
+
+/* Redis's decision: a region of a slab that is not full, not the current slab,
+ * and used no more than the bin's average (with 12.5% slack, so that slabs all
+ * equally used still drain into the current one). */
+static int worth_moving(void *ptr) {
+    SlabUtil u;
+    size_t ulen = sizeof(u);
+    if (mallctlbymib(util_mib, util_miblen, &u, &ulen, &ptr, sizeof(ptr)) != 0) return 0;
+    if (u.nregs <= 1 || u.nfree == 0 || u.bin_nregs == 0) return 0; /* large or full */
+    uintptr_t p = (uintptr_t)ptr, cur = (uintptr_t)u.slabcur_addr;
+    if (cur && p >= cur && p < cur + u.size) return 0;
+    size_t slabs = u.bin_nregs / u.nregs, used = u.bin_nregs - u.bin_nfree;
+    return (u.nregs - u.nfree) * slabs <= used + used / 8;
+}
+
+static long long defrag_hits, defrag_misses;
+
+void vmalloc_defrag_counts(long long *hits, long long *misses) {
+    *hits = defrag_hits;
+    *misses = defrag_misses;
+}
+
+void *vmalloc_defrag(void *ptr) {
+    if (!ptr || !vmalloc_defrag_supported()) return NULL;
+    if (!worth_moving(ptr)) {
+        defrag_misses++;
+        return NULL;
+    }
+    defrag_hits++;
+    size_t size = malloc_usable_size(ptr);
+    void *n = mallocx(size, MALLOCX_TCACHE_NONE);
+    if (!n) return NULL;
+    memcpy(n, ptr, size);
+    dallocx(ptr, MALLOCX_TCACHE_NONE);
+    return n;
+}
+
+int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
+    uint64_t epoch = 1;
+    size_t sz = sizeof(epoch), vsz = sizeof(size_t);
+    *allocated = *active = *resident = 0;
+    if (mallctl("epoch", &epoch, &sz, &epoch, sz) != 0) return 0;
+    if (mallctl("stats.allocated", allocated, &vsz, NULL, 0) != 0) return 0;
+    vsz = sizeof(size_t);
+    if (mallctl("stats.active", active, &vsz, NULL, 0) != 0) return 0;
+    vsz = sizeof(size_t);
+    if (mallctl("stats.resident", resident, &vsz, NULL, 0) != 0) return 0;
+    return 1;
+}
 #else
+int vmalloc_defrag_supported(void) { return 0; }
+void *vmalloc_defrag(void *ptr) { (void)ptr; return NULL; }
+void vmalloc_defrag_counts(long long *hits, long long *misses) { *hits = *misses = 0; }
+int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
+    *allocated = *active = *resident = 0;
+    return 0;
+}
+
 void vmalloc_thread_init(void) {}
 void vmalloc_thread_exit(void) {}
 

@@ -24,4 +24,21 @@ void *vmalloc_pages(size_t size);
 void *vmalloc_pages_try(size_t size);
 void vfree_pages(void *ptr, size_t size);
 
+/* Active defragmentation support (jemalloc only; with libc malloc every call says
+ * "not supported" / "don't move").
+ * vmalloc_defrag_supported: 1 when the allocator can tell where an allocation sits.
+ * vmalloc_defrag: moves ptr when its slab is less used than the average slab of its
+ * size class (Redis's rule: not the slab new allocations come from, not a full slab,
+ * utilisation at most 1.125 times the bin average), bypassing the thread cache so
+ * the freed region really leaves its slab. Returns the new address (contents copied,
+ * ptr freed) or NULL when it stays (ptr untouched). ptr must come from vmalloc and
+ * belong to the calling (main) thread's data.
+ * vmalloc_frag_info: the allocator's allocated / active / resident bytes, freshly
+ * refreshed (jemalloc's stats epoch); 0 when unknown. */
+int vmalloc_defrag_supported(void);
+void *vmalloc_defrag(void *ptr);
+/* Moves made and refused by vmalloc_defrag since start (main thread only). */
+void vmalloc_defrag_counts(long long *hits, long long *misses);
+int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident);
+
 #endif

@@ -67,6 +67,8 @@ struct Quicklist {
     unsigned long len;   /* nodes */
     int fill;
     int compress;
+    QlNode *defrag_at;   /* active defragmentation: the next node to visit */
+    int defrag_active;   /* a defragmentation walk is under way */
 };
 
 typedef struct QlLzf {
@@ -249,6 +251,7 @@ static void ql_link(Quicklist *ql, QlNode *old, QlNode *n, int after) {
 }
 
 static void ql_unlink(Quicklist *ql, QlNode *n) {
+    if (ql->defrag_at == n) ql->defrag_at = n->next;
     if (n->next) n->next->prev = n->prev;
     if (n->prev) n->prev->next = n->next;
     if (n == ql->tail) ql->tail = n->prev;
@@ -410,6 +413,38 @@ void ql_free(Quicklist *ql) {
     }
     vfree(ql);
 }
+
+/* ---- active defragmentation ---- */
+
+/* Moves node n's data and the node itself when the allocator advises it, fixing the
+ * neighbours' links. Returns the node's address afterwards. */
+static QlNode *defrag_node(Quicklist *ql, QlNode *n) {
+    unsigned char *d = vmalloc_defrag(n->data);
+    if (d) n->data = d;
+    QlNode *m = vmalloc_defrag(n);
+    if (!m) return n;
+    if (m->prev) m->prev->next = m;
+    else ql->head = m;
+    if (m->next) m->next->prev = m;
+    else ql->tail = m;
+    return m;
+}
+
+int ql_defrag_step(Quicklist *ql, long budget) {
+    if (!ql->defrag_active) {
+        ql->defrag_at = ql->head;
+        ql->defrag_active = 1;
+    }
+    while (ql->defrag_at && budget-- > 0) {
+        QlNode *n = defrag_node(ql, ql->defrag_at);
+        ql->defrag_at = n->next;
+    }
+    if (ql->defrag_at) return 0;
+    ql->defrag_active = 0;
+    return 1;
+}
+
+Quicklist *ql_defrag_struct(Quicklist *ql) { return vmalloc_defrag(ql); }
 
 Quicklist *ql_dup(const Quicklist *src) {
     Quicklist *ql = ql_create(src->fill, src->compress);
