@@ -138,6 +138,10 @@ void *vmalloc_defrag(void *ptr) {
     return n;
 }
 
+int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t newlen) {
+    return mallctl(name, oldp, oldlen, newp, newlen);
+}
+
 int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
     uint64_t epoch = 1;
     size_t sz = sizeof(epoch), vsz = sizeof(size_t);
@@ -154,6 +158,10 @@ int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
 int vmalloc_defrag_supported(void) { return 0; }
 void *vmalloc_defrag(void *ptr) { (void)ptr; return NULL; }
 void vmalloc_defrag_counts(long long *hits, long long *misses) { *hits = *misses = 0; }
+int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t newlen) {
+    (void)name; (void)oldp; (void)oldlen; (void)newp; (void)newlen;
+    return -1;
+}
 int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
     *allocated = *active = *resident = 0;
     return 0;

@@ -39,6 +39,8 @@ int vmalloc_defrag_supported(void);
 void *vmalloc_defrag(void *ptr);
 /* Moves made and refused by vmalloc_defrag since start (main thread only). */
 void vmalloc_defrag_counts(long long *hits, long long *misses);
+/* jemalloc's mallctl (DEBUG MALLCTL): 0 or an errno value; -1 without jemalloc. */
+int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t newlen);
 int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident);
 
 #endif

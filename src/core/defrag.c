@@ -21,7 +21,9 @@
  * enabled and nothing here runs.
  * Costs: a tick does at most its time budget of work (checked every 16 buckets, 512
  * moves or 64 keys); each allocation visited costs one allocator query. */
+#include "args.h"
 #include "db.h"
+#include "reply.h"
 #include "config_table.h"
 #include "module.h"
 #include "objtype.h"
@@ -29,7 +31,9 @@
 #include "servercmds.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
+#include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 /* The directives. */
@@ -309,6 +313,71 @@ static void defrag_reset_stats(void) {
     if (st.started_us) st.started_us = ustime();
 }
 
+/* ---------------- DEBUG MALLCTL / MALLCTL-STR ---------------- */
+
+/* DEBUG MALLCTL <key> [<val>]: reads (and writes) a numeric jemalloc setting as
+ * Redis does: as 64 bits, then narrower while jemalloc says the size is wrong;
+ * a write-only key answers OK. Little-endian, as Redis assumes. */
+static void debug_mallctl(Client *c) {
+    if (c->argc < 3 || c->argc > 4 || !vmalloc_defrag_supported()) {
+        reply_errorf(c, "unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP.", arg_str(c, 1));
+        return;
+    }
+    const char *key = arg_str(c, 2);
+    int64_t old = 0, val = 0;
+    int set = c->argc == 4;
+    if (set) {
+        long long ll;
+        if (!arg_ll(c, c->argv[3], &ll, NULL)) return;
+        val = ll;
+    }
+    for (size_t sz = sizeof(old); sz > 0; sz /= 2) {
+        size_t got = sz;
+        int ret = vmalloc_ctl(key, &old, &got, set ? &val : NULL, set ? sz : 0);
+        if (ret == 0) {
+            reply_long(c, old);
+            return;
+        }
+        if (ret == EPERM && set && vmalloc_ctl(key, NULL, NULL, &val, sz) == 0) {
+            reply_ok(c);
+            return;
+        }
+        if (ret != EINVAL) {
+            reply_errorf(c, "%s", strerror(ret));
+            return;
+        }
+    }
+    reply_errorf(c, "%s", strerror(EINVAL));
+}
+
+/* DEBUG MALLCTL-STR <key> [<val>]: a string setting; "VOID" writes nothing but
+ * triggers the key (thread.tcache.flush). */
+static void debug_mallctl_str(Client *c) {
+    if (c->argc < 3 || c->argc > 4 || !vmalloc_defrag_supported()) {
+        reply_errorf(c, "unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP.", arg_str(c, 1));
+        return;
+    }
+    const char *key = arg_str(c, 2);
+    char *old = NULL;
+    size_t sz = sizeof(old);
+    int rret = vmalloc_ctl(key, &old, &sz, NULL, 0), wret = 0;
+    if (rret && !(rret == EPERM && c->argc == 4)) {
+        reply_errorf(c, "%s", strerror(rret));
+        return;
+    }
+    if (c->argc == 4) {
+        const char *val = arg_str(c, 3);
+        if (!strcmp(val, "VOID")) wret = vmalloc_ctl(key, NULL, NULL, NULL, 0);
+        else wret = vmalloc_ctl(key, NULL, NULL, (void *)&val, sizeof(val));
+    }
+    if (!rret) reply_bulk_cstr(c, old ? old : "");
+    else if (wret) reply_errorf(c, "%s", strerror(wret));
+    else reply_ok(c);
+}
+
+static const DebugExt defrag_debug[] = {
+    {"mallctl", debug_mallctl}, {"mallctl-str", debug_mallctl_str}, {NULL, NULL}};
+
 static const InfoGauge defrag_gauges[] = {
     {"active_defrag_running", g_running},
     {"active_defrag_hits", g_hits},
@@ -324,5 +393,6 @@ const Module defrag_module = {
     .configs = defrag_configs,
     .cron = defrag_cron,
     .gauges = defrag_gauges,
+    .debug = defrag_debug,
     .reset_stats = defrag_reset_stats,
 };

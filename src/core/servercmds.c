@@ -272,13 +272,13 @@ static Sds info_memory(Sds s) {
         "mem_clients_slaves:0\r\n"
         "mem_clients_normal:%zu\r\n"
         "mem_cluster_links:0\r\n"
-        "mem_aof_buffer:0\r\n"
+        "mem_aof_buffer:%zu\r\n"
         "mem_allocator:%s\r\n"
         "active_defrag_running:%lld\r\n"
         "lazyfree_pending_objects:%lld\r\n"
         "lazyfreed_objects:%lld\r\n",
         mh.alloc_frag, mh.alloc_frag_bytes, mh.alloc_rss, mh.alloc_rss_bytes, mh.rss_extra, mh.rss_extra_bytes,
-        mh.total_frag, mh.total_frag_bytes, mh.clients_normal, vmalloc_lib(), info_int("active_defrag_running"),
+        mh.total_frag, mh.total_frag_bytes, mh.clients_normal, mh.aof_buffer, vmalloc_lib(), info_int("active_defrag_running"),
         info_int("lazyfree_pending_objects"),
         info_int("lazyfreed_objects"));
 }
