@@ -287,7 +287,7 @@ static void str_getex_cmd(Client *c) {
 
     /* GETEX never propagates as is: PEXPIREAT, DEL/UNLINK or PERSIST */
     if ((flags & (SO_EXAT | SO_PXAT)) && when <= server.mstime && !server.loading) {
-        db_delete(c->db, key_ptr(c->argv[1]), key_len(c->argv[1]));
+        db_delete_lazy(c->db, key_ptr(c->argv[1]), key_len(c->argv[1]), lazyfree_cfg.expire);
         db_changed(c->db, c->argv[1], NOTIFY_GENERIC, "del");
         propagate_replace_objs(c, obj_word(lazyfree_cfg.expire ? WORD_UNLINK : WORD_DEL), c->argv[1], NULL);
     } else if (expire_idx) {
