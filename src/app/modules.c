@@ -16,8 +16,7 @@ extern const Module connection_module, server_module, config_module, keyspace_mo
     blocking_module, monitor_module, pubsub_module, function_module, string_module, bitops_module, lazyfree_module,
     evict_module,
     hash_module, set_module, list_module;
-extern const Module zset_module, sort_module;
-extern const Module defrag_module;
+extern const Module zset_module, sort_module, defrag_module;
 
 const Module *const server_modules[] = {
     /* core */

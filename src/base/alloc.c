@@ -142,6 +142,36 @@ int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t
     return mallctl(name, oldp, oldlen, newp, newlen);
 }
 
+/* The side heap's mallocx flags (arena and tcache created on first use), or 0 when
+ * jemalloc refused them: plain realloc/free then, consistently. */
+static int side_flags(void) {
+    static int flags = -1;
+    if (flags < 0) {
+        unsigned arena, tcache;
+        size_t sz = sizeof(unsigned);
+        flags = 0;
+        if (mallctl("arenas.create", &arena, &sz, NULL, 0) == 0) {
+            sz = sizeof(unsigned);
+            if (mallctl("tcache.create", &tcache, &sz, NULL, 0) == 0)
+                flags = MALLOCX_ARENA(arena) | MALLOCX_TCACHE(tcache);
+        }
+    }
+    return flags;
+}
+
+void *vmalloc_side_realloc(void *ptr, size_t size) {
+    int f = side_flags();
+    if (!f) return realloc(ptr, size);
+    return ptr ? rallocx(ptr, size, f) : mallocx(size, f);
+}
+
+void vmalloc_side_free(void *ptr) {
+    if (!ptr) return;
+    int f = side_flags();
+    if (!f) free(ptr);
+    else dallocx(ptr, f);
+}
+
 int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
     uint64_t epoch = 1;
     size_t sz = sizeof(epoch), vsz = sizeof(size_t);
@@ -162,6 +192,8 @@ int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t
     (void)name; (void)oldp; (void)oldlen; (void)newp; (void)newlen;
     return -1;
 }
+void *vmalloc_side_realloc(void *ptr, size_t size) { return realloc(ptr, size); }
+void vmalloc_side_free(void *ptr) { free(ptr); }
 int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
     *allocated = *active = *resident = 0;
     return 0;

@@ -37,6 +37,13 @@ void vfree_pages(void *ptr, size_t size);
  * refreshed (jemalloc's stats epoch); 0 when unknown. */
 int vmalloc_defrag_supported(void);
 void *vmalloc_defrag(void *ptr);
+/* A heap apart for the Lua interpreters (its own jemalloc arena and thread cache),
+ * as Redis keeps Lua out of its allocator: script allocations never share slabs
+ * with the keyspace, so the keyspace's fragmentation stays repairable by active
+ * defragmentation. realloc semantics (size > 0); main thread only. Counted in
+ * vmalloc_used like everything the thread allocates. libc: realloc/free. */
+void *vmalloc_side_realloc(void *ptr, size_t size);
+void vmalloc_side_free(void *ptr);
 /* Moves made and refused by vmalloc_defrag since start (main thread only). */
 void vmalloc_defrag_counts(long long *hits, long long *misses);
 /* jemalloc's mallctl (DEBUG MALLCTL): 0 or an errno value; -1 without jemalloc. */

@@ -21,6 +21,7 @@
  * enabled and nothing here runs.
  * Costs: a tick does at most its time budget of work (checked every 16 buckets, 512
  * moves or 64 keys); each allocation visited costs one allocator query. */
+#include "defrag.h"
 #include "args.h"
 #include "db.h"
 #include "reply.h"
@@ -63,6 +64,16 @@ static long long hits_now(void) {
     long long h, m;
     vmalloc_defrag_counts(&h, &m);
     return h;
+}
+
+/* ---------------- globals ---------------- */
+
+#define MAX_GLOBAL_WALKERS 8
+static void (*global_walkers[MAX_GLOBAL_WALKERS])(void);
+static int nglobal_walkers;
+
+void defrag_register_globals(void (*fn)(void)) {
+    if (nglobal_walkers < MAX_GLOBAL_WALKERS) global_walkers[nglobal_walkers++] = fn;
 }
 
 /* ---------------- per key ---------------- */
@@ -196,6 +207,7 @@ static int child_active(void) { return db_count() > 0 && !db_get(0)->keys->resiz
 /* The end of a walk over every database: logs, and starts again at once if the
  * fragmentation still asks for it. Returns 1 when a new walk begins. */
 static int scan_finished(void) {
+    for (int i = 0; i < nglobal_walkers; i++) global_walkers[i]();
     size_t frag_bytes;
     double frag = allocator_frag(&frag_bytes);
     server_log(LL_VERBOSE, "Active defrag done in %lldms, reallocated=%lld, frag=%.0f%%, frag_bytes=%zu",
