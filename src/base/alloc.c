@@ -142,6 +142,8 @@ int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t
     return mallctl(name, oldp, oldlen, newp, newlen);
 }
 
+static int side_arena = -1; /* the side heap's arena, once created */
+
 /* The side heap's mallocx flags (arena and tcache created on first use), or 0 when
  * jemalloc refused them: plain realloc/free then, consistently. */
 static int side_flags(void) {
@@ -152,11 +154,22 @@ static int side_flags(void) {
         flags = 0;
         if (mallctl("arenas.create", &arena, &sz, NULL, 0) == 0) {
             sz = sizeof(unsigned);
-            if (mallctl("tcache.create", &tcache, &sz, NULL, 0) == 0)
+            if (mallctl("tcache.create", &tcache, &sz, NULL, 0) == 0) {
                 flags = MALLOCX_ARENA(arena) | MALLOCX_TCACHE(tcache);
+                side_arena = (int)arena;
+            }
         }
     }
     return flags;
+}
+
+/* One size_t statistic of the side heap's arena (0 when unknown). */
+static size_t side_stat(const char *what) {
+    char name[96];
+    size_t v = 0, sz = sizeof(v);
+    snprintf(name, sizeof(name), "stats.arenas.%d.%s", side_arena, what);
+    if (mallctl(name, &v, &sz, NULL, 0) != 0) return 0;
+    return v;
 }
 
 void *vmalloc_side_realloc(void *ptr, size_t size) {
@@ -182,6 +195,17 @@ int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
     if (mallctl("stats.active", active, &vsz, NULL, 0) != 0) return 0;
     vsz = sizeof(size_t);
     if (mallctl("stats.resident", resident, &vsz, NULL, 0) != 0) return 0;
+    if (side_arena >= 0) { /* Lua's heap is not the dataset's: left out, as Redis's Lua uses libc */
+        size_t page = 4096, psz = sizeof(page);
+        mallctl("arenas.page", &page, &psz, NULL, 0);
+        size_t a = side_stat("small.allocated") + side_stat("large.allocated");
+        size_t act = side_stat("pactive") * page, res = side_stat("resident");
+        if (a <= *allocated && act <= *active && res <= *resident) {
+            *allocated -= a;
+            *active -= act;
+            *resident -= res;
+        }
+    }
     return 1;
 }
 #else

@@ -34,7 +34,8 @@ void vfree_pages(void *ptr, size_t size);
  * ptr freed) or NULL when it stays (ptr untouched). ptr must come from vmalloc and
  * belong to the calling (main) thread's data.
  * vmalloc_frag_info: the allocator's allocated / active / resident bytes, freshly
- * refreshed (jemalloc's stats epoch); 0 when unknown. */
+ * refreshed (jemalloc's stats epoch), without the side heap's arena (below); 0
+ * when unknown. */
 int vmalloc_defrag_supported(void);
 void *vmalloc_defrag(void *ptr);
 /* A heap apart for the Lua interpreters (its own jemalloc arena and thread cache),

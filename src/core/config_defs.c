@@ -16,6 +16,7 @@
 #include "config_priv.h"
 #include "server.h"
 #include "crash.h"
+#include "oom_score.h"
 #include "../base/alloc.h"
 #include <limits.h>
 #include <stdio.h>
@@ -245,7 +246,8 @@ ConfigDef config_core_table[] = {
     KEPT_ENUM("syslog-facility", NULL, IMM, syslog_facility_enum, 128),
     KEPT_ENUM("repl-diskless-load", NULL, CONFIG_DENY_LOADING, repl_diskless_load_enum, 0),
     CONFIG_ENUM("loglevel", NULL, 0, S.verbosity, loglevel_enum, LL_NOTICE),
-    CONFIG_ENUM("oom-score-adj", NULL, 0, S.oom_score_adj, oom_score_adj_enum, OOM_SCORE_ADJ_NO),
+    CONFIG_ENUM("oom-score-adj", NULL, 0, S.oom_score_adj, oom_score_adj_enum, OOM_SCORE_ADJ_NO,
+                .apply = oom_score_apply_hook),
     KEPT_ENUM("acl-pubsub-default", NULL, 0, acl_pubsub_default_enum, 0),
     CONFIG_ENUM("enable-protected-configs", NULL, IMM, S.enable_protected_configs, protected_action_enum, 0),
     CONFIG_ENUM("enable-debug-command", NULL, IMM, S.enable_debug_cmd, protected_action_enum, 0),

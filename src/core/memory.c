@@ -45,18 +45,18 @@ void bytes_to_human(char *out, size_t outlen, unsigned long long n) {
     else snprintf(out, outlen, "%.2f%c", d, units[u]);
 }
 
+/* jemalloc's figures (without the Lua interpreters' arena, see vmalloc_frag_info),
+ * else our own count and the RSS. */
 void memory_allocator_stats(AllocStats *st) {
+    size_t allocated, active, resident;
+    if (vmalloc_frag_info(&allocated, &active, &resident)) {
+        st->allocated = allocated;
+        st->active = active;
+        st->resident = resident;
+        return;
+    }
     st->allocated = st->active = vmalloc_used();
     st->resident = vmalloc_rss();
-    if (!mallctl) return;
-    uint64_t epoch = 1;
-    size_t sz = sizeof(epoch), v, vsz = sizeof(v);
-    mallctl("epoch", &epoch, &sz, &epoch, sz);
-    if (mallctl("stats.allocated", &v, &vsz, NULL, 0) == 0) st->allocated = v;
-    vsz = sizeof(v);
-    if (mallctl("stats.active", &v, &vsz, NULL, 0) == 0) st->active = v;
-    vsz = sizeof(v);
-    if (mallctl("stats.resident", &v, &vsz, NULL, 0) == 0) st->resident = v;
 }
 
 static size_t clients_memory(void) {
