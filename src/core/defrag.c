@@ -219,8 +219,9 @@ static int scan_finished(void) {
 }
 
 /* One tick's work until endtime: the current database's table from the saved
- * cursor, then its queued big values, then the next database; after the last, the
- * walk ends (and may start over at once). */
+ * cursor, then (next tick, as Redis never starts a new database in the tick that
+ * finished one) its queued big values and the next database; after the last, the
+ * global walkers run and the pass ends (and may start over at once). */
 static void defrag_cycle(long long endtime) {
     unsigned iterations = 0;
     long long prev_hits = hits_now(), prev_keys = st.key_hits + st.key_misses;
@@ -242,9 +243,12 @@ static void defrag_cycle(long long endtime) {
         while (!st.db_scanned) {
             if (later_step(db, endtime)) return;
             st.cursor = ht_scan_defrag(db->keys, st.cursor, defrag_key, vmalloc_defrag, db);
-            if (!st.cursor) st.db_scanned = 1;
+            if (!st.cursor) {
+                st.db_scanned = 1;
+                return; /* as Redis: a tick never starts on the next database */
+            }
             long long keys = st.key_hits + st.key_misses;
-            if (st.db_scanned || ++iterations > 16 || hits_now() - prev_hits > 512 || keys - prev_keys > 64) {
+            if (++iterations > 16 || hits_now() - prev_hits > 512 || keys - prev_keys > 64) {
                 if (ustime() > endtime) return;
                 iterations = 0;
                 prev_hits = hits_now();
@@ -256,7 +260,8 @@ static void defrag_cycle(long long endtime) {
     }
 }
 
-static void defrag_cron(void) {
+/* One cron tick's share of work (also run while loading, see below). */
+static void defrag_tick(void) {
     if (!active_defrag_enabled) {
         if (st.running) {
             st.running = 0;
@@ -265,7 +270,7 @@ static void defrag_cron(void) {
         }
         return;
     }
-    if (server.loading || child_active()) return;
+    if (child_active()) return;
     long long now = mstime();
     if (now - st.last_check_ms >= 1000) {
         st.last_check_ms = now;
@@ -281,6 +286,24 @@ static void defrag_cron(void) {
     defrag_cycle(start + limit);
     latency_add_sample_if_needed("active-defrag-cycle", (ustime() - start) / 1000);
     update_time_metrics();
+}
+
+static void defrag_cron(void) {
+    if (!server.loading) defrag_tick();
+}
+
+void defrag_while_blocked(void) {
+    static long long last_ms;
+    long long now = mstime(), hz_ms = 1000 / (server.hz > 0 ? server.hz : 10);
+    if (!active_defrag_enabled && !st.running) return;
+    if (!last_ms || now - last_ms > 1000) last_ms = now - hz_ms;
+    if (last_ms >= now) return;
+    long long start = mstime();
+    while (last_ms < now) {
+        defrag_tick();
+        last_ms += hz_ms;
+    }
+    latency_add_sample_if_needed("while-blocked-cron", mstime() - start);
 }
 
 /* ---------------- configuration and INFO ---------------- */

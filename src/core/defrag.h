@@ -8,6 +8,11 @@
 struct Module;
 extern const struct Module defrag_module;
 
+/* While the dataset loads (the cron does not run): catches up on the cron ticks
+ * due since the last call, as Redis's whileBlockedCron does, so defragmentation
+ * keeps up with a long load. Called between keys or commands only. */
+void defrag_while_blocked(void);
+
 /* Adds fn to the walkers run after each full keyspace pass (at most 8; on the
  * main thread, between commands). fn moves its allocations with vmalloc_defrag /
  * sds_defrag / ht_scan_defrag and rewrites its own pointers. */

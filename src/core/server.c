@@ -18,6 +18,7 @@
 #include "../base/panic.h"
 #include "../net/conn.h"
 #include "../base/alloc.h"
+#include "defrag.h"
 #include "oom_score.h"
 #include "../base/util.h"
 #include <arpa/inet.h>
@@ -225,6 +226,7 @@ void server_process_events_while_loading(void) {
     last_ms = now;
     server_update_time();
     ev_process(server.el, 1);
+    defrag_while_blocked();
     net_handle_pending_writes();
     net_free_closed_clients(); /* clients that left while the dataset loads go now */
 }
