@@ -117,6 +117,9 @@ static int worth_moving(void *ptr) {
 }
 
 static long long defrag_hits, defrag_misses;
+static int defrag_force;
+
+void vmalloc_defrag_set_force(int on) { defrag_force = on; }
 
 void vmalloc_defrag_counts(long long *hits, long long *misses) {
     *hits = defrag_hits;
@@ -125,7 +128,7 @@ void vmalloc_defrag_counts(long long *hits, long long *misses) {
 
 void *vmalloc_defrag(void *ptr) {
     if (!ptr || !vmalloc_defrag_supported()) return NULL;
-    if (!worth_moving(ptr)) {
+    if (!defrag_force && !worth_moving(ptr)) {
         defrag_misses++;
         return NULL;
     }
@@ -212,6 +215,7 @@ int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
 int vmalloc_defrag_supported(void) { return 0; }
 void *vmalloc_defrag(void *ptr) { (void)ptr; return NULL; }
 void vmalloc_defrag_counts(long long *hits, long long *misses) { *hits = *misses = 0; }
+void vmalloc_defrag_set_force(int on) { (void)on; }
 int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t newlen) {
     (void)name; (void)oldp; (void)oldlen; (void)newp; (void)newlen;
     return -1;

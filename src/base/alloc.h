@@ -45,6 +45,8 @@ void *vmalloc_defrag(void *ptr);
  * vmalloc_used like everything the thread allocates. libc: realloc/free. */
 void *vmalloc_side_realloc(void *ptr, size_t size);
 void vmalloc_side_free(void *ptr);
+/* Testing (DEBUG DEFRAG-FORCE): vmalloc_defrag moves every allocation it is given. */
+void vmalloc_defrag_set_force(int on);
 /* Moves made and refused by vmalloc_defrag since start (main thread only). */
 void vmalloc_defrag_counts(long long *hits, long long *misses);
 /* jemalloc's mallctl (DEBUG MALLCTL): 0 or an errno value; -1 without jemalloc. */

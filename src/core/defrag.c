@@ -410,8 +410,21 @@ static void debug_mallctl_str(Client *c) {
     else reply_ok(c);
 }
 
+/* DEBUG DEFRAG-FORCE <0|1> (Vesper's own, for tests): with 1 every allocation the
+ * walk visits is moved, whatever its slab, so every relocation path runs. */
+static void debug_defrag_force(Client *c) {
+    long long on;
+    if (c->argc != 3) {
+        reply_errorf(c, "unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP.", arg_str(c, 1));
+        return;
+    }
+    if (!arg_ll(c, c->argv[2], &on, NULL)) return;
+    vmalloc_defrag_set_force(on != 0);
+    reply_ok(c);
+}
+
 static const DebugExt defrag_debug[] = {
-    {"mallctl", debug_mallctl}, {"mallctl-str", debug_mallctl_str}, {NULL, NULL}};
+    {"mallctl", debug_mallctl}, {"mallctl-str", debug_mallctl_str}, {"defrag-force", debug_defrag_force}, {NULL, NULL}};
 
 static const InfoGauge defrag_gauges[] = {
     {"active_defrag_running", g_running},

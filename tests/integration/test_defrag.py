@@ -4,6 +4,7 @@ fragmentation is gone, without changing the data (DEBUG DIGEST) and without
 stalling clients. Needs jemalloc: with libc malloc (sanitizer builds) and with
 Debian's redis-server (its jemalloc lacks Redis's patch) activedefrag cannot be
 enabled, which is checked instead."""
+import os
 import threading
 import time
 
@@ -204,3 +205,70 @@ def test_debug_mallctl(dr):
     assert dr.execute_command("DEBUG", "MALLCTL-STR", "version").startswith(b"5.")
     with pytest.raises(redis.ResponseError):
         dr.execute_command("DEBUG", "MALLCTL", "no.such.key")
+
+
+def test_forced_moves_under_writes(spawn):
+    """Every allocation the walk visits is moved (DEBUG DEFRAG-FORCE) while random
+    writes to lists, sorted sets, hashes, sets and strings keep coming, with small
+    encodings limits and max-scan-fields so big values are walked in resumable
+    steps; the result must equal a server that never defragments."""
+    import random
+    args = ("--enable-debug-command", "yes", "--hz", "100", "--list-max-listpack-size", "4",
+            "--zset-max-listpack-entries", "16", "--hash-max-listpack-entries", "16",
+            "--set-max-intset-entries", "16", "--active-defrag-max-scan-fields", "50")
+    a, b = spawn(*args).client(), spawn(*args).client()
+    if not can_defrag(a):
+        pytest.skip("activedefrag unavailable (no jemalloc)")
+    a.execute_command("DEBUG", "DEFRAG-FORCE", 1)
+    a.config_set("active-defrag-threshold-lower", 0)
+    a.config_set("active-defrag-ignore-bytes", 1)
+    a.config_set("active-defrag-cycle-max", 90)
+    a.config_set("activedefrag", "yes")
+    rnd = random.Random(int(os.environ.get("TEST_SEED", "12345")))
+
+    def op():
+        k, t, m = rnd.randrange(300), rnd.randrange(6), "m%d" % rnd.randrange(2000)
+        v = "v" * rnd.randrange(1, 120)
+        x = rnd.random()
+        if t == 0:
+            return ("RPUSH" if x < .5 else "LPUSH", "l%d" % k, v + m)
+        if t == 1:
+            if x < .3:
+                return ("LPOP" if x < .15 else "RPOP", "l%d" % k)
+            if x < .4:
+                return ("LINSERT", "l%d" % k, "BEFORE", v, m)
+            if x < .45:
+                return ("LTRIM", "l%d" % k, 0, rnd.randrange(200))
+            return ("RPUSH", "l%d" % k, m)
+        if t == 2:
+            return ("ZADD", "z%d" % k, rnd.randrange(100), m) if x < .8 else ("ZREM", "z%d" % k, m)
+        if t == 3:
+            return ("HSET", "h%d" % k, m, v) if x < .8 else ("HDEL", "h%d" % k, m)
+        if t == 4:
+            return ("SADD", "s%d" % k, m) if x < .8 else ("SREM", "s%d" % k, m)
+        if x < .7:
+            return ("SET", "k%d" % rnd.randrange(5000), v + m)
+        if x < .8:
+            return ("SET", "k%d" % rnd.randrange(5000), v + m, "EX", 1000)
+        return ("DEL", "k%d" % rnd.randrange(5000))
+
+    for _ in range(40):
+        cmds = [op() for _ in range(3000)]
+        for c in (a, b):
+            pipe = c.pipeline(transaction=False)
+            for cmd in cmds:
+                pipe.execute_command(*cmd)
+            pipe.execute()
+        time.sleep(0.03)
+    hits = a.info("stats")["active_defrag_hits"]
+    a.config_set("activedefrag", "no")
+    a.execute_command("DEBUG", "DEFRAG-FORCE", 0)
+    print(f"\nforced moves: {hits}")
+    assert hits > 100000
+    assert a.execute_command("DEBUG", "DIGEST") == b.execute_command("DEBUG", "DIGEST")
+    for k in range(0, 300, 7):
+        assert a.zrange(f"z{k}", 0, -1, withscores=True) == b.zrange(f"z{k}", 0, -1, withscores=True)
+        assert a.lrange(f"l{k}", 0, -1) == b.lrange(f"l{k}", 0, -1)
+        if a.exists(f"z{k}"):
+            m = a.zrange(f"z{k}", 0, 0)[0]
+            assert a.zrank(f"z{k}", m) == 0
