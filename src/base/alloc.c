@@ -13,7 +13,11 @@
  * With libc malloc (sanitizer builds, or no jemalloc) each call adds or subtracts
  * malloc_usable_size() on an atomic counter.
  * An allocation failure calls the OOM handler, which by default aborts: the server
- * cannot go on safely with a half-applied command. */
+ * cannot go on safely with a half-applied command.
+ * Active defragmentation (jemalloc only): vmalloc_defrag asks jemalloc's public
+ * experimental.utilization.query about a pointer's slab and moves the allocation
+ * when Redis's rule says so (see alloc.h); the Lua interpreters get a heap of
+ * their own (an arena and thread cache), kept out of the allocator figures. */
 #include "alloc.h"
 #include <malloc.h>
 #include <stdatomic.h>

@@ -17,7 +17,9 @@
  *
  * Invariants: count is the sum of the nodes' counts and len the number of nodes;
  * no node is empty; head and tail are never compressed; a node's sz is its
- * uncompressed size (listpack bytes, or the plain element's length).
+ * uncompressed size (listpack bytes, or the plain element's length); defrag_at,
+ * the position of an active-defragmentation walk, is a linked node or NULL
+ * (ql_unlink moves it past a node leaving the list).
  *
  * Costs: push and pop O(1) plus the listpack work inside one end node (bounded by
  * the node size); index lookup O(nodes) walking from the nearer end, then
