@@ -147,7 +147,7 @@ static int later_step(Db *db, long long endtime) {
         int done = 0;
         for (int i = 0; !done; i++) {
             done = t->defrag(o, &st.later_cursor, 128);
-            if (!done && (i & 15) == 15 && ustime() > endtime) break;
+            if (!done && (i & 3) == 3 && ustime() > endtime) break;
         }
         if (hits_now() > before) st.key_hits++;
         if (done) later_pop();

@@ -69,9 +69,14 @@ struct Quicklist {
     unsigned long len;   /* nodes */
     int fill;
     int compress;
-    QlNode *defrag_at;   /* active defragmentation: the next node to visit */
-    int defrag_active;   /* a defragmentation walk is under way */
+    QlNode *defrag_at;   /* active defragmentation: the next node to visit, NULL
+                          * before a walk, DEFRAG_END once past the tail */
 };
+_Static_assert(sizeof(Quicklist) == 48, "a quicklist header stays in jemalloc's 48-byte class");
+
+/* defrag_at's value once the node it named was the tail and left the list. */
+static QlNode defrag_end_marker;
+#define DEFRAG_END (&defrag_end_marker)
 
 typedef struct QlLzf {
     size_t len; /* compressed bytes that follow */
@@ -253,7 +258,7 @@ static void ql_link(Quicklist *ql, QlNode *old, QlNode *n, int after) {
 }
 
 static void ql_unlink(Quicklist *ql, QlNode *n) {
-    if (ql->defrag_at == n) ql->defrag_at = n->next;
+    if (ql->defrag_at == n) ql->defrag_at = n->next ? n->next : DEFRAG_END;
     if (n->next) n->next->prev = n->prev;
     if (n->prev) n->prev->next = n->next;
     if (n == ql->tail) ql->tail = n->prev;
@@ -433,16 +438,13 @@ static QlNode *defrag_node(Quicklist *ql, QlNode *n) {
 }
 
 int ql_defrag_step(Quicklist *ql, long budget) {
-    if (!ql->defrag_active) {
-        ql->defrag_at = ql->head;
-        ql->defrag_active = 1;
-    }
-    while (ql->defrag_at && budget-- > 0) {
+    if (!ql->defrag_at) ql->defrag_at = ql->head ? ql->head : DEFRAG_END;
+    while (ql->defrag_at != DEFRAG_END && budget-- > 0) {
         QlNode *n = defrag_node(ql, ql->defrag_at);
-        ql->defrag_at = n->next;
+        ql->defrag_at = n->next ? n->next : DEFRAG_END;
     }
-    if (ql->defrag_at) return 0;
-    ql->defrag_active = 0;
+    if (ql->defrag_at != DEFRAG_END) return 0;
+    ql->defrag_at = NULL;
     return 1;
 }
 
