@@ -16,7 +16,7 @@ extern const Module connection_module, server_module, config_module, keyspace_mo
     blocking_module, monitor_module, pubsub_module, function_module, string_module, bitops_module, lazyfree_module,
     evict_module,
     hash_module, set_module, list_module;
-extern const Module zset_module, sort_module;
+extern const Module zset_module, sort_module, defrag_module;
 extern const Module bloom_module;
 extern const Module hll_module;
 
@@ -32,6 +32,7 @@ const Module *const server_modules[] = {
     &pubsub_module,
     &lazyfree_module,
     &evict_module,
+    &defrag_module,
     &function_module,
     &tracking_module,
     /* data types */

@@ -13,7 +13,11 @@
  * With libc malloc (sanitizer builds, or no jemalloc) each call adds or subtracts
  * malloc_usable_size() on an atomic counter.
  * An allocation failure calls the OOM handler, which by default aborts: the server
- * cannot go on safely with a half-applied command. */
+ * cannot go on safely with a half-applied command.
+ * Active defragmentation (jemalloc only): vmalloc_defrag asks jemalloc's public
+ * experimental.utilization.query about a pointer's slab and moves the allocation
+ * when Redis's rule says so (see alloc.h); the Lua interpreters get a heap of
+ * their own (an arena and thread cache), kept out of the allocator figures. */
 #include "alloc.h"
 #include <malloc.h>
 #include <stdatomic.h>
@@ -81,7 +85,152 @@ size_t vmalloc_used(void) {
     total += (long long)atomic_load_explicit(&used_memory, memory_order_relaxed);
     return total > 0 ? (size_t)total : 0;
 }
+/* What jemalloc's experimental.utilization.query reports about the slab holding
+ * a pointer and the bin (size class) of that slab, in jemalloc 5.3's layout. */
+typedef struct SlabUtil {
+    void *slabcur_addr;     /* the slab new allocations of this bin come from */
+    size_t nfree, nregs;    /* free and total regions of the pointer's slab */
+    size_t size;            /* the slab's bytes */
+    size_t bin_nfree, bin_nregs; /* the same summed over the bin's slabs */
+} SlabUtil;
+
+static size_t util_mib[4];
+static size_t util_miblen;
+static int util_state; /* 0 unknown, 1 usable, -1 not available */
+
+int vmalloc_defrag_supported(void) {
+    if (util_state == 0) {
+        util_miblen = sizeof(util_mib) / sizeof(util_mib[0]);
+        util_state = mallctlnametomib("experimental.utilization.query", util_mib, &util_miblen) == 0 ? 1 : -1;
+    }
+    return util_state == 1;
+}
+
+/* Redis's decision: a region of a slab that is not full, not the current slab,
+ * and used no more than the bin's average (with 12.5% slack, so that slabs all
+ * equally used still drain into the current one). */
+static int worth_moving(void *ptr) {
+    SlabUtil u;
+    size_t ulen = sizeof(u);
+    if (mallctlbymib(util_mib, util_miblen, &u, &ulen, &ptr, sizeof(ptr)) != 0) return 0;
+    if (u.nregs <= 1 || u.nfree == 0 || u.bin_nregs == 0) return 0; /* large or full */
+    uintptr_t p = (uintptr_t)ptr, cur = (uintptr_t)u.slabcur_addr;
+    if (cur && p >= cur && p < cur + u.size) return 0;
+    size_t slabs = u.bin_nregs / u.nregs, used = u.bin_nregs - u.bin_nfree;
+    return (u.nregs - u.nfree) * slabs <= used + used / 8;
+}
+
+static long long defrag_hits, defrag_misses;
+static int defrag_force;
+
+void vmalloc_defrag_set_force(int on) { defrag_force = on; }
+
+void vmalloc_defrag_counts(long long *hits, long long *misses) {
+    *hits = defrag_hits;
+    *misses = defrag_misses;
+}
+
+void *vmalloc_defrag(void *ptr) {
+    if (!ptr || !vmalloc_defrag_supported()) return NULL;
+    if (!defrag_force && !worth_moving(ptr)) {
+        defrag_misses++;
+        return NULL;
+    }
+    defrag_hits++;
+    size_t size = malloc_usable_size(ptr);
+    void *n = mallocx(size, MALLOCX_TCACHE_NONE);
+    if (!n) return NULL;
+    memcpy(n, ptr, size);
+    dallocx(ptr, MALLOCX_TCACHE_NONE);
+    return n;
+}
+
+int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t newlen) {
+    return mallctl(name, oldp, oldlen, newp, newlen);
+}
+
+static int side_arena = -1; /* the side heap's arena, once created */
+
+/* The side heap's mallocx flags (arena and tcache created on first use), or 0 when
+ * jemalloc refused them: plain realloc/free then, consistently. */
+static int side_flags(void) {
+    static int flags = -1;
+    if (flags < 0) {
+        unsigned arena, tcache;
+        size_t sz = sizeof(unsigned);
+        flags = 0;
+        if (mallctl("arenas.create", &arena, &sz, NULL, 0) == 0) {
+            sz = sizeof(unsigned);
+            if (mallctl("tcache.create", &tcache, &sz, NULL, 0) == 0) {
+                flags = MALLOCX_ARENA(arena) | MALLOCX_TCACHE(tcache);
+                side_arena = (int)arena;
+            }
+        }
+    }
+    return flags;
+}
+
+/* One size_t statistic of the side heap's arena (0 when unknown). */
+static size_t side_stat(const char *what) {
+    char name[96];
+    size_t v = 0, sz = sizeof(v);
+    snprintf(name, sizeof(name), "stats.arenas.%d.%s", side_arena, what);
+    if (mallctl(name, &v, &sz, NULL, 0) != 0) return 0;
+    return v;
+}
+
+void *vmalloc_side_realloc(void *ptr, size_t size) {
+    int f = side_flags();
+    if (!f) return realloc(ptr, size);
+    return ptr ? rallocx(ptr, size, f) : mallocx(size, f);
+}
+
+void vmalloc_side_free(void *ptr) {
+    if (!ptr) return;
+    int f = side_flags();
+    if (!f) free(ptr);
+    else dallocx(ptr, f);
+}
+
+int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
+    uint64_t epoch = 1;
+    size_t sz = sizeof(epoch), vsz = sizeof(size_t);
+    *allocated = *active = *resident = 0;
+    if (mallctl("epoch", &epoch, &sz, &epoch, sz) != 0) return 0;
+    if (mallctl("stats.allocated", allocated, &vsz, NULL, 0) != 0) return 0;
+    vsz = sizeof(size_t);
+    if (mallctl("stats.active", active, &vsz, NULL, 0) != 0) return 0;
+    vsz = sizeof(size_t);
+    if (mallctl("stats.resident", resident, &vsz, NULL, 0) != 0) return 0;
+    if (side_arena >= 0) { /* Lua's heap is not the dataset's: left out, as Redis's Lua uses libc */
+        size_t page = 4096, psz = sizeof(page);
+        mallctl("arenas.page", &page, &psz, NULL, 0);
+        size_t a = side_stat("small.allocated") + side_stat("large.allocated");
+        size_t act = side_stat("pactive") * page, res = side_stat("resident");
+        if (a <= *allocated && act <= *active && res <= *resident) {
+            *allocated -= a;
+            *active -= act;
+            *resident -= res;
+        }
+    }
+    return 1;
+}
 #else
+int vmalloc_defrag_supported(void) { return 0; }
+void *vmalloc_defrag(void *ptr) { (void)ptr; return NULL; }
+void vmalloc_defrag_counts(long long *hits, long long *misses) { *hits = *misses = 0; }
+void vmalloc_defrag_set_force(int on) { (void)on; }
+int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t newlen) {
+    (void)name; (void)oldp; (void)oldlen; (void)newp; (void)newlen;
+    return -1;
+}
+void *vmalloc_side_realloc(void *ptr, size_t size) { return realloc(ptr, size); }
+void vmalloc_side_free(void *ptr) { free(ptr); }
+int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {
+    *allocated = *active = *resident = 0;
+    return 0;
+}
+
 void vmalloc_thread_init(void) {}
 void vmalloc_thread_exit(void) {}
 

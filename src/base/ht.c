@@ -435,6 +435,43 @@ unsigned long ht_scan(Ht *ht, unsigned long v, HtScanFn fn, void *privdata) {
     return v;
 }
 
+/* Walks one chain: entries may be replaced through fn, overflow buckets moved
+ * through move (the link to each is rewritten). */
+static void defrag_chain(Ht *ht, HtBucket *b, HtDefragFn fn, void *(*move)(void *), void *privdata) {
+    (void)ht;
+    for (; b; b = b->next) {
+        for (int s = 0; s < HT_BUCKET_SLOTS; s++) {
+            if (!(b->used & (1u << s))) continue;
+            void *n = fn(privdata, b->slots[s]);
+            if (n) b->slots[s] = n;
+        }
+        if (move && b->next) {
+            HtBucket *n = move(b->next);
+            if (n) b->next = n;
+        }
+    }
+}
+
+unsigned long ht_scan_defrag(Ht *ht, unsigned long v, HtDefragFn fn, void *(*move)(void *), void *privdata) {
+    if (ht_size(ht) == 0) return 0;
+    ht->pause_rehash++;
+    if (!ht_is_rehashing(ht)) {
+        unsigned long m0 = mask_of(ht->exp[0]);
+        defrag_chain(ht, &ht->tables[0][v & m0], fn, move, privdata);
+        v = next_cursor(v, m0);
+    } else {
+        int small = ht->exp[0] <= ht->exp[1] ? 0 : 1, big = 1 - small;
+        unsigned long m0 = mask_of(ht->exp[small]), m1 = mask_of(ht->exp[big]);
+        defrag_chain(ht, &ht->tables[small][v & m0], fn, move, privdata);
+        do {
+            defrag_chain(ht, &ht->tables[big][v & m1], fn, move, privdata);
+            v = next_cursor(v, m1);
+        } while (v & (m0 ^ m1));
+    }
+    ht->pause_rehash--;
+    return v;
+}
+
 void ht_iter_init(HtIter *it, Ht *ht, int safe) {
     it->ht = ht;
     it->table = 0;

@@ -66,6 +66,11 @@ void *ht_random(Ht *ht);               /* fair-ish random entry, NULL if empty *
  * An entry present during the whole scan is returned at least once. */
 typedef void (*HtScanFn)(void *privdata, void *entry);
 unsigned long ht_scan(Ht *ht, unsigned long cursor, HtScanFn fn, void *privdata);
+/* Active defragmentation: ht_scan's walk, where fn returns a new address for the
+ * entry (the slot is rewritten; the entry's key must not change) or NULL to keep
+ * it, and move (may be NULL) relocates overflow buckets (vmalloc_defrag). */
+typedef void *(*HtDefragFn)(void *privdata, void *entry);
+unsigned long ht_scan_defrag(Ht *ht, unsigned long cursor, HtDefragFn fn, void *(*move)(void *), void *privdata);
 /* Do up to n bucket moves of incremental rehash; returns 1 if more remain. */
 int ht_rehash_step(Ht *ht, int n);
 int ht_rehash_for_us(Ht *ht, long long us);

@@ -91,6 +91,13 @@ void sds_free(Sds s) {
     vfree(s - hdr_size(s[-1] & SDS_TYPE_MASK));
 }
 
+Sds sds_defrag(Sds s) {
+    if (!s) return NULL;
+    int h = hdr_size(s[-1] & SDS_TYPE_MASK);
+    char *moved = vmalloc_defrag(s - h);
+    return moved ? moved + h : NULL;
+}
+
 size_t sds_embedded_size(size_t len) { return hdr_size(type_for(len)) + len + 1; }
 
 Sds sds_init_embedded(void *buf, const void *init, size_t len) {

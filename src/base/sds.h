@@ -63,6 +63,10 @@ void sds_incrlen(Sds s, long incr);
 Sds *sds_splitargs(const char *line, int *argc);
 Sds *sds_splitlen(const char *s, size_t len, const char *sep, size_t seplen, int *count);
 void sds_freesplit(Sds *tokens, int count);
+/* Active defragmentation: moves s when the allocator says it is worth it
+ * (vmalloc_defrag); returns the new Sds (s is then freed) or NULL (s unchanged).
+ * Only for a heap sds, never an embedded one. */
+Sds sds_defrag(Sds s);
 /* Bytes for an embedded sds holding len bytes (header, bytes, NUL) with type chosen by len. */
 size_t sds_embedded_size(size_t len);
 /* Build an sds in place at buf (which has sds_embedded_size(len) bytes); returns the Sds. */

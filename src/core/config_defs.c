@@ -16,6 +16,7 @@
 #include "config_priv.h"
 #include "server.h"
 #include "crash.h"
+#include "oom_score.h"
 #include "../base/alloc.h"
 #include <limits.h>
 #include <stdio.h>
@@ -51,16 +52,6 @@ static const ConfigEnum propagation_error_enum[] = {
 /* ---------------------------------------------------------------------------
  * Validators and apply hooks
  * ------------------------------------------------------------------------- */
-
-static int check_activedefrag(long long *v, const char **err) {
-    if (*v) {
-        *err = "Active defragmentation cannot be enabled: it requires a Redis server compiled "
-               "with a modified Jemalloc like the one shipped by default with the Redis source "
-               "distribution";
-        return 0;
-    }
-    return 1;
-}
 
 static int check_shutdown_flags(long long *v, const char **err) {
     if ((*v & SHUTDOWN_SAVE) && (*v & SHUTDOWN_NOSAVE)) {
@@ -221,7 +212,6 @@ ConfigDef config_core_table[] = {
     CONFIG_BOOL("replica-read-only", "slave-read-only", 0, S.replica_read_only, 1),
     KEPT_BOOL("replica-ignore-maxmemory", "slave-ignore-maxmemory", 0, 1),
     KEPT_BOOL("jemalloc-bg-thread", NULL, 0, 1),
-    KEPT_BOOL("activedefrag", NULL, 0, 0, .num_check = check_activedefrag),
     CONFIG_BOOL("syslog-enabled", NULL, IMM, S.syslog_enabled, 0),
     KEPT_BOOL("cluster-enabled", NULL, IMM, 0),
     KEPT_BOOL("cluster-allow-reads-when-down", NULL, 0, 0),
@@ -256,7 +246,8 @@ ConfigDef config_core_table[] = {
     KEPT_ENUM("syslog-facility", NULL, IMM, syslog_facility_enum, 128),
     KEPT_ENUM("repl-diskless-load", NULL, CONFIG_DENY_LOADING, repl_diskless_load_enum, 0),
     CONFIG_ENUM("loglevel", NULL, 0, S.verbosity, loglevel_enum, LL_NOTICE),
-    CONFIG_ENUM("oom-score-adj", NULL, 0, S.oom_score_adj, oom_score_adj_enum, OOM_SCORE_ADJ_NO),
+    CONFIG_ENUM("oom-score-adj", NULL, 0, S.oom_score_adj, oom_score_adj_enum, OOM_SCORE_ADJ_NO,
+                .apply = oom_score_apply_hook),
     KEPT_ENUM("acl-pubsub-default", NULL, 0, acl_pubsub_default_enum, 0),
     CONFIG_ENUM("enable-protected-configs", NULL, IMM, S.enable_protected_configs, protected_action_enum, 0),
     CONFIG_ENUM("enable-debug-command", NULL, IMM, S.enable_debug_cmd, protected_action_enum, 0),
@@ -272,10 +263,6 @@ ConfigDef config_core_table[] = {
     KEPT_NUM("cluster-replica-validity-factor", "cluster-slave-validity-factor", 0, 0, 0, INT_MAX, 10),
     CONFIG_NUM("tcp-keepalive", NULL, 0, 0, S.tcp_keepalive, 0, INT_MAX, 300),
     KEPT_NUM("cluster-migration-barrier", NULL, 0, 0, 0, INT_MAX, 1),
-    KEPT_NUM("active-defrag-cycle-min", NULL, 0, 0, 1, 99, 1),
-    KEPT_NUM("active-defrag-cycle-max", NULL, 0, 0, 1, 99, 25),
-    KEPT_NUM("active-defrag-threshold-lower", NULL, 0, 0, 0, 1000, 10),
-    KEPT_NUM("active-defrag-threshold-upper", NULL, 0, 0, 0, 1000, 100),
     KEPT_NUM("replica-priority", "slave-priority", 0, 0, 0, INT_MAX, 100),
     KEPT_NUM("repl-diskless-sync-delay", NULL, 0, 0, 0, INT_MAX, 5),
     CONFIG_NUM("timeout", NULL, 0, 0, S.maxidletime, 0, INT_MAX, 0),
@@ -298,7 +285,6 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("unixsocketperm", NULL, IMM, U | OCT, S.unixsocketperm, 0, 0777, 0),
     KEPT_NUM("socket-mark-id", NULL, IMM, U, 0, UINT_MAX, 0),
     /* unsigned long */
-    KEPT_NUM("active-defrag-max-scan-fields", NULL, 0, 0, 1, LMAX, 1000),
     CONFIG_NUM("slowlog-max-len", NULL, 0, 0, S.slowlog_max_len, 0, LMAX, 128),
     KEPT_NUM("acllog-max-len", NULL, 0, 0, 0, LMAX, 128),
     /* long long */
@@ -313,7 +299,6 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("maxmemory", NULL, 0, U | MEM, S.maxmemory, 0, (long long)ULLONG_MAX, 0, .apply = apply_maxmemory),
     KEPT_NUM("cluster-link-sendbuf-limit", NULL, 0, U | MEM, 0, (long long)ULLONG_MAX, 0),
     /* size_t / ssize_t / time_t / off_t */
-    KEPT_NUM("active-defrag-ignore-bytes", NULL, 0, U | MEM, 1, LLMAX, 100LL << 20),
     CONFIG_NUM("stream-node-max-bytes", NULL, 0, U | MEM, S.stream_node_max_bytes, 0, LMAX, 4096),
     CONFIG_NUM("hll-sparse-max-bytes", NULL, 0, U | MEM, S.hll_sparse_max_bytes, 0, LMAX, 3000),
     CONFIG_NUM("client-query-buffer-limit", NULL, 0, U | MEM, S.client_max_querybuf_len, 1024 * 1024, LMAX,

@@ -17,6 +17,7 @@
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/sds.h"
+#include "oom_score.h"
 #include "../base/util.h"
 #include <errno.h>
 #include <limits.h>
@@ -551,7 +552,7 @@ ConfigDef config_special_table[] = {
     CONFIG_SPECIAL("save", NULL, MULTI | BIN, S, save_set, save_get, .rewrite = save_rewrite),
     CONFIG_SPECIAL("client-output-buffer-limit", NULL, MULTI | BIN, S, obuf_set, obuf_get, .rewrite = obuf_rewrite),
     CONFIG_SPECIAL("oom-score-adj-values", NULL, MULTI | BIN, S, oom_values_set, oom_values_get,
-                   .rewrite = oom_values_rewrite),
+                   .rewrite = oom_values_rewrite, .apply = oom_score_apply_hook),
     CONFIG_SPECIAL("notify-keyspace-events", NULL, BIN, S, notify_set, notify_get, .rewrite = notify_rewrite),
     CONFIG_SPECIAL("bind", NULL, MULTI, S, bind_set, bind_get, .rewrite = bind_rewrite),
     CONFIG_SPECIAL("replicaof", "slaveof", CONFIG_IMMUTABLE | MULTI | CONFIG_NOIMPL, replicaof_state, replicaof_set,

@@ -273,9 +273,10 @@ Obj *db_remove_expire(Db *db, Obj *o) {
 
 static void free_table_job(void *arg) { ht_release(arg); }
 
-/* Flushing a big database frees millions of objects: with async (or when the
- * table is large and lazyfree-lazy-user-flush asks for it) the old table is
- * swapped for an empty one and freed on the background thread. */
+/* Flushing a big database frees millions of objects: with async (FLUSHALL ASYNC,
+ * or lazyfree-lazy-user-flush) the old table is swapped for an empty one and
+ * freed on the background thread, counting each key as a lazily freed object as
+ * Redis does. */
 long long db_empty(int dbnum, int async) {
     long long removed = 0;
     for (int i = 0; i < ndbs; i++) {
@@ -283,10 +284,10 @@ long long db_empty(int dbnum, int async) {
         removed += (long long)ht_size(dbs[i].keys);
         multi_touch_db(i, -1);
         block_signal_db(i);
-        if (async && ht_size(dbs[i].keys) > 64) {
+        if (async && ht_size(dbs[i].keys) > 0) {
             Ht *old = dbs[i].keys;
             dbs[i].keys = ht_create(&keyspace_type);
-            lazyfree_job(free_table_job, old);
+            lazyfree_job(free_table_job, old, (long long)ht_size(old));
         } else {
             ht_clear(dbs[i].keys);
         }

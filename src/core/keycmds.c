@@ -250,7 +250,7 @@ static void ks_rename_generic(Client *c, int nx) {
             reply_long(c, 0);
             return;
         }
-        db_delete(c->db, key_ptr(dst), key_len(dst));
+        db_delete_lazy(c->db, key_ptr(dst), key_len(dst), lazyfree_cfg.server_del);
     }
     ks_move_value(c->db, src, c->db, dst);
     db_key_touched(c->db, key_ptr(src), key_len(src)); /* one change (dirty) for two keys */
@@ -316,7 +316,7 @@ static void ks_copy(Client *c) {
         reply_error(c, "unknown type object");
         return;
     }
-    if (exists) db_delete(dst, key_ptr(newkey), key_len(newkey));
+    if (exists) db_delete_lazy(dst, key_ptr(newkey), key_len(newkey), lazyfree_cfg.server_del);
     Obj *n = db_add(dst, key_ptr(newkey), key_len(newkey), copy);
     if (when != -1) db_set_expire(dst, n, when);
     ks_modified(dst, newkey, "copy_to");
@@ -440,7 +440,7 @@ static void ks_expire_generic(Client *c, const char *name, long long basetime, i
     }
     /* propagated with an absolute time, or as the delete it amounts to */
     if (when <= mstime() && !server.loading) {
-        db_delete(c->db, key_ptr(key), key_len(key));
+        db_delete_lazy(c->db, key_ptr(key), key_len(key), lazyfree_cfg.expire);
         ks_modified(c->db, key, "del");
         propagate_replace_objs(c, obj_word(lazyfree_cfg.expire ? WORD_UNLINK : WORD_DEL), key, NULL);
     } else {

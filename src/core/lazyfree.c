@@ -41,21 +41,23 @@ void lazyfree_entry(Obj *keyed, int async) {
 typedef struct Job {
     void (*fn)(void *);
     void *arg;
+    long long objects;
 } Job;
 
 static void run_job(void *arg) {
     Job *j = arg;
     j->fn(j->arg);
+    atomic_fetch_sub_explicit(&pending, j->objects, memory_order_relaxed);
+    atomic_fetch_add_explicit(&freed, j->objects, memory_order_relaxed);
     vfree(j);
-    atomic_fetch_sub_explicit(&pending, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&freed, 1, memory_order_relaxed);
 }
 
-void lazyfree_job(void (*fn)(void *), void *arg) {
+void lazyfree_job(void (*fn)(void *), void *arg, long long objects) {
     Job *j = vmalloc(sizeof(*j));
     j->fn = fn;
     j->arg = arg;
-    atomic_fetch_add_explicit(&pending, 1, memory_order_relaxed);
+    j->objects = objects;
+    atomic_fetch_add_explicit(&pending, objects, memory_order_relaxed);
     bio_submit(run_job, j);
 }
 

@@ -22,9 +22,9 @@ extern LazyfreeConfig lazyfree_cfg;
  * when async is set and its type says freeing it is more work than the threshold,
  * else at once. */
 void lazyfree_entry(Obj *keyed, int async);
-/* Runs fn(arg) on the background thread, counting it as one lazily freed object (a
- * whole table emptied by FLUSHALL ASYNC). */
-void lazyfree_job(void (*fn)(void *), void *arg);
+/* Runs fn(arg) on the background thread, counting it as `objects` lazily freed
+ * objects (a table emptied by FLUSHALL ASYNC counts its keys, as Redis's). */
+void lazyfree_job(void (*fn)(void *), void *arg, long long objects);
 
 /* INFO: objects waiting to be freed, and freed so far. */
 long long lazyfree_pending(void);

@@ -10,6 +10,7 @@
  * hook); STATS and INFO memory walk the clients and databases. */
 #include "servercmds_priv.h"
 #include "db.h"
+#include "module.h"
 #include "server.h"
 #include "../base/alloc.h"
 #include "../base/ht.h"
@@ -44,18 +45,18 @@ void bytes_to_human(char *out, size_t outlen, unsigned long long n) {
     else snprintf(out, outlen, "%.2f%c", d, units[u]);
 }
 
+/* jemalloc's figures (without the Lua interpreters' arena, see vmalloc_frag_info),
+ * else our own count and the RSS. */
 void memory_allocator_stats(AllocStats *st) {
+    size_t allocated, active, resident;
+    if (vmalloc_frag_info(&allocated, &active, &resident)) {
+        st->allocated = allocated;
+        st->active = active;
+        st->resident = resident;
+        return;
+    }
     st->allocated = st->active = vmalloc_used();
     st->resident = vmalloc_rss();
-    if (!mallctl) return;
-    uint64_t epoch = 1;
-    size_t sz = sizeof(epoch), v, vsz = sizeof(v);
-    mallctl("epoch", &epoch, &sz, &epoch, sz);
-    if (mallctl("stats.allocated", &v, &vsz, NULL, 0) == 0) st->allocated = v;
-    vsz = sizeof(v);
-    if (mallctl("stats.active", &v, &vsz, NULL, 0) == 0) st->active = v;
-    vsz = sizeof(v);
-    if (mallctl("stats.resident", &v, &vsz, NULL, 0) == 0) st->resident = v;
 }
 
 static size_t clients_memory(void) {
@@ -85,7 +86,11 @@ void memory_overhead(MemOverhead *mh) {
         mh->keys += db_size(db);
         mh->db_overhead += db_overhead(db);
     }
-    mh->overhead_total = mh->startup + mh->clients_normal + mh->db_overhead;
+    mh->aof_buffer = (size_t)modules_gauge("mem_aof_buffer");
+    mh->lua_caches = (size_t)modules_gauge("used_memory_scripts_eval");
+    mh->functions_caches = (size_t)modules_gauge("used_memory_functions");
+    mh->overhead_total = mh->startup + mh->clients_normal + mh->aof_buffer + mh->lua_caches + mh->functions_caches +
+                         mh->db_overhead;
     mh->dataset = mh->used > mh->overhead_total ? mh->used - mh->overhead_total : 0;
     size_t net = mh->used > mh->startup ? mh->used - mh->startup : 0;
     mh->dataset_perc = net ? (double)mh->dataset * 100 / (double)net : 0;
@@ -133,9 +138,10 @@ static void reply_kv(Client *c, const char *k, long long v) {
     reply_long(c, v);
 }
 
+/* Redis keeps these ratios as floats: the reply shows a float's digits. */
 static void reply_kd(Client *c, const char *k, double v) {
     reply_bulk_cstr(c, k);
-    reply_double(c, v);
+    reply_double(c, (double)(float)v);
 }
 
 void memory_stats_cmd(Client *c) {
@@ -151,9 +157,9 @@ void memory_stats_cmd(Client *c) {
     reply_kv(c, "clients.slaves", 0);
     reply_kv(c, "clients.normal", (long long)mh.clients_normal);
     reply_kv(c, "cluster.links", 0);
-    reply_kv(c, "aof.buffer", 0);
-    reply_kv(c, "lua.caches", 0);
-    reply_kv(c, "functions.caches", 0);
+    reply_kv(c, "aof.buffer", (long long)mh.aof_buffer);
+    reply_kv(c, "lua.caches", (long long)mh.lua_caches);
+    reply_kv(c, "functions.caches", (long long)mh.functions_caches);
     for (int j = 0; j < db_count(); j++) {
         Db *db = db_get(j);
         if (db_size(db) == 0) continue;
@@ -184,6 +190,50 @@ void memory_stats_cmd(Client *c) {
     reply_kv(c, "fragmentation.bytes", mh.total_frag_bytes);
 }
 
+/* MEMORY DOCTOR's paragraphs, in Redis's words and order, each shown when its
+ * condition holds (thresholds as Redis's: 10 MB of excess before a ratio counts). */
+static const char *const doctor_peak =
+    " * Peak memory: In the past this instance used more than 150% the memory that is currently using. The "
+    "allocator is normally not able to release memory after a peak, so you can expect to see a big fragmentation "
+    "ratio, however this is actually harmless and is only due to the memory peak, and if the Redis instance "
+    "Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon as you fill the "
+    "Redis instance with more data. If the memory peak was only occasional and you want to try to reclaim memory, "
+    "please try the MEMORY PURGE command, otherwise the only other option is to shutdown and restart the "
+    "instance.\n\n";
+static const char *const doctor_frag_fmt =
+    " * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means "
+    "that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations Redis "
+    "performed). This problem is usually due either to a large peak memory (check if there is a peak memory entry "
+    "above in the report) or may result from a workload that causes the allocator to fragment memory a lot. If "
+    "the problem is a large peak memory, then there is no issue. Otherwise, make sure you are using the Jemalloc "
+    "allocator and not the default libc malloc. Note: The currently used allocator is \"%s\".\n\n";
+static const char *const doctor_alloc_frag =
+    " * High allocator fragmentation: This instance has an allocator external fragmentation greater than 1.1. "
+    "This problem is usually due either to a large peak memory (check if there is a peak memory entry above in "
+    "the report) or may result from a workload that causes the allocator to fragment memory a lot. You can try "
+    "enabling 'activedefrag' config option.\n\n";
+static const char *const doctor_alloc_rss =
+    " * High allocator RSS overhead: This instance has an RSS memory overhead is greater than 1.1 (this means "
+    "that the Resident Set Size of the allocator is much larger than the sum what the allocator actually holds). "
+    "This problem is usually due to a large peak memory (check if there is a peak memory entry above in the "
+    "report), you can try the MEMORY PURGE command to reclaim it.\n\n";
+static const char *const doctor_proc_rss =
+    " * High process RSS overhead: This instance has non-allocator RSS memory overhead is greater than 1.1 (this "
+    "means that the Resident Set Size of the Redis process is much larger than the RSS the allocator holds). This "
+    "problem may be due to Lua scripts or Modules.\n\n";
+static const char *const doctor_client_buf =
+    " * Big client buffers: The clients output buffers in this instance are greater than 200K per client (on "
+    "average). This may result from different causes, like Pub/Sub clients subscribed to channels bot not "
+    "receiving data fast enough, so that data piles on the Redis instance output buffer, or clients sending "
+    "commands with large replies or very large sequences of commands in the same pipeline. Please use the CLIENT "
+    "LIST command in order to investigate the issue if it causes problems in your instance, or to understand "
+    "better why certain clients are using a big amount of memory.\n\n";
+static const char *const doctor_scripts =
+    " * Many scripts: There seem to be many cached scripts in this instance (more than 1000). This may be because "
+    "scripts are generated and `EVAL`ed, instead of being parameterized (with KEYS and ARGV), `SCRIPT LOAD`ed and "
+    "`EVALSHA`ed. Unless `SCRIPT FLUSH` is called periodically, the scripts' caches may end up consuming most of "
+    "your memory.\n\n";
+
 static Sds doctor_report(void) {
     MemOverhead mh;
     memory_overhead(&mh);
@@ -191,41 +241,27 @@ static Sds doctor_report(void) {
         return sds_new("Hi Sam, this instance is empty or is using very little memory, my issues detector can't be "
                        "used in these conditions. Please, leave for your mission on Earth and fill it with some data. "
                        "The new Sam and I will be back to our programming as soon as I finished rebooting.\n");
-    int big_peak = (double)mh.peak / (double)mh.used > 1.5;
-    int high_frag = mh.total_frag > 1.4 && mh.total_frag_bytes > 10 << 20;
-    size_t nclients = clients_count();
-    int big_client_buf = nclients && mh.clients_normal / nclients > 1024 * 200;
-    if (!big_peak && !high_frag && !big_client_buf)
+    const long long ten_mb = 10 << 20;
+    long long nclients = (long long)clients_count() - modules_gauge("connected_slaves");
+    int big_peak = (float)mh.peak / (float)mh.used > 1.5f;
+    int high_frag = mh.total_frag > 1.4 && mh.total_frag_bytes > ten_mb;
+    int high_alloc_frag = mh.alloc_frag > 1.1 && mh.alloc_frag_bytes > ten_mb;
+    int high_alloc_rss = mh.alloc_rss > 1.1 && mh.alloc_rss_bytes > ten_mb;
+    int high_proc_rss = mh.rss_extra > 1.1 && mh.rss_extra_bytes > ten_mb;
+    int big_client_buf = nclients > 0 && mh.clients_normal / (size_t)nclients > 1024 * 200;
+    int many_scripts = modules_gauge("number_of_cached_scripts") > 1000;
+    if (!big_peak && !high_frag && !high_alloc_frag && !high_alloc_rss && !high_proc_rss && !big_client_buf &&
+        !many_scripts)
         return sds_new("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs "
                        "on this base.\n");
     Sds s = sds_new("Sam, I detected a few issues in this Redis instance memory implants:\n\n");
-    if (big_peak)
-        s = sds_cat(s, " * Peak memory: In the past this instance used more than 150% the memory that is currently "
-                       "using. The allocator is normally not able to release memory after a peak, so you can expect "
-                       "to see a big fragmentation ratio, however this is actually harmless and is only due to the "
-                       "memory peak, and if the Redis instance Resident Set Size (RSS) is currently bigger than "
-                       "expected, the memory will be used as soon as you fill the Redis instance with more data. If "
-                       "the memory peak was only occasional and you want to try to reclaim memory, please try the "
-                       "MEMORY PURGE command, otherwise the only other option is to shutdown and restart the "
-                       "instance.\n\n");
-    if (high_frag)
-        s = sds_catprintf(s, " * High total RSS: This instance has a memory fragmentation and RSS overhead greater "
-                             "than 1.4 (this means that the Resident Set Size of the Redis process is much larger "
-                             "than the sum of the logical allocations Redis performed). This problem is usually due "
-                             "either to a large peak memory (check if there is a peak memory entry above in the "
-                             "report) or may result from a workload that causes the allocator to fragment memory a "
-                             "lot. If the problem is a large peak memory, then there is no issue. Otherwise, make "
-                             "sure you are using the Jemalloc allocator and not the default libc malloc. Note: The "
-                             "currently used allocator is \"%s\".\n\n",
-                          vmalloc_lib());
-    if (big_client_buf)
-        s = sds_cat(s, " * Big client buffers: The clients output buffers in this instance are greater than 200K per "
-                       "client (on average). This may result from different causes, like Pub/Sub clients subscribed "
-                       "to channels bot not receiving data fast enough, so that data piles on the Redis instance "
-                       "output buffer, or clients sending commands with large replies or very large sequences of "
-                       "commands in the same pipeline. Please use the CLIENT LIST command in order to investigate "
-                       "the issue if it causes problems in your instance, or to understand better why certain "
-                       "clients are using a big amount of memory.\n\n");
+    if (big_peak) s = sds_cat(s, doctor_peak);
+    if (high_frag) s = sds_catprintf(s, doctor_frag_fmt, vmalloc_lib());
+    if (high_alloc_frag) s = sds_cat(s, doctor_alloc_frag);
+    if (high_alloc_rss) s = sds_cat(s, doctor_alloc_rss);
+    if (high_proc_rss) s = sds_cat(s, doctor_proc_rss);
+    if (big_client_buf) s = sds_cat(s, doctor_client_buf);
+    if (many_scripts) s = sds_cat(s, doctor_scripts);
     return sds_cat(s, "I'm here to keep you safe, Sam. I want to help you.\n");
 }
 

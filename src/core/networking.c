@@ -403,6 +403,8 @@ int net_check_output_limits(Client *c) {
 
 /* ---------------- cron ---------------- */
 
+#define ARGV_KEEP_MAX 1024 /* argv slots a client keeps between commands */
+
 /* Gives back buffer memory a client no longer needs, as Redis's clients cron
  * does: an idle client's empty query buffer is freed; a big one (over
  * QUERYBUF_RESIZE_THRESHOLD) twice its recent peak shrinks to the peak. */
@@ -428,6 +430,13 @@ static void shrink_buffers(Client *c) {
         }
     }
     c->buf_peak = c->bufpos;
+    /* a command with many arguments left a big argv array behind (Redis frees argv
+     * after every command): give it back while no command is being read */
+    if (c->argc == 0 && c->argv_cap > ARGV_KEEP_MAX && c->reqtype == REQ_UNKNOWN && !(c->flags & CLIENT_BLOCKED)) {
+        vfree(c->argv);
+        c->argv = NULL;
+        c->argv_cap = 0;
+    }
 }
 
 void net_clients_cron(void) {

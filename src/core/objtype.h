@@ -45,8 +45,13 @@ typedef struct ObjType {
     const unsigned char *rdb_load_types;            /* RDB types it loads, ending with 255 */
     int (*aof_rewrite)(struct Rio *r, const char *key, size_t klen, const Obj *o);
     /* (Commands carry at most AOF_REWRITE_ITEMS_PER_CMD elements each, as Redis's.) */
-    /* Active defragmentation: moves the value's allocations; returns o's new ptr. */
-    void *(*defrag)(Obj *o);
+    /* Active defragmentation (defrag.c): moves the value's allocations through
+     * vmalloc_defrag (setting o->ptr when the top structure moves), about budget
+     * elements' work per call, resuming from *cursor (0 on the first call; the
+     * type's own position afterwards). Returns 1 when the value is done, 0 to be
+     * called again later with the same cursor. Between calls the value may have
+     * changed or been replaced: a cursor is only a position, never a pointer. */
+    int (*defrag)(Obj *o, unsigned long *cursor, long budget);
 } ObjType;
 
 /* Registers t for values of type t->type (one descriptor per type). */

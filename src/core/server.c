@@ -18,6 +18,8 @@
 #include "../base/panic.h"
 #include "../net/conn.h"
 #include "../base/alloc.h"
+#include "defrag.h"
+#include "oom_score.h"
 #include "../base/util.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -224,6 +226,7 @@ void server_process_events_while_loading(void) {
     last_ms = now;
     server_update_time();
     ev_process(server.el, 1);
+    defrag_while_blocked();
     net_handle_pending_writes();
     net_free_closed_clients(); /* clients that left while the dataset loads go now */
 }
@@ -454,6 +457,7 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     server_log(LL_NOTICE, "Running mode=standalone, port=%d.", server.cfg.port);
     server_log(LL_NOTICE, "Vesper %s, 64 bit, standalone mode, port %d, PID: %d", VESPER_OWN_VERSION, server.cfg.port, (int)server.pid);
     server_log(LL_WARNING, "Server initialized");
+    oom_score_apply(-1);
     modules_init(); /* loads the dataset; the cron starts after */
     ev_add_timer(server.el, 1, server_cron, NULL);
     ev_set_before_sleep(server.el, before_sleep);

@@ -272,13 +272,14 @@ static Sds info_memory(Sds s) {
         "mem_clients_slaves:0\r\n"
         "mem_clients_normal:%zu\r\n"
         "mem_cluster_links:0\r\n"
-        "mem_aof_buffer:0\r\n"
+        "mem_aof_buffer:%zu\r\n"
         "mem_allocator:%s\r\n"
-        "active_defrag_running:0\r\n"
+        "active_defrag_running:%lld\r\n"
         "lazyfree_pending_objects:%lld\r\n"
         "lazyfreed_objects:%lld\r\n",
         mh.alloc_frag, mh.alloc_frag_bytes, mh.alloc_rss, mh.alloc_rss_bytes, mh.rss_extra, mh.rss_extra_bytes,
-        mh.total_frag, mh.total_frag_bytes, mh.clients_normal, vmalloc_lib(), info_int("lazyfree_pending_objects"),
+        mh.total_frag, mh.total_frag_bytes, mh.clients_normal, mh.aof_buffer, vmalloc_lib(), info_int("active_defrag_running"),
+        info_int("lazyfree_pending_objects"),
         info_int("lazyfreed_objects"));
 }
 
@@ -359,12 +360,12 @@ static Sds info_stats(Sds s) {
         "total_forks:%lld\r\n"
         "migrate_cached_sockets:0\r\n"
         "slave_expires_tracked_keys:0\r\n"
-        "active_defrag_hits:0\r\n"
-        "active_defrag_misses:0\r\n"
-        "active_defrag_key_hits:0\r\n"
-        "active_defrag_key_misses:0\r\n"
-        "total_active_defrag_time:0\r\n"
-        "current_active_defrag_time:0\r\n"
+        "active_defrag_hits:%lld\r\n"
+        "active_defrag_misses:%lld\r\n"
+        "active_defrag_key_hits:%lld\r\n"
+        "active_defrag_key_misses:%lld\r\n"
+        "total_active_defrag_time:%lld\r\n"
+        "current_active_defrag_time:%lld\r\n"
         "tracking_total_keys:%lld\r\n"
         "tracking_total_items:%lld\r\n"
         "tracking_total_prefixes:%lld\r\n"
@@ -378,7 +379,9 @@ static Sds info_stats(Sds s) {
         "reply_buffer_shrinks:0\r\n"
         "reply_buffer_expands:0\r\n",
         info_int("pubsub_channels"), info_int("pubsub_patterns"), info_int("pubsubshard_channels"),
-        st->latest_fork_usec, st->total_forks,
+        st->latest_fork_usec, st->total_forks, info_int("active_defrag_hits"), info_int("active_defrag_misses"),
+        info_int("active_defrag_key_hits"), info_int("active_defrag_key_misses"), info_int("total_active_defrag_time"),
+        info_int("current_active_defrag_time"),
         info_int("tracking_total_keys"), info_int("tracking_total_items"), info_int("tracking_total_prefixes"),
         st->unexpected_error_replies, st->total_error_replies, info_int("dump_payload_sanitizations"),
         st->total_reads_processed, st->total_writes_processed, st->io_reads, st->io_writes);

@@ -44,6 +44,7 @@ typedef struct AllocStats {
 /* Memory figures shared by INFO memory and MEMORY STATS/DOCTOR. */
 typedef struct MemOverhead {
     size_t used, peak, startup, clients_normal, db_overhead, overhead_total, dataset, keys, rss, bytes_per_key;
+    size_t aof_buffer, lua_caches, functions_caches;
     double peak_perc, dataset_perc;
     AllocStats alloc;
     double alloc_frag, alloc_rss, rss_extra, total_frag;

@@ -471,10 +471,10 @@ void tracking_flushed(int async) {
         }
     }
     if (table && ht_size(table)) {
-        if (async && ht_size(table) > 64) {
+        if (async && ht_size(table) >= LAZYFREE_THRESHOLD) { /* Redis's test is >= here */
             Ht *old = table;
             table = ht_create(&tracked_type);
-            lazyfree_job(free_table_job, old);
+            lazyfree_job(free_table_job, old, (long long)ht_size(old));
         } else {
             ht_clear(table);
         }

@@ -17,7 +17,9 @@
  *
  * Invariants: count is the sum of the nodes' counts and len the number of nodes;
  * no node is empty; head and tail are never compressed; a node's sz is its
- * uncompressed size (listpack bytes, or the plain element's length).
+ * uncompressed size (listpack bytes, or the plain element's length); defrag_at,
+ * the position of an active-defragmentation walk, is a linked node or NULL
+ * (ql_unlink moves it past a node leaving the list).
  *
  * Costs: push and pop O(1) plus the listpack work inside one end node (bounded by
  * the node size); index lookup O(nodes) walking from the nearer end, then
@@ -67,7 +69,14 @@ struct Quicklist {
     unsigned long len;   /* nodes */
     int fill;
     int compress;
+    QlNode *defrag_at;   /* active defragmentation: the next node to visit, NULL
+                          * before a walk, DEFRAG_END once past the tail */
 };
+_Static_assert(sizeof(Quicklist) == 48, "a quicklist header stays in jemalloc's 48-byte class");
+
+/* defrag_at's value once the node it named was the tail and left the list. */
+static QlNode defrag_end_marker;
+#define DEFRAG_END (&defrag_end_marker)
 
 typedef struct QlLzf {
     size_t len; /* compressed bytes that follow */
@@ -249,6 +258,7 @@ static void ql_link(Quicklist *ql, QlNode *old, QlNode *n, int after) {
 }
 
 static void ql_unlink(Quicklist *ql, QlNode *n) {
+    if (ql->defrag_at == n) ql->defrag_at = n->next ? n->next : DEFRAG_END;
     if (n->next) n->next->prev = n->prev;
     if (n->prev) n->prev->next = n->next;
     if (n == ql->tail) ql->tail = n->prev;
@@ -410,6 +420,35 @@ void ql_free(Quicklist *ql) {
     }
     vfree(ql);
 }
+
+/* ---- active defragmentation ---- */
+
+/* Moves node n's data and the node itself when the allocator advises it, fixing the
+ * neighbours' links. Returns the node's address afterwards. */
+static QlNode *defrag_node(Quicklist *ql, QlNode *n) {
+    unsigned char *d = vmalloc_defrag(n->data);
+    if (d) n->data = d;
+    QlNode *m = vmalloc_defrag(n);
+    if (!m) return n;
+    if (m->prev) m->prev->next = m;
+    else ql->head = m;
+    if (m->next) m->next->prev = m;
+    else ql->tail = m;
+    return m;
+}
+
+int ql_defrag_step(Quicklist *ql, long budget) {
+    if (!ql->defrag_at) ql->defrag_at = ql->head ? ql->head : DEFRAG_END;
+    while (ql->defrag_at != DEFRAG_END && budget-- > 0) {
+        QlNode *n = defrag_node(ql, ql->defrag_at);
+        ql->defrag_at = n->next ? n->next : DEFRAG_END;
+    }
+    if (ql->defrag_at != DEFRAG_END) return 0;
+    ql->defrag_at = NULL;
+    return 1;
+}
+
+Quicklist *ql_defrag_struct(Quicklist *ql) { return vmalloc_defrag(ql); }
 
 Quicklist *ql_dup(const Quicklist *src) {
     Quicklist *ql = ql_create(src->fill, src->compress);

@@ -57,6 +57,12 @@ void ql_set_options(Quicklist *ql, int fill, int compress);
 void ql_free(Quicklist *ql);
 /* A deep copy (compressed nodes are copied compressed). */
 Quicklist *ql_dup(const Quicklist *ql);
+/* Active defragmentation (vmalloc_defrag): moves the data and headers of at most
+ * budget nodes, resuming where the previous call stopped (the position survives node
+ * deletions). Returns 1 when the walk reached the tail (the next call starts over),
+ * else 0. ql_defrag_struct moves the Quicklist itself: the new address or NULL. */
+int ql_defrag_step(Quicklist *ql, long budget);
+Quicklist *ql_defrag_struct(Quicklist *ql);
 
 /* Elements of this many bytes or more go in a plain node of their own (DEBUG
  * QUICKLIST-PACKED-THRESHOLD). Process-wide. 0 restores the default (1 GB);

@@ -275,3 +275,20 @@ unsigned long strmap_scan(Strmap *m, unsigned long cursor, StrmapScanFn fn, void
     ScanCtx ctx = {fn, privdata};
     return ht_scan(m->ht, cursor, scan_one, &ctx);
 }
+
+/* ---- active defragmentation ---- */
+
+static void *defrag_entry(void *privdata, void *entry) {
+    (void)privdata;
+    return vmalloc_defrag(entry);
+}
+
+unsigned long strmap_defrag_step(Strmap *s, unsigned long cursor) {
+    return ht_scan_defrag(s->ht, cursor, defrag_entry, vmalloc_defrag, NULL);
+}
+
+Strmap *strmap_defrag_struct(Strmap *s) {
+    Ht *h = vmalloc_defrag(s->ht);
+    if (h) s->ht = h;
+    return vmalloc_defrag(s);
+}

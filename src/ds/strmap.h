@@ -58,4 +58,11 @@ void strmap_iter_done(StrmapIter *it);
 typedef void (*StrmapScanFn)(void *privdata, const StrmapEntry *e);
 unsigned long strmap_scan(Strmap *m, unsigned long cursor, StrmapScanFn fn, void *privdata);
 
+/* Active defragmentation (vmalloc_defrag): moves the entries of the buckets under
+ * cursor, returns the next cursor (0 = done; a walk covers every entry present
+ * throughout). strmap_defrag_struct moves the set's own headers: the new address
+ * or NULL. */
+unsigned long strmap_defrag_step(Strmap *s, unsigned long cursor);
+Strmap *strmap_defrag_struct(Strmap *s);
+
 #endif

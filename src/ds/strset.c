@@ -216,3 +216,20 @@ unsigned long strset_scan(Strset *s, unsigned long cursor, StrsetScanFn fn, void
     ScanCtx ctx = {fn, privdata};
     return ht_scan(s->ht, cursor, scan_one, &ctx);
 }
+
+/* ---- active defragmentation ---- */
+
+static void *defrag_entry(void *privdata, void *entry) {
+    (void)privdata;
+    return vmalloc_defrag(entry);
+}
+
+unsigned long strset_defrag_step(Strset *s, unsigned long cursor) {
+    return ht_scan_defrag(s->ht, cursor, defrag_entry, vmalloc_defrag, NULL);
+}
+
+Strset *strset_defrag_struct(Strset *s) {
+    Ht *h = vmalloc_defrag(s->ht);
+    if (h) s->ht = h;
+    return vmalloc_defrag(s);
+}

@@ -55,4 +55,11 @@ void strset_iter_done(StrsetIter *it);
 typedef void (*StrsetScanFn)(void *privdata, const StrsetEntry *e);
 unsigned long strset_scan(Strset *s, unsigned long cursor, StrsetScanFn fn, void *privdata);
 
+/* Active defragmentation (vmalloc_defrag): moves the entries of the buckets under
+ * cursor, returns the next cursor (0 = done; a walk covers every entry present
+ * throughout). strset_defrag_struct moves the set's own headers: the new address
+ * or NULL. */
+unsigned long strset_defrag_step(Strset *s, unsigned long cursor);
+Strset *strset_defrag_struct(Strset *s);
+
 #endif

@@ -555,3 +555,33 @@ size_t zsl_delete_range_by_rank(Zsl *zsl, size_t start, size_t end) {
     }
     return removed;
 }
+
+/* --- active defragmentation --- */
+
+/* Moves node x when the allocator advises it: its predecessors at every level (found
+ * by a search while x is still in place), its successor's backward link and the
+ * tail are repointed; the member table's slot is rewritten by ht_scan_defrag. */
+static void *defrag_node(void *privdata, void *entry) {
+    Zsl *zsl = privdata;
+    ZslNode *x = entry, *update[ZSL_MAX_LEVEL];
+    find_update(zsl, x->score, member_of(x), x->len, update, NULL);
+    ZslNode *n = vmalloc_defrag(x);
+    if (!n) return NULL;
+    for (int i = 0; i < n->level; i++)
+        if (update[i]->fwd[i] == x) update[i]->fwd[i] = n;
+    if (n->fwd[0]) n->fwd[0]->backward = n;
+    else zsl->tail = n;
+    return n;
+}
+
+unsigned long zsl_defrag_step(Zsl *zsl, unsigned long cursor) {
+    return ht_scan_defrag(zsl->ht, cursor, defrag_node, vmalloc_defrag, zsl);
+}
+
+Zsl *zsl_defrag_struct(Zsl *zsl) {
+    Ht *h = vmalloc_defrag(zsl->ht);
+    if (h) zsl->ht = h;
+    ZslNode *hd = vmalloc_defrag(zsl->header);
+    if (hd) zsl->header = hd;
+    return vmalloc_defrag(zsl);
+}

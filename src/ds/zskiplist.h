@@ -120,4 +120,10 @@ size_t zsl_delete_range_by_lex(Zsl *zsl, const ZLexRangeSpec *range);
  * last); returns how many. O(log n + m). */
 size_t zsl_delete_range_by_rank(Zsl *zsl, size_t start, size_t end);
 
+/* Active defragmentation (vmalloc_defrag): moves the nodes of the member-table
+ * buckets under cursor (each move costs a search, O(log n)); returns the next cursor
+ * (0 = done). zsl_defrag_struct moves the Zsl's headers: the new address or NULL. */
+unsigned long zsl_defrag_step(Zsl *zsl, unsigned long cursor);
+Zsl *zsl_defrag_struct(Zsl *zsl);
+
 #endif

@@ -768,8 +768,16 @@ static Command aof_commands[] = {
 static const DebugExt aof_debug[] = {
     {"loadaof", debug_loadaof}, {"aof-flush-sleep", debug_flush_sleep}, {NULL, NULL}};
 
+/* INFO mem_aof_buffer / MEMORY STATS aof.buffer: the buffer's allocation. */
+static long long gauge_aof_buffer(void) {
+    return aof.state != AOF_OFF && aof.buf ? (long long)sds_alloc_size(aof.buf) : 0;
+}
+
+static const InfoGauge aof_gauges[] = {{"mem_aof_buffer", gauge_aof_buffer}, {NULL, NULL}};
+
 const Module aof_module = {
     .name = "aof",
+    .gauges = aof_gauges,
     .commands = aof_commands,
     .configs = aof_configs,
     .init = aof_init,

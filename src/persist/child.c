@@ -13,6 +13,7 @@
 #include "child.h"
 #include "../base/util.h"
 #include "../core/db.h"
+#include "../core/oom_score.h"
 #include "../core/server.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -88,6 +89,7 @@ void child_report_progress(long long keys) {
 
 static void run_child(int type, int (*body)(void), int report_fd) {
     server.in_child = 1;
+    oom_score_apply(CONFIG_OOM_BGCHILD);
     ch.report_fd = report_fd;
     ch.last_report_ms = mstime();
     server_close_listeners_in_child();

@@ -17,6 +17,7 @@
 #include "../base/sha1.h"
 #include "../base/util.h"
 #include "../core/command.h"
+#include "../core/defrag.h"
 #include "../core/module.h"
 #include <ctype.h>
 #include "../core/monitor.h"
@@ -47,6 +48,23 @@ static void script_free(void *e) {
 }
 
 static const HtType scripts_type = {.hash = hash_bytes, .entry_key = script_key, .entry_free = script_free};
+
+/* Active defragmentation of the script cache (run once per pass, as Redis walks its
+ * lua_scripts dictionary): each entry and its body may move. */
+static void *defrag_script(void *privdata, void *entry) {
+    (void)privdata;
+    EvalScript *s = entry;
+    Sds b = sds_defrag(s->body);
+    if (b) s->body = b;
+    return vmalloc_defrag(s);
+}
+
+static void eval_defrag(void) {
+    unsigned long cursor = 0;
+    if (!scripts) return;
+    do cursor = ht_scan_defrag(scripts, cursor, defrag_script, vmalloc_defrag, NULL);
+    while (cursor);
+}
 
 static void eval_state_create(void) {
     eval_lua = script_lua_create(NULL);
@@ -365,7 +383,10 @@ static Command eval_commands[] = {
 
 /* ---------------- the module ---------------- */
 
-static void eval_init(void) { eval_state_create(); }
+static void eval_init(void) {
+    eval_state_create();
+    defrag_register_globals(eval_defrag);
+}
 
 static long long gauge_lua_mem(void) { return eval_lua ? (long long)script_lua_memory(eval_lua) : 0; }
 static long long gauge_scripts_mem(void) { return (long long)scripts_mem; }

@@ -49,12 +49,12 @@ typedef struct LuaHeap {
 static void *heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     LuaHeap *h = ud;
     if (nsize == 0) {
-        free(ptr);
+        vmalloc_side_free(ptr);
         h->used -= osize;
         return NULL;
     }
     if (nsize > osize && h->used - osize + nsize > LUA_HEAP_LIMIT) return NULL;
-    void *p = realloc(ptr, nsize);
+    void *p = vmalloc_side_realloc(ptr, nsize);
     if (p) h->used = h->used - osize + nsize;
     return p;
 }

@@ -22,6 +22,7 @@
 #include "../core/command.h"
 #include "../core/module.h"
 #include "../core/db.h"
+#include "../core/lazyfree.h"
 #include "../core/server.h"
 
 __extension__ typedef __int128 BitWide;
@@ -357,7 +358,7 @@ static void bitop_store(Client *c, Sds res, size_t maxlen) {
         db_changed(c->db, dest, NOTIFY_STRING, "set");
     } else {
         if (res) sds_free(res);
-        if (db_delete(c->db, key_ptr(dest), key_len(dest))) db_changed(c->db, dest, NOTIFY_GENERIC, "del");
+        if (db_delete_lazy(c->db, key_ptr(dest), key_len(dest), lazyfree_cfg.server_del)) db_changed(c->db, dest, NOTIFY_GENERIC, "del");
     }
     reply_long(c, (long long)maxlen);
 }

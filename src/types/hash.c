@@ -445,6 +445,25 @@ static int hash_aof_rewrite(Rio *r, const char *key, size_t klen, const Obj *o) 
     return ok;
 }
 
+/* Active defragmentation: a small hash (fpack) moves whole; a table's headers first, then
+ * its buckets' pairs (about HT_BUCKET_SLOTS per step) from *cursor. */
+static int hash_defrag(Obj *o, unsigned long *cursor, long budget) {
+    if (o->encoding == ENC_LISTPACK) {
+        void *n = vmalloc_defrag(o->ptr);
+        if (n) o->ptr = n;
+        return 1;
+    }
+    if (*cursor == 0) {
+        Strmap *m = strmap_defrag_struct(o->ptr);
+        if (m) o->ptr = m;
+    }
+    do {
+        *cursor = strmap_defrag_step(o->ptr, *cursor);
+        budget -= HT_BUCKET_SLOTS;
+    } while (*cursor && budget > 0);
+    return *cursor == 0;
+}
+
 static const ObjType hash_type = {
     .type = OBJ_HASH,
     .name = "hash",
@@ -458,6 +477,7 @@ static const ObjType hash_type = {
     .rdb_load = hash_rdb_load,
     .rdb_load_types = hash_rdb_types,
     .aof_rewrite = hash_aof_rewrite,
+    .defrag = hash_defrag,
 };
 
 static ConfigDef hash_configs[] = {

@@ -29,6 +29,7 @@
 #include "../core/config_table.h"
 #include "../core/db.h"
 #include "../core/module.h"
+#include "../base/alloc.h"
 #include "../core/objtype.h"
 #include "../core/servercmds.h"
 #include "../ds/listpack.h"
@@ -161,6 +162,17 @@ static size_t list_mem_usage(const Obj *o, long long samples) {
 /* Freeing walks the nodes: Redis counts a quicklist's free effort in nodes. */
 static size_t list_free_effort(const Obj *o) { return ql_len(list_ql(o)); }
 
+/* Active defragmentation: the Quicklist header first, then budget nodes per call
+ * (the quicklist keeps its own position; *cursor only marks the start). */
+static int list_defrag(Obj *o, unsigned long *cursor, long budget) {
+    if (*cursor == 0) {
+        Quicklist *q = ql_defrag_struct(o->ptr);
+        if (q) o->ptr = q;
+        *cursor = 1;
+    }
+    return ql_defrag_step(o->ptr, budget);
+}
+
 static const ObjType list_type = {
     .type = OBJ_LIST,
     .name = "list",
@@ -174,6 +186,7 @@ static const ObjType list_type = {
     .rdb_load = list_rdb_load,
     .rdb_load_types = list_rdb_types,
     .aof_rewrite = list_aof_rewrite,
+    .defrag = list_defrag,
 };
 
 /* ---- DEBUG subcommands ---- */

@@ -380,6 +380,25 @@ static int set_aof_rewrite(Rio *r, const char *key, size_t klen, const Obj *o) {
     return ok;
 }
 
+/* Active defragmentation: an intset moves whole; a table's headers first, then
+ * its buckets' members (about HT_BUCKET_SLOTS per step) from *cursor. */
+static int set_defrag(Obj *o, unsigned long *cursor, long budget) {
+    if (o->encoding == ENC_INTSET) {
+        void *n = vmalloc_defrag(o->ptr);
+        if (n) o->ptr = n;
+        return 1;
+    }
+    if (*cursor == 0) {
+        Strset *s = strset_defrag_struct(o->ptr);
+        if (s) o->ptr = s;
+    }
+    do {
+        *cursor = strset_defrag_step(o->ptr, *cursor);
+        budget -= HT_BUCKET_SLOTS;
+    } while (*cursor && budget > 0);
+    return *cursor == 0;
+}
+
 const ObjType set_type = {
     .type = OBJ_SET,
     .name = "set",
@@ -393,4 +412,5 @@ const ObjType set_type = {
     .rdb_load = set_rdb_load,
     .rdb_load_types = set_rdb_types,
     .aof_rewrite = set_aof_rewrite,
+    .defrag = set_defrag,
 };

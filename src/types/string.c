@@ -287,7 +287,7 @@ static void str_getex_cmd(Client *c) {
 
     /* GETEX never propagates as is: PEXPIREAT, DEL/UNLINK or PERSIST */
     if ((flags & (SO_EXAT | SO_PXAT)) && when <= server.mstime && !server.loading) {
-        db_delete(c->db, key_ptr(c->argv[1]), key_len(c->argv[1]));
+        db_delete_lazy(c->db, key_ptr(c->argv[1]), key_len(c->argv[1]), lazyfree_cfg.expire);
         db_changed(c->db, c->argv[1], NOTIFY_GENERIC, "del");
         propagate_replace_objs(c, obj_word(lazyfree_cfg.expire ? WORD_UNLINK : WORD_DEL), c->argv[1], NULL);
     } else if (expire_idx) {
@@ -868,6 +868,18 @@ static int str_aof_rewrite(Rio *r, const char *key, size_t klen, const Obj *o) {
            rio_write_bulk_string(r, key, klen) && rio_write_bulk_string(r, p, len);
 }
 
+/* Active defragmentation: a raw string's sds moves (embedded and integer values
+ * live inside the keyed object, which the keyspace walk moves). */
+static int str_defrag(Obj *o, unsigned long *cursor, long budget) {
+    (void)cursor;
+    (void)budget;
+    if (o->encoding == ENC_RAW && !o->embedded) {
+        Sds n = sds_defrag(o->ptr);
+        if (n) o->ptr = n;
+    }
+    return 1;
+}
+
 static const ObjType string_type = {
     .type = OBJ_STRING,
     .name = "string",
@@ -880,6 +892,7 @@ static const ObjType string_type = {
     .rdb_load = str_rdb_load,
     .rdb_load_types = str_rdb_types,
     .aof_rewrite = str_aof_rewrite,
+    .defrag = str_defrag,
 };
 
 const Module string_module = {

@@ -626,6 +626,25 @@ static size_t zset_free_effort(const Obj *o) {
     return o->encoding == ENC_SKIPLIST ? zsl_length(o->ptr) : 1;
 }
 
+/* Active defragmentation: a listpack moves whole; a skiplist's headers first, then
+ * the nodes of its member table's buckets (about HT_BUCKET_SLOTS per step). */
+static int zset_defrag(Obj *o, unsigned long *cursor, long budget) {
+    if (o->encoding == ENC_LISTPACK) {
+        void *n = vmalloc_defrag(o->ptr);
+        if (n) o->ptr = n;
+        return 1;
+    }
+    if (*cursor == 0) {
+        Zsl *z = zsl_defrag_struct(o->ptr);
+        if (z) o->ptr = z;
+    }
+    do {
+        *cursor = zsl_defrag_step(o->ptr, *cursor);
+        budget -= HT_BUCKET_SLOTS;
+    } while (*cursor && budget > 0);
+    return *cursor == 0;
+}
+
 static const ObjType zset_type = {
     .type = OBJ_ZSET,
     .name = "zset",
@@ -639,6 +658,7 @@ static const ObjType zset_type = {
     .rdb_load = zset_rdb_load,
     .rdb_load_types = zset_rdb_types,
     .aof_rewrite = zset_aof_rewrite,
+    .defrag = zset_defrag,
 };
 
 static ConfigDef zset_configs[] = {

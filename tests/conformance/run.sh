@@ -62,6 +62,7 @@ default_units=(
   spawn:unit/aofrw spawn:integration/corrupt-dump-fuzzer spawn:unit/introspection unit/pause
   unit/functions unit/scripting
   unit/hyperloglog
+  unit/lazyfree spawn:unit/memefficiency spawn:unit/oom-score-adj
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 

@@ -501,10 +501,8 @@ static void test_set_errors(void **state) {
     assert_string_equal(config_set(&cfg, "hash-max-ziplist-entries", "-1", err, sizeof(err)),
                         "CONFIG SET failed (possibly related to argument 'hash-max-ziplist-entries') - argument must be "
                         "between 0 and 9223372036854775807 inclusive");
-    assert_string_equal(config_set(&cfg, "activedefrag", "yes", err, sizeof(err)),
-                        "CONFIG SET failed (possibly related to argument 'activedefrag') - Active defragmentation cannot "
-                        "be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped "
-                        "by default with the Redis source distribution");
+    /* (activedefrag belongs to the defrag module now; its refusal without jemalloc is
+     * checked by tests/integration/test_defrag.py) */
     assert_string_equal(config_set(&cfg, "shutdown-on-sigint", "save nosave", err, sizeof(err)),
                         "CONFIG SET failed (possibly related to argument 'shutdown-on-sigint') - shutdown options SAVE "
                         "and NOSAVE can't be used simultaneously");
