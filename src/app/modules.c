@@ -17,6 +17,7 @@ extern const Module connection_module, server_module, config_module, keyspace_mo
     evict_module,
     hash_module, set_module, list_module;
 extern const Module zset_module, sort_module;
+extern const Module client_evict_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -30,6 +31,7 @@ const Module *const server_modules[] = {
     &pubsub_module,
     &lazyfree_module,
     &evict_module,
+    &client_evict_module,
     &function_module,
     &tracking_module,
     /* data types */

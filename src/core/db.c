@@ -35,7 +35,7 @@ static uint64_t key_hash(const void *key, size_t len) { return hash_bytes(key, l
 static const void *entry_key(const void *entry, size_t *len) { return obj_key(entry, len); }
 static void entry_free(void *entry) { db_free_entry(entry); }
 
-static const HtType keyspace_type = {key_hash, entry_key, NULL, entry_free};
+static const HtType keyspace_type = {key_hash, entry_key, NULL, entry_free, evict_room_for};
 
 void db_free_entry(Obj *o) {
     obj_free_value(o);
@@ -113,15 +113,20 @@ static void delete_expired(Db *db, Obj *o) {
     sds_free(key);
 }
 
-int db_evict_key(Db *db, const char *key, size_t klen) {
+int db_evict_key(Db *db, const char *key, size_t klen, long long *freed) {
+    if (freed) *freed = 0;
     if (!ht_find(db->keys, key, klen)) return 0;
     Sds k = sds_newlen(key, klen); /* key may point into the entry freed below */
-    propagate_deletion(db, k, klen, lazyfree_cfg.eviction);
+    /* only the deletion counts as freed: the DEL propagated and the invalidation
+     * messages sent allocate, and would otherwise feed further eviction */
+    long long before = (long long)vmalloc_used();
     int removed = db_delete_lazy(db, k, klen, lazyfree_cfg.eviction);
+    if (freed) *freed = before - (long long)vmalloc_used();
     if (removed) {
         db_stats.evicted_keys++;
         db_key_touched(db, k, klen);
         notify_keyspace_event_raw(NOTIFY_EVICTED, "evicted", k, klen, db->id);
+        propagate_deletion(db, k, klen, lazyfree_cfg.eviction);
     }
     sds_free(k);
     return removed;

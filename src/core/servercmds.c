@@ -341,16 +341,16 @@ static Sds info_stats(Sds s) {
         "expired_time_cap_reached_count:%lld\r\n"
         "expire_cycle_cpu_milliseconds:%lld\r\n"
         "evicted_keys:%lld\r\n"
-        "evicted_clients:0\r\n"
-        "total_eviction_exceeded_time:0\r\n"
-        "current_eviction_exceeded_time:0\r\n"
+        "evicted_clients:%lld\r\n"
+        "total_eviction_exceeded_time:%lld\r\n"
+        "current_eviction_exceeded_time:%lld\r\n"
         "keyspace_hits:%lld\r\n"
         "keyspace_misses:%lld\r\n",
         st->numconnections, st->numcommands, metric_get(METRIC_COMMANDS), st->net_input_bytes,
         st->net_output_bytes, (double)metric_get(METRIC_NET_IN) / 1024, (double)metric_get(METRIC_NET_OUT) / 1024,
         st->rejected_conn, db_stats.expired_keys, (double)db_stats.expired_stale_perc_x100 / 100.0,
         db_stats.expired_time_cap_reached, db_stats.expire_cycle_cpu_ms, db_stats.evicted_keys,
-        db_stats.keyspace_hits, db_stats.keyspace_misses);
+        client_evicted_count, evict_exceeded_time_total_ms(), evict_exceeded_time_current_ms(), db_stats.keyspace_hits, db_stats.keyspace_misses);
     return sds_catprintf(s,
         "pubsub_channels:%lld\r\n"
         "pubsub_patterns:%lld\r\n"

@@ -768,8 +768,13 @@ static Command aof_commands[] = {
 static const DebugExt aof_debug[] = {
     {"loadaof", debug_loadaof}, {"aof-flush-sleep", debug_flush_sleep}, {NULL, NULL}};
 
+/* The AOF buffer, which maxmemory leaves out, as Redis does. */
+static long long aof_buffer_memory(void) { return aof.buf ? (long long)sds_alloc_size(aof.buf) : 0; }
+static const InfoGauge aof_gauges[] = {{"aof_buffer_memory", aof_buffer_memory}, {0}};
+
 const Module aof_module = {
     .name = "aof",
+    .gauges = aof_gauges,
     .commands = aof_commands,
     .configs = aof_configs,
     .init = aof_init,
