@@ -426,6 +426,7 @@ size_t ht_sample(Ht *ht, void **out, size_t count) {
         }
         idx = (idx + 1) & maxmask;
     }
+    if (n == 0) out[n++] = ht_random(ht); /* a sparse stretch: never come back empty */
     return n;
 }
 

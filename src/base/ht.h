@@ -70,7 +70,8 @@ int ht_replace_entry(Ht *ht, const void *old_entry, void *new_entry);
 void *ht_random(Ht *ht);               /* fair-ish random entry, NULL if empty */
 /* Up to count entries from a run of consecutive buckets starting at a random one
  * (Redis's dictGetSomeKeys: cheap, not uniform, entries may repeat across calls),
- * written to out; returns how many. Visits at most 10 * count buckets. */
+ * written to out; returns how many, at least 1 unless the table is empty. Visits
+ * at most 10 * count buckets (then one ht_random when none held an entry). */
 size_t ht_sample(Ht *ht, void **out, size_t count);
 /* Scan: calls fn for entries of the buckets at cursor; returns next cursor (0 = done).
  * An entry present during the whole scan is returned at least once. */
