@@ -414,10 +414,22 @@ size_t ht_sample(Ht *ht, void **out, size_t count) {
             /* buckets below rehash_idx in table 0 were moved to table 1 */
             if (tables == 2 && t == 0 && idx < (size_t)ht->rehash_idx) continue;
             if (idx > mask_of(ht->exp[t])) continue;
-            int got = 0;
-            for (HtBucket *b = &ht->tables[t][idx]; b && n < count; b = b->next)
-                for (int s = 0; s < HT_BUCKET_SLOTS && n < count; s++)
-                    if (b->used & (1u << s)) out[n++] = b->slots[s], got = 1;
+            /* the whole chain, then a uniform choice among its entries when it has
+             * more than needed: taking the first slots would leave the entries of
+             * overflow buckets (often the newest keys) nearly never sampled */
+            void *chain[64];
+            size_t m = 0;
+            for (HtBucket *b = &ht->tables[t][idx]; b && m < 64; b = b->next)
+                for (int s = 0; s < HT_BUCKET_SLOTS && m < 64; s++)
+                    if (b->used & (1u << s)) chain[m++] = b->slots[s];
+            int got = m > 0;
+            for (size_t j = 0; j < m && n < count; j++) {
+                size_t pick = j + (size_t)(rand_u64() % (m - j)); /* partial Fisher-Yates */
+                void *tmp = chain[j];
+                chain[j] = chain[pick];
+                chain[pick] = tmp;
+                out[n++] = chain[j];
+            }
             /* a long empty stretch: jump elsewhere, as Redis does */
             if (!got && ++empty_run >= 5 && empty_run > count) {
                 idx = (size_t)(rand_u64() & maxmask);

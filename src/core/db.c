@@ -142,6 +142,10 @@ Obj *db_find(Db *db, const char *key, size_t klen) { return ht_find(db->keys, ke
 
 Obj *db_lookup(Db *db, const char *key, size_t klen, int flags) {
     Obj *o = ht_find(db->keys, key, klen);
+    /* LFU eviction's sketch counts reads of present and missing keys (a write
+     * creating a key counts nothing: the read that missed it did) */
+    if (evict_sketch_active && !(flags & LOOKUP_NOTOUCH) && (o || !(flags & LOOKUP_WRITE)))
+        evict_sketch_count(key, klen);
     if (!o) return NULL;
     if (o->has_expire && db_key_is_expired(o)) {
         if (!(flags & LOOKUP_NOEXPIRE)) delete_expired(db, o);
@@ -191,6 +195,7 @@ Obj *db_add(Db *db, const char *key, size_t klen, Obj *val) {
     Obj *o = obj_keyed(val, key, klen, 0);
     o->lru = evict_lru_init();
     ht_add(db->keys, o);
+    if (evict_sketch_active) evict_new_key(db, o);
     notify_keyspace_event_raw(NOTIFY_NEW, "new", key, klen, db->id); /* before the command's own event */
     return o;
 }

@@ -120,6 +120,103 @@ int evict_is_shared_integer(const Obj *o) {
     return server.cfg.maxmemory == 0 || !(evict_policy_is_lru() || evict_policy_is_lfu());
 }
 
+/* ---------------- the access-frequency sketch (LFU policies) ----------------
+ *
+ * Redis's LFU counter lives in the key: when a key is evicted its history goes
+ * with it, so a popular key that comes back starts again at LFU_INIT_VAL like a
+ * key read once. Vesper also counts every read of a key, present or missing, in a
+ * count-min sketch (4 rows of 4-bit counters, conservative update, all counters
+ * halved every 10 x width increments so old history fades, as TinyLFU does). The
+ * eviction rank under an LFU policy is the sketch's estimate first, the key's LFU
+ * counter second. OBJECT FREQ and the stored counters are Redis's, unchanged.
+ * Width: maxmemory / 128 counters per row (a power of two, 2^12..2^24), so the
+ * sketch takes about 1.6% of maxmemory (counted in used memory). */
+
+#define SKETCH_ROWS 4
+#define SKETCH_MAX 15
+
+int evict_sketch_active;
+static uint64_t *sketch;          /* SKETCH_ROWS rows of width/16 words */
+static uint64_t sketch_width;     /* counters per row, a power of two */
+static uint64_t sketch_adds, sketch_period;
+
+static uint64_t sketch_hash(const char *p, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ (n * 0xC2B2AE3D27D4EB4FULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ (w * 0x87C37B91114253D5ULL)) * 0x4CF5AD432745937FULL;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ (w * 0x87C37B91114253D5ULL)) * 0x4CF5AD432745937FULL;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 32);
+}
+
+static void sketch_free(void) {
+    vfree(sketch);
+    sketch = NULL;
+    sketch_width = 0;
+    evict_sketch_active = 0;
+}
+
+/* Creates, resizes or drops the sketch as maxmemory and the policy say. */
+static void sketch_update(void) {
+    if (!server.cfg.maxmemory || !evict_policy_is_lfu()) {
+        if (sketch) sketch_free();
+        return;
+    }
+    uint64_t want = 1 << 12;
+    while (want < (1ULL << 24) && want < server.cfg.maxmemory / 128) want <<= 1;
+    if (want == sketch_width) return;
+    sketch_free();
+    sketch_width = want;
+    sketch = vcalloc(SKETCH_ROWS * (size_t)(want / 16) * sizeof(uint64_t));
+    sketch_adds = 0;
+    sketch_period = want * 10;
+    evict_sketch_active = 1;
+}
+
+static inline uint64_t sketch_index(uint64_t h, int row) {
+    uint64_t h2 = (h >> 32) | 1;
+    return (uint64_t)row * sketch_width + ((h + (uint64_t)row * h2) & (sketch_width - 1));
+}
+
+static inline unsigned sketch_get(uint64_t idx) { return (unsigned)(sketch[idx >> 4] >> ((idx & 15) * 4)) & 15; }
+
+static unsigned sketch_estimate(const char *key, size_t klen) {
+    uint64_t h = sketch_hash(key, klen);
+    unsigned est = SKETCH_MAX;
+    for (int r = 0; r < SKETCH_ROWS; r++) {
+        unsigned v = sketch_get(sketch_index(h, r));
+        if (v < est) est = v;
+    }
+    return est;
+}
+
+void evict_sketch_count(const char *key, size_t klen) {
+    uint64_t h = sketch_hash(key, klen), idx[SKETCH_ROWS];
+    unsigned min = SKETCH_MAX;
+    for (int r = 0; r < SKETCH_ROWS; r++) {
+        idx[r] = sketch_index(h, r);
+        unsigned v = sketch_get(idx[r]);
+        if (v < min) min = v;
+    }
+    if (min == SKETCH_MAX) return;
+    for (int r = 0; r < SKETCH_ROWS; r++) /* conservative update: only the smallest */
+        if (sketch_get(idx[r]) == min) sketch[idx[r] >> 4] += 1ULL << ((idx[r] & 15) * 4);
+    if (++sketch_adds >= sketch_period) { /* age: halve every counter */
+        size_t words = SKETCH_ROWS * (size_t)(sketch_width / 16);
+        for (size_t i = 0; i < words; i++) sketch[i] = (sketch[i] >> 1) & 0x7777777777777777ULL;
+        sketch_adds = 0;
+    }
+}
+
 /* ---------------- the eviction engine ---------------- */
 
 #define POOL_SIZE 16
@@ -204,10 +301,24 @@ static int policy_all_keys(int p) {
 static unsigned long long rank_of(const Obj *o) {
     int p = evict_cfg.policy;
     if (p == MAXMEMORY_VOLATILE_TTL) return ULLONG_MAX - (unsigned long long)obj_get_expire(o);
-    if (p == MAXMEMORY_ALLKEYS_LFU || p == MAXMEMORY_VOLATILE_LFU) return 255 - evict_lfu_counter(o);
+    if (p == MAXMEMORY_ALLKEYS_LFU || p == MAXMEMORY_VOLATILE_LFU) {
+        unsigned long long rank = 255 - evict_lfu_counter(o);
+        if (evict_sketch_active) {
+            size_t klen;
+            const char *key = obj_key(o, &klen);
+            rank |= (unsigned long long)(SKETCH_MAX - sketch_estimate(key, klen)) << 8;
+        }
+        return rank;
+    }
     /* LRU: idle time in clock ticks (finer than OBJECT IDLETIME's seconds) */
     unsigned long long now = obj_lru_clock & LRU_CLOCK_MAX, then = lru_of(o);
     return now >= then ? now - then : now + (LRU_CLOCK_MAX - then);
+}
+
+void evict_new_key(Db *db, Obj *o) {
+    size_t klen;
+    const char *key = obj_key(o, &klen);
+    pool_insert(db->id, key, klen, rank_of(o));
 }
 
 /* Samples db's keys (or its volatile ones) into the pool; returns the number of
@@ -340,6 +451,7 @@ int evict_perform(void) {
         note_exceeded(EVICT_FAIL);
         return EVICT_FAIL;
     }
+    if (evict_policy_is_lfu() != evict_sketch_active) sketch_update(); /* the policy just changed */
     unsigned long long limit = time_limit_us();
     long long start = ustime();
     long long freed = 0; /* may go negative: a deletion can allocate (propagation) */
@@ -399,6 +511,7 @@ long long evict_exceeded_time_current_ms(void) {
 /* The cron: memory may be over the limit with no command coming (a shrunk
  * maxmemory, a big lazy free that did not finish): evict from the timer then. */
 static void evict_cron(void) {
+    sketch_update();
     if (server.cfg.maxmemory && evict_cfg.policy != MAXMEMORY_NO_EVICTION && evict_over_limit(NULL))
         evict_start_timer();
 }

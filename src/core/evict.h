@@ -60,6 +60,18 @@ int evict_is_shared_integer(const Obj *o);
 
 /* ---------------- the eviction engine ---------------- */
 
+/* Set while an LFU policy and maxmemory are in force: every key read (present or
+ * missing) is then counted with evict_sketch_count() in the frequency sketch that
+ * ranks LFU eviction candidates along with their counters (see evict.c). */
+extern int evict_sketch_active;
+void evict_sketch_count(const char *key, size_t klen);
+/* A key just created (db_add) while the sketch is active: it becomes an eviction
+ * candidate at once, ranked by its estimate, so a key read rarely so far goes
+ * before the sampled ones it is less frequent than (TinyLFU's admission test,
+ * made at eviction time since a write cannot be refused). */
+struct Db;
+void evict_new_key(struct Db *db, Obj *o);
+
 /* evict_perform() results, as Redis's performEvictions(). */
 #define EVICT_OK 0       /* under the limit (or eviction not allowed now) */
 #define EVICT_RUNNING 1  /* still over, the time limit ran out: a timer goes on */

@@ -12,6 +12,8 @@ import time
 import pytest
 import redis
 
+from conftest import is_reference_redis
+
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 VALUE = b"v" * 1000
 
@@ -282,6 +284,26 @@ def test_object_freq_and_idletime_follow_the_policy(r):
     r.config_set("maxmemory-policy", "volatile-lfu")
     with pytest.raises(redis.ResponseError, match="An LFU maxmemory policy is selected"):
         r.object("idletime", "k")
+
+
+@pytest.mark.skipif(is_reference_redis(), reason="Vesper's access-frequency sketch: Redis forgets a key's reads")
+def test_allkeys_lfu_remembers_reads_of_missing_keys(r):
+    # keys read often while missing (a cache's misses), then written, outlive keys
+    # written without reads: the sketch keeps the history the key's counter lacks
+    r.config_set("maxmemory-policy", "allkeys-lfu")
+    r.config_set("maxmemory", 512 * 1024 * 1024)  # the sketch exists from here on
+    r.ping()
+    time.sleep(0.2)  # a cron tick creates the sketch
+    p = r.pipeline(transaction=False)
+    for _ in range(10):
+        for i in range(100):
+            p.get(f"wanted{i}")
+    p.execute()
+    fill(r, "wanted", 100)
+    fill(r, "cold", 500)
+    squeeze(r, 300_000)
+    assert r.info("stats")["evicted_keys"] > 100
+    assert survivors(r, "wanted", 100) >= 95
 
 
 def test_lfu_counter_grows_with_accesses_and_is_logarithmic(r):
