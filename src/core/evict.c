@@ -18,7 +18,8 @@
  * O(dbs * samples) per evicted key for the sampling policies, O(1) for random.
  * Under an LFU policy with maxmemory, every key lookup also hashes the key once
  * and updates 4 sketch counters; the sketch is halved every 10 x width updates
- * (a pass over its words: about 0.3 ms for 256 MB of maxmemory, amortized O(1)). */
+ * (one pass over its 4 MB for 256 MB of maxmemory: 1.6 ms on the loaded test
+ * machine, once every 20M lookups; amortized O(1), under the 5 ms pause budget). */
 #include "evict.h"
 #include "blocking.h"
 #include "config_table.h"
