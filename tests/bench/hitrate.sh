@@ -20,7 +20,7 @@
 #
 # Environment: VESPER_SERVER, REDIS_SERVER (/usr/bin/redis-server; "none" skips),
 # HITRATE (the load generator, default build/hitrate), HITRATE_KEYS (10000000),
-# HITRATE_WARMUP (4000000), HITRATE_REQUESTS (4000000), HITRATE_MAXMEMORY (256mb),
+# HITRATE_WARMUP (6000000), HITRATE_REQUESTS (6000000), HITRATE_MAXMEMORY (256mb),
 # HITRATE_POLICIES ("allkeys-lru allkeys-lfu"), HITRATE_SAMPLES (server default),
 # HITRATE_LAT_REQUESTS (1000000; 0 skips), HITRATE_PORT (7254).
 set -euo pipefail
@@ -30,8 +30,8 @@ vesper=${VESPER_SERVER:-$repo/build/vesper-server}
 redis=${REDIS_SERVER:-/usr/bin/redis-server}
 hitrate=${HITRATE:-$repo/build/hitrate}
 keys=${HITRATE_KEYS:-10000000}
-warmup=${HITRATE_WARMUP:-4000000}
-requests=${HITRATE_REQUESTS:-4000000}
+warmup=${HITRATE_WARMUP:-6000000}
+requests=${HITRATE_REQUESTS:-6000000}
 maxmemory=${HITRATE_MAXMEMORY:-256mb}
 read -r -a policies <<<"${HITRATE_POLICIES:-allkeys-lru allkeys-lfu}"
 samples=${HITRATE_SAMPLES:-}
