@@ -85,10 +85,12 @@ int client_evict_run(Client *current) {
         client_evicted_count++;
         client_evict_forget(c);
         if (c == current) self = 1;
-        /* closed from the event loop's next turn, as every client the server
-         * drops (an event for it may still be pending in this turn); its memory
-         * left the total above */
-        client_free_async(c);
+        /* freed at once, as Redis does, so that its memory is gone before key
+         * eviction looks at used memory (the event loop skips events of a closed
+         * connection); the running client, or one whose input is being processed,
+         * goes after its command */
+        if (c == current || (c->flags & (CLIENT_PROTECTED | CLIENT_EXECUTING))) client_free_async(c);
+        else client_free(c);
     }
     if (total >= limit && i == n) server_log(LL_WARNING, "Over client maxmemory after evicting all evictable clients");
     vfree(cand);

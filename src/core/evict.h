@@ -109,11 +109,11 @@ long long evict_exceeded_time_current_ms(void);
 /* The client memory limit in bytes from maxmemory-clients (absolute, or a percent
  * of maxmemory), at least 128 KB; 0 when client eviction is off. */
 size_t client_evict_limit(void);
-/* Closes the normal and pub/sub clients using the most memory (CLIENT LIST's
- * tot-mem) until their total is under the limit (client_free_async: they go at
- * the event loop's next turn, their memory leaves the total at once); clients with
- * CLIENT NO-EVICT on are spared. Returns 1 when the current client (may be NULL)
- * was among them: its command must not run. */
+/* Frees the normal and pub/sub clients using the most memory (CLIENT LIST's
+ * tot-mem) until their total is under the limit (at once, but the current client
+ * and one whose input is being processed are closed after their command); clients
+ * with CLIENT NO-EVICT on are spared. Returns 1 when the current client (may be
+ * NULL) was among them: its command must not run. */
 int client_evict_run(struct Client *current);
 /* Measures c's memory again (after a command, a read, a write). O(1). */
 void client_evict_update(struct Client *c);
