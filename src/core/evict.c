@@ -387,7 +387,14 @@ static Obj *pick_random(Db **dbout) {
 }
 
 size_t evict_not_counted_memory(void) {
-    long long aof = modules_gauge("aof_buffer_memory"), repl = modules_gauge("replicas_output_memory");
+    static const InfoGauge *aof_gauge, *repl_gauge;
+    static int resolved;
+    if (!resolved) { /* modules are all registered before any command runs */
+        aof_gauge = modules_find_gauge("aof_buffer_memory");
+        repl_gauge = modules_find_gauge("replicas_output_memory");
+        resolved = 1;
+    }
+    long long aof = aof_gauge ? aof_gauge->get() : 0, repl = repl_gauge ? repl_gauge->get() : 0;
     return (size_t)(aof > 0 ? aof : 0) + (size_t)(repl > 0 ? repl : 0);
 }
 
