@@ -144,9 +144,16 @@ $(FANOUT): tests/bench/fanout.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 
-bench: all $(FANOUT)
+# the eviction hit-rate load generator (tests/bench/hitrate.c; libc and libm)
+HITRATE := $(BUILD)/hitrate
+$(HITRATE): tests/bench/hitrate.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lm
+
+bench: all $(FANOUT) $(HITRATE)
 	VESPER_SERVER=$(CURDIR)/$(SERVER) bash tests/bench/bench.sh
 	VESPER_SERVER=$(CURDIR)/$(SERVER) FANOUT=$(CURDIR)/$(FANOUT) bash tests/bench/fanout.sh
+	VESPER_SERVER=$(CURDIR)/$(SERVER) HITRATE=$(CURDIR)/$(HITRATE) bash tests/bench/hitrate.sh
 
 sanitize:
 	$(MAKE) SANITIZE=1 all

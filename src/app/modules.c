@@ -19,6 +19,7 @@ extern const Module connection_module, server_module, config_module, keyspace_mo
 extern const Module zset_module, sort_module, defrag_module;
 extern const Module bloom_module;
 extern const Module hll_module;
+extern const Module client_evict_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -33,6 +34,7 @@ const Module *const server_modules[] = {
     &lazyfree_module,
     &evict_module,
     &defrag_module,
+    &client_evict_module,
     &function_module,
     &tracking_module,
     /* data types */

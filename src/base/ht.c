@@ -240,8 +240,12 @@ static void grow_if_needed(Ht *ht) {
         return;
     }
     size_t nb = nbuckets(ht->exp[0]);
-    if (ht->used[0] >= nb * HT_MAX_FILL && (ht->resize_allowed || ht->used[0] >= nb * HT_FORCE_FILL))
+    if (ht->used[0] >= nb * HT_MAX_FILL && (ht->resize_allowed || ht->used[0] >= nb * HT_FORCE_FILL)) {
+        if (ht->type->expand_allowed && (double)ht->used[0] <= (double)(nb * HT_MAX_FILL) * HT_SOFT_FILL_LIMIT &&
+            !ht->type->expand_allowed(nb * 2 * sizeof(HtBucket)))
+            return;
         start_resize(ht, (int8_t)(ht->exp[0] + 1));
+    }
 }
 
 void ht_shrink_if_needed(Ht *ht) {
@@ -394,6 +398,48 @@ void *ht_random(Ht *ht) {
     void *e = ht_iter_next(&it);
     ht_iter_done(&it);
     return e;
+}
+
+size_t ht_sample(Ht *ht, void **out, size_t count) {
+    size_t size = ht_size(ht);
+    if (size == 0 || count == 0) return 0;
+    if (count > size) count = size;
+    rehash_a_little(ht);
+    int tables = ht_is_rehashing(ht) ? 2 : 1;
+    size_t maxmask = mask_of(ht->exp[0]);
+    if (tables == 2 && mask_of(ht->exp[1]) > maxmask) maxmask = mask_of(ht->exp[1]);
+    size_t idx = (size_t)(rand_u64() & maxmask), n = 0, empty_run = 0;
+    for (size_t steps = count * 10; n < count && steps > 0; steps--) {
+        for (int t = 0; t < tables && n < count; t++) {
+            /* buckets below rehash_idx in table 0 were moved to table 1 */
+            if (tables == 2 && t == 0 && idx < (size_t)ht->rehash_idx) continue;
+            if (idx > mask_of(ht->exp[t])) continue;
+            /* the whole chain, then a uniform choice among its entries when it has
+             * more than needed: taking the first slots would leave the entries of
+             * overflow buckets (often the newest keys) nearly never sampled */
+            void *chain[64];
+            size_t m = 0;
+            for (HtBucket *b = &ht->tables[t][idx]; b && m < 64; b = b->next)
+                for (int s = 0; s < HT_BUCKET_SLOTS && m < 64; s++)
+                    if (b->used & (1u << s)) chain[m++] = b->slots[s];
+            int got = m > 0;
+            for (size_t j = 0; j < m && n < count; j++) {
+                size_t pick = j + (size_t)(rand_u64() % (m - j)); /* partial Fisher-Yates */
+                void *tmp = chain[j];
+                chain[j] = chain[pick];
+                chain[pick] = tmp;
+                out[n++] = chain[j];
+            }
+            /* a long empty stretch: jump elsewhere, as Redis does */
+            if (!got && ++empty_run >= 5 && empty_run > count) {
+                idx = (size_t)(rand_u64() & maxmask);
+                empty_run = 0;
+            } else if (got) empty_run = 0;
+        }
+        idx = (idx + 1) & maxmask;
+    }
+    if (n == 0) out[n++] = ht_random(ht); /* a sparse stretch: never come back empty */
+    return n;
 }
 
 static void scan_bucket(HtBucket *b, HtScanFn fn, void *privdata) {

@@ -15,7 +15,13 @@ typedef struct HtType {
     int (*key_eq)(const void *a, size_t alen, const void *b, size_t blen);
     /* Called when an entry leaves the table through ht_delete or ht_clear (not ht_pop). */
     void (*entry_free)(void *entry);
+    /* Optional: asked before the table grows while it is not overfull (up to
+     * HT_SOFT_FILL_LIMIT times the normal fill); more_bytes is what the new bucket
+     * array takes. Returning 0 defers the growth (maxmemory: a resize must not
+     * itself push memory over the limit, as Redis's dictExpandAllowed). */
+    int (*expand_allowed)(size_t more_bytes);
 } HtType;
+#define HT_SOFT_FILL_LIMIT 1.618
 
 #define HT_BUCKET_SLOTS 6
 /* Growth: the table doubles when it holds HT_MAX_FILL entries per bucket on
@@ -62,6 +68,11 @@ void *ht_pop(Ht *ht, const void *key, size_t len);
 /* Replace the entry stored for the same key (pointer swap, no free of the old one). */
 int ht_replace_entry(Ht *ht, const void *old_entry, void *new_entry);
 void *ht_random(Ht *ht);               /* fair-ish random entry, NULL if empty */
+/* Up to count entries from a run of consecutive buckets starting at a random one
+ * (Redis's dictGetSomeKeys: cheap, not uniform, entries may repeat across calls),
+ * written to out; returns how many, at least 1 unless the table is empty. Visits
+ * at most 10 * count buckets (then one ht_random when none held an entry). */
+size_t ht_sample(Ht *ht, void **out, size_t count);
 /* Scan: calls fn for entries of the buckets at cursor; returns next cursor (0 = done).
  * An entry present during the whole scan is returned at least once. */
 typedef void (*HtScanFn)(void *privdata, void *entry);

@@ -13,8 +13,11 @@
 #include "client.h"
 #include "blocking.h"
 #include "db.h"
+#include "evict.h"
 #include "module.h"
 #include "multi.h"
+#include "pubsub.h"
+#include "tracking.h"
 #include "reply.h"
 #include "server.h"
 #include "../base/alloc.h"
@@ -89,6 +92,7 @@ void client_free(Client *c) {
         ht_pop(by_id, &c->id, sizeof(c->id));
     }
     net_forget_pending_write(c);
+    client_evict_forget(c);
     if (c->flags & CLIENT_BLOCKED) block_client_gone(c);
     if (c->flags & CLIENT_CLOSE_ASAP) closing_remove(c);
     client_reset_args(c);
@@ -148,5 +152,7 @@ size_t client_total_memory(const Client *c) {
     if (c->querybuf) m += sds_alloc_size(c->querybuf);
     m += (size_t)c->argv_cap * sizeof(Obj *) + c->argv_len_sum;
     if (c->name) m += sds_alloc_size(c->name);
+    if (c->psstate) m += pubsub_client_memory(c);
+    if (c->tstate) m += tracking_client_memory(c);
     return m;
 }

@@ -132,6 +132,7 @@ typedef struct Client {
     void *psstate;                 /* subscriptions, owned by the pub/sub module */
     BlockState bstate;
     struct Client *unblocked_next; /* list of clients to re-run (blocking module) */
+    size_t evict_mem;              /* memory counted for maxmemory-clients (client_evict.c) */
 } Client;
 
 /* ---- clients ---- */

@@ -16,6 +16,7 @@
 #include "config_priv.h"
 #include "server.h"
 #include "crash.h"
+#include "evict.h"
 #include "oom_score.h"
 #include "../base/alloc.h"
 #include <limits.h>
@@ -169,6 +170,7 @@ static int apply_maxmemory(const char **err) {
                    "than the current memory usage (%zu). This will result in key eviction and/or the "
                    "inability to accept new write commands depending on the maxmemory-policy.",
                    server.cfg.maxmemory, used);
+    evict_start_timer(); /* as Redis: evict now, between commands */
     return 1;
 }
 
@@ -303,7 +305,6 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("hll-sparse-max-bytes", NULL, 0, U | MEM, S.hll_sparse_max_bytes, 0, LMAX, 3000),
     CONFIG_NUM("client-query-buffer-limit", NULL, 0, U | MEM, S.client_max_querybuf_len, 1024 * 1024, LMAX,
                1024LL * 1024 * 1024),
-    KEPT_NUM("maxmemory-clients", NULL, 0, MEM | PCT, -100, LMAX, 0),
     KEPT_NUM("repl-backlog-ttl", NULL, 0, 0, 0, LMAX, 60 * 60),
     /* tls */
     KEPT_NUM("tls-port", NULL, 0, 0, 0, 65535, 0),

@@ -35,7 +35,7 @@ static uint64_t key_hash(const void *key, size_t len) { return hash_bytes(key, l
 static const void *entry_key(const void *entry, size_t *len) { return obj_key(entry, len); }
 static void entry_free(void *entry) { db_free_entry(entry); }
 
-static const HtType keyspace_type = {key_hash, entry_key, NULL, entry_free};
+static const HtType keyspace_type = {key_hash, entry_key, NULL, entry_free, evict_room_for};
 
 void db_free_entry(Obj *o) {
     obj_free_value(o);
@@ -113,15 +113,20 @@ static void delete_expired(Db *db, Obj *o) {
     sds_free(key);
 }
 
-int db_evict_key(Db *db, const char *key, size_t klen) {
+int db_evict_key(Db *db, const char *key, size_t klen, long long *freed) {
+    if (freed) *freed = 0;
     if (!ht_find(db->keys, key, klen)) return 0;
     Sds k = sds_newlen(key, klen); /* key may point into the entry freed below */
-    propagate_deletion(db, k, klen, lazyfree_cfg.eviction);
+    /* only the deletion counts as freed: the DEL propagated and the invalidation
+     * messages sent allocate, and would otherwise feed further eviction */
+    long long before = (long long)vmalloc_used();
     int removed = db_delete_lazy(db, k, klen, lazyfree_cfg.eviction);
+    if (freed) *freed = before - (long long)vmalloc_used();
     if (removed) {
         db_stats.evicted_keys++;
         db_key_touched(db, k, klen);
         notify_keyspace_event_raw(NOTIFY_EVICTED, "evicted", k, klen, db->id);
+        propagate_deletion(db, k, klen, lazyfree_cfg.eviction);
     }
     sds_free(k);
     return removed;
@@ -137,6 +142,10 @@ Obj *db_find(Db *db, const char *key, size_t klen) { return ht_find(db->keys, ke
 
 Obj *db_lookup(Db *db, const char *key, size_t klen, int flags) {
     Obj *o = ht_find(db->keys, key, klen);
+    /* LFU eviction's sketch counts reads of present and missing keys (a write
+     * creating a key counts nothing: the read that missed it did) */
+    if (evict_sketch_active && !(flags & LOOKUP_NOTOUCH) && (o || !(flags & LOOKUP_WRITE)))
+        evict_sketch_count(key, klen);
     if (!o) return NULL;
     if (o->has_expire && db_key_is_expired(o)) {
         if (!(flags & LOOKUP_NOEXPIRE)) delete_expired(db, o);
@@ -186,6 +195,7 @@ Obj *db_add(Db *db, const char *key, size_t klen, Obj *val) {
     Obj *o = obj_keyed(val, key, klen, 0);
     o->lru = evict_lru_init();
     ht_add(db->keys, o);
+    if (evict_sketch_active) evict_new_key(db, o);
     notify_keyspace_event_raw(NOTIFY_NEW, "new", key, klen, db->id); /* before the command's own event */
     return o;
 }

@@ -81,11 +81,13 @@ int db_key_is_expired(const Obj *o);
 /* Deletes the key if expired (returns 1 then). */
 int db_expire_if_needed(Db *db, Obj *o);
 void db_active_expire_cycle(int fast);
-/* Removes key for maxmemory eviction as Redis does: propagates the deletion (DEL,
- * or UNLINK with lazyfree-lazy-eviction), frees the value (in the background with
- * lazyfree-lazy-eviction), counts evicted_keys, touches watchers and emits
- * "evicted" (class e). Returns 1 if the key existed. */
-int db_evict_key(Db *db, const char *key, size_t klen);
+/* Removes key for maxmemory eviction as Redis does: frees the value (in the
+ * background with lazyfree-lazy-eviction), counts evicted_keys, touches watchers,
+ * emits "evicted" (class e) and propagates the deletion (DEL, or UNLINK with
+ * lazyfree-lazy-eviction). *freed (may be NULL) gets the bytes the deletion itself
+ * gave back (not what the propagation and notifications took). Returns 1 if the
+ * key existed. */
+int db_evict_key(Db *db, const char *key, size_t klen, long long *freed);
 size_t db_volatile_count(Db *db);
 
 /* The effects of one write to key in db, called once per changed key after the

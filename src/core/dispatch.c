@@ -16,6 +16,7 @@
 #include "command.h"
 #include "blocking.h"
 #include "db.h"
+#include "evict.h"
 #include "monitor.h"
 #include "multi.h"
 #include "propagate.h"
@@ -73,14 +74,21 @@ static int grows_queue(const Client *c, const Command *cmd) {
     return strcmp(n, "exec") && strcmp(n, "discard") && strcmp(n, "quit") && strcmp(n, "reset");
 }
 
-/* maxmemory: commands that may grow the dataset are refused once memory is over
- * the limit (eviction, when a policy allows it, comes first in its own issue). */
+/* maxmemory, as Redis's processCommand: before any command (a blocked client's
+ * rerun too) the engine evicts keys until memory is under the limit; when it
+ * cannot, the commands that may grow the dataset are refused, and so is every
+ * command queued in MULTI (EXEC itself when a queued one is deny-oom). Not while
+ * a busy script lets clients in, nor for the commands inside EXEC (Redis checks
+ * EXEC as a whole). The result is kept for scripts (evict_oom_state). */
 static inline Sds check_oom(Client *c, Command *cmd, int ctx) {
-    if (!server.cfg.maxmemory || ctx == CHECK_CTX_RERUN) return NULL;
+    if (!server.cfg.maxmemory || ctx == CHECK_CTX_EXEC || ctx == CHECK_CTX_SCRIPT || server.in_script) return NULL;
+    int oom = evict_perform() == EVICT_FAIL;
+    evict_oom_state = oom;
+    if (!oom || ctx == CHECK_CTX_RERUN) return NULL;
     uint64_t flags = cmd->call_flags ? cmd->call_flags(c, cmd->flags) : cmd->flags;
     int denyoom = (flags & CMD_DENYOOM) || (cmd->proc == multi_exec_proc && multi_queued_flags(c) & CMD_DENYOOM) ||
                   grows_queue(c, cmd);
-    if (!denyoom || vmalloc_used() <= server.cfg.maxmemory) return NULL;
+    if (!denyoom) return NULL;
     return sds_new("-OOM command not allowed when used memory > 'maxmemory'.");
 }
 

@@ -8,7 +8,10 @@
  * lfu-decay-time minutes, as in Redis. */
 #ifndef VESPER_EVICT_H
 #define VESPER_EVICT_H
+#include <stddef.h>
 #include "obj.h"
+
+struct Client;
 
 #define LFU_INIT_VAL 5
 #define SHARED_INTEGERS 10000
@@ -54,5 +57,70 @@ unsigned long long evict_idle_seconds(const Obj *o);
  * and its access data is per value, shared by every key holding it, as in Redis
  * (so a fresh INCR shows OBJECT FREQ 0). */
 int evict_is_shared_integer(const Obj *o);
+
+/* ---------------- the eviction engine ---------------- */
+
+/* Set while an LFU policy and maxmemory are in force: every key read (present or
+ * missing) is then counted with evict_sketch_count() in the frequency sketch that
+ * ranks LFU eviction candidates along with their counters (see evict.c). */
+extern int evict_sketch_active;
+void evict_sketch_count(const char *key, size_t klen);
+/* A key just created (db_add) while the sketch is active: it becomes an eviction
+ * candidate at once, ranked by its estimate, so a key read rarely so far goes
+ * before the sampled ones it is less frequent than (TinyLFU's admission test,
+ * made at eviction time since a write cannot be refused). */
+struct Db;
+void evict_new_key(struct Db *db, Obj *o);
+
+/* evict_perform() results, as Redis's performEvictions(). */
+#define EVICT_OK 0       /* under the limit (or eviction not allowed now) */
+#define EVICT_RUNNING 1  /* still over, the time limit ran out: a timer goes on */
+#define EVICT_FAIL 2     /* over the limit and nothing (more) can be evicted */
+
+/* The OOM state seen before the command being run (Redis's pre_command_oom_state):
+ * scripts refuse their first deny-oom command when it was set. */
+extern int evict_oom_state;
+
+/* Memory Redis leaves out of the maxmemory comparison: the replicas' output
+ * buffers and the AOF buffer (as the modules report them through their gauges
+ * "replicas_output_memory" and "mem_aof_buffer"). Walks the module gauges. */
+size_t evict_not_counted_memory(void);
+/* Whether used memory minus the uncounted part is over maxmemory: 0 when under
+ * (or maxmemory is 0), else 1 with *tofree (may be NULL) the bytes to free. O(1)
+ * while the raw figure is under the limit. */
+int evict_over_limit(size_t *tofree);
+/* Whether more_bytes more would keep used memory (less the uncounted part) within
+ * maxmemory (always 1 without maxmemory): the keyspace tables ask before growing. */
+int evict_room_for(size_t more_bytes);
+/* Frees memory by evicting keys under maxmemory-policy until used memory is under
+ * maxmemory or maxmemory-eviction-tenacity's time limit runs out (then a timer
+ * goes on evicting). Does nothing while loading, while a busy script lets clients
+ * in, or while clients are paused. Evicted keys go through db_evict_key().
+ * Returns EVICT_OK, EVICT_RUNNING or EVICT_FAIL. */
+int evict_perform(void);
+/* Starts the eviction timer unless it runs already (CONFIG SET maxmemory). */
+void evict_start_timer(void);
+/* INFO stats: total_eviction_exceeded_time and current_eviction_exceeded_time (ms). */
+long long evict_exceeded_time_total_ms(void);
+long long evict_exceeded_time_current_ms(void);
+
+/* ---------------- client eviction (client_evict.c) ---------------- */
+
+/* The client memory limit in bytes from maxmemory-clients (absolute, or a percent
+ * of maxmemory), at least 128 KB; 0 when client eviction is off. */
+size_t client_evict_limit(void);
+/* Frees the normal and pub/sub clients using the most memory (CLIENT LIST's
+ * tot-mem) until their total is under the limit (at once, but the current client
+ * and one whose input is being processed are closed after their command); clients
+ * with CLIENT NO-EVICT on are spared. Returns 1 when the current client (may be
+ * NULL) was among them: its command must not run. */
+int client_evict_run(struct Client *current);
+/* Measures c's memory again (after a command, a read, a write). O(1). */
+void client_evict_update(struct Client *c);
+/* Takes c out of the total (c is being freed). */
+void client_evict_forget(struct Client *c);
+/* INFO stats evicted_clients. */
+extern long long client_evicted_count;
+extern const struct Module client_evict_module;
 
 #endif

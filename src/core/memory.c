@@ -154,7 +154,7 @@ void memory_stats_cmd(Client *c) {
     reply_kv(c, "total.allocated", (long long)mh.used);
     reply_kv(c, "startup.allocated", (long long)mh.startup);
     reply_kv(c, "replication.backlog", 0);
-    reply_kv(c, "clients.slaves", 0);
+    reply_kv(c, "clients.slaves", modules_gauge("replicas_output_memory"));
     reply_kv(c, "clients.normal", (long long)mh.clients_normal);
     reply_kv(c, "cluster.links", 0);
     reply_kv(c, "aof.buffer", (long long)mh.aof_buffer);

@@ -91,6 +91,15 @@ const Module *modules_next_info(int *cursor) {
     return NULL;
 }
 
+const InfoGauge *modules_find_gauge(const char *name) {
+    for (int i = 0; i < nmods; i++) {
+        if (!mods[i]->gauges) continue;
+        for (const InfoGauge *g = mods[i]->gauges; g->name; g++)
+            if (!strcasecmp(g->name, name)) return g;
+    }
+    return NULL;
+}
+
 long long modules_gauge(const char *name) {
     for (int i = 0; i < nmods; i++) {
         if (!mods[i]->gauges) continue;

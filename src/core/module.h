@@ -82,6 +82,8 @@ const Module *modules_info_provider(const char *name);
 /* Modules with sections that are not built-in, one per call: *cursor starts at 0. */
 const Module *modules_next_info(int *cursor);
 long long modules_gauge(const char *name);
+/* The gauge itself (to read it often without the lookup), or NULL. */
+const InfoGauge *modules_find_gauge(const char *name);
 /* DEBUG: the handler of a module's subcommand name (case-insensitive), or NULL. */
 void (*modules_debug_handler(const char *name))(Client *c);
 /* Iteration over registered modules (for tests and COMMAND): NULL at the end. */

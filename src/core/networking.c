@@ -18,6 +18,7 @@
 #include "module.h"
 #include "blocking.h"
 #include "command.h"
+#include "evict.h"
 #include "reply.h"
 #include "server.h"
 #include "../base/alloc.h"
@@ -173,12 +174,19 @@ void net_process_input(Client *c) {
         c->reqtype = REQ_UNKNOWN;
         if (c->argc == 0) continue;
         c->flags |= CLIENT_PROTECTED;
+        /* maxmemory-clients: the biggest clients go first, this one maybe */
+        if (client_evict_run(c)) {
+            c->flags &= ~CLIENT_PROTECTED;
+            break;
+        }
         command_process(c);
         c->flags &= ~CLIENT_PROTECTED;
         command_done(c);
+        client_evict_update(c);
         lim.authenticated = c->authenticated;
     }
     drop_consumed_input(c);
+    client_evict_update(c);
 }
 
 /* Bytes to read: a whole pending bulk argument at once when it is big. */
@@ -339,6 +347,7 @@ static int write_to_client(Client *c) {
         consume_output(c, (size_t)w);
         if ((size_t)w < total) break;
     }
+    client_evict_update(c);
     if (!client_has_pending_replies(c)) {
         c->sentlen = 0;
         if (conn_has_write_handler(c->conn)) conn_set_write_handler(c->conn, NULL);

@@ -99,6 +99,15 @@ static const HtType sub_type = {hash_bytes, sub_key, NULL, NULL};
 
 static Ht *tables[KIND_COUNT];
 
+size_t pubsub_client_memory(const Client *c) {
+    const PubsubState *st = c->psstate;
+    size_t m = 0;
+    if (!st) return 0;
+    for (int kind = 0; kind < KIND_COUNT; kind++)
+        if (st->subs[kind]) m += ht_mem_usage(st->subs[kind]) + ht_size(st->subs[kind]) * sizeof(Sub);
+    return m;
+}
+
 /* Reply words per kind. */
 static const struct {
     const char *sub, *unsub;

@@ -20,4 +20,7 @@ long pubsub_publish(const char *channel, size_t chlen, const char *msg, size_t m
 /* CLIENT LIST's sub=, psub= and ssub= figures of c (zeros when it has none). */
 void pubsub_client_counts(const Client *c, int *sub, int *psub, int *ssub);
 
+/* Bytes c's own subscription tables take (CLIENT LIST tot-mem, client eviction). */
+size_t pubsub_client_memory(const Client *c);
+
 #endif

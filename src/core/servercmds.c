@@ -266,10 +266,10 @@ static Sds info_memory(Sds s) {
         "rss_overhead_bytes:%lld\r\n"
         "mem_fragmentation_ratio:%.2f\r\n"
         "mem_fragmentation_bytes:%lld\r\n"
-        "mem_not_counted_for_evict:0\r\n"
+        "mem_not_counted_for_evict:%zu\r\n"
         "mem_replication_backlog:0\r\n"
         "mem_total_replication_buffers:0\r\n"
-        "mem_clients_slaves:0\r\n"
+        "mem_clients_slaves:%lld\r\n"
         "mem_clients_normal:%zu\r\n"
         "mem_cluster_links:0\r\n"
         "mem_aof_buffer:%zu\r\n"
@@ -278,7 +278,8 @@ static Sds info_memory(Sds s) {
         "lazyfree_pending_objects:%lld\r\n"
         "lazyfreed_objects:%lld\r\n",
         mh.alloc_frag, mh.alloc_frag_bytes, mh.alloc_rss, mh.alloc_rss_bytes, mh.rss_extra, mh.rss_extra_bytes,
-        mh.total_frag, mh.total_frag_bytes, mh.clients_normal, mh.aof_buffer, vmalloc_lib(), info_int("active_defrag_running"),
+        mh.total_frag, mh.total_frag_bytes, evict_not_counted_memory(), modules_gauge("replicas_output_memory"),
+        mh.clients_normal, mh.aof_buffer, vmalloc_lib(), info_int("active_defrag_running"),
         info_int("lazyfree_pending_objects"),
         info_int("lazyfreed_objects"));
 }
@@ -342,16 +343,16 @@ static Sds info_stats(Sds s) {
         "expired_time_cap_reached_count:%lld\r\n"
         "expire_cycle_cpu_milliseconds:%lld\r\n"
         "evicted_keys:%lld\r\n"
-        "evicted_clients:0\r\n"
-        "total_eviction_exceeded_time:0\r\n"
-        "current_eviction_exceeded_time:0\r\n"
+        "evicted_clients:%lld\r\n"
+        "total_eviction_exceeded_time:%lld\r\n"
+        "current_eviction_exceeded_time:%lld\r\n"
         "keyspace_hits:%lld\r\n"
         "keyspace_misses:%lld\r\n",
         st->numconnections, st->numcommands, metric_get(METRIC_COMMANDS), st->net_input_bytes,
         st->net_output_bytes, (double)metric_get(METRIC_NET_IN) / 1024, (double)metric_get(METRIC_NET_OUT) / 1024,
         st->rejected_conn, db_stats.expired_keys, (double)db_stats.expired_stale_perc_x100 / 100.0,
         db_stats.expired_time_cap_reached, db_stats.expire_cycle_cpu_ms, db_stats.evicted_keys,
-        db_stats.keyspace_hits, db_stats.keyspace_misses);
+        client_evicted_count, evict_exceeded_time_total_ms(), evict_exceeded_time_current_ms(), db_stats.keyspace_hits, db_stats.keyspace_misses);
     return sds_catprintf(s,
         "pubsub_channels:%lld\r\n"
         "pubsub_patterns:%lld\r\n"

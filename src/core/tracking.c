@@ -58,6 +58,14 @@ typedef struct TrackingState {
     int nprefixes, cap;
 } TrackingState;
 
+size_t tracking_client_memory(const Client *c) {
+    const TrackingState *ts = c->tstate;
+    if (!ts) return 0;
+    size_t m = sizeof(*ts) + (size_t)ts->cap * sizeof(Sds);
+    for (int i = 0; i < ts->nprefixes; i++) m += sds_alloc_size(ts->prefixes[i]);
+    return m;
+}
+
 /* One key of the tracking table and the ids of the clients that read it. */
 typedef struct TrackedKey {
     uint64_t *ids;       /* ascending */

@@ -52,4 +52,8 @@ void tracking_cmd_trackinginfo(Client *c);
  * off, 0 without a redirect. */
 long long tracking_redirect_of(const Client *c);
 
+/* Bytes c's tracking state takes (its BCAST prefixes), for CLIENT LIST tot-mem and
+ * client eviction. */
+size_t tracking_client_memory(const Client *c);
+
 #endif

@@ -480,7 +480,19 @@ static Sds repl_info(Sds s) {
         rm.replid, rm.offset);
 }
 
-static const InfoGauge repl_gauges[] = {{"connected_slaves", connected_replicas}, {0}};
+/* What the replicas' output holds (their buffers and the stream kept during a
+ * sync): maxmemory leaves it out, as Redis does. */
+static long long replicas_output_memory(void) {
+    long long m = 0;
+    for (int i = 0; i < rm.n; i++) {
+        const Replica *r = rm.list[i];
+        m += (long long)(r->c->buf_size + r->c->reply_bytes) + (r->kept ? (long long)sds_alloc_size(r->kept) : 0);
+    }
+    return m;
+}
+
+static const InfoGauge repl_gauges[] = {
+    {"connected_slaves", connected_replicas}, {"replicas_output_memory", replicas_output_memory}, {0}};
 
 static ConfigDef repl_configs[] = {
     CONFIG_NUM("repl-ping-replica-period", "repl-ping-slave-period", 0, 0, rm.ping_period, 1, INT_MAX, 10),

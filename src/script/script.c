@@ -14,6 +14,7 @@
 #include "../base/util.h"
 #include "../core/command.h"
 #include "../core/db.h"
+#include "../core/evict.h"
 #include "../core/propagate.h"
 #include "../core/reply.h"
 #include "../core/server.h"
@@ -73,8 +74,7 @@ int script_run_prepare(ScriptRun *run, Client *caller, const char *funcname, uin
             sds_free(denied);
             return -1;
         }
-        if (server.cfg.maxmemory && !(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) &&
-            vmalloc_used() > server.cfg.maxmemory) {
+        if (server.cfg.maxmemory && !(flags & (SCRIPT_FLAG_ALLOW_OOM | SCRIPT_FLAG_NO_WRITES)) && evict_oom_state) {
             reply_error(caller, "-OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'");
             return -1;
         }
@@ -87,7 +87,7 @@ int script_run_prepare(ScriptRun *run, Client *caller, const char *funcname, uin
     run->is_eval = is_eval;
     run->read_only = ro || (!(flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) && (flags & SCRIPT_FLAG_NO_WRITES));
     run->allow_oom = !(flags & SCRIPT_FLAG_EVAL_COMPAT_MODE) && (flags & SCRIPT_FLAG_ALLOW_OOM);
-    run->oom_at_start = server.cfg.maxmemory && vmalloc_used() > server.cfg.maxmemory;
+    run->oom_at_start = server.cfg.maxmemory && evict_oom_state; /* as the command found it */
     run->repl_flags = SCRIPT_REPL_ALL;
     run->start_us = server.ustime;
     run->start_ms = server.mstime;

@@ -60,7 +60,7 @@ default_units=(
   spawn:integration/corrupt-dump spawn:integration/convert-zipmap-hash-on-load
   spawn:integration/convert-ziplist-hash-on-load spawn:integration/convert-ziplist-zset-on-load
   spawn:unit/aofrw spawn:integration/corrupt-dump-fuzzer spawn:unit/introspection unit/pause
-  unit/functions unit/scripting
+  unit/functions unit/scripting spawn:unit/maxmemory spawn:unit/client-eviction
   unit/hyperloglog
   unit/lazyfree spawn:unit/memefficiency spawn:unit/oom-score-adj
 )

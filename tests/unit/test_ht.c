@@ -1,6 +1,8 @@
 /* test_ht.c - unit tests for base/ht: the basic API, 1M-entry workloads, incremental
  * rehash (lookups mid-rehash, growing and shrinking), the SCAN guarantee while the
  * table grows and shrinks between calls, safe iterators with deletion, ht_random,
+ * ht_sample (eviction's sampler) against a model of the live entries, the
+ * expand_allowed veto,
  * and memory use per entry. Entries are malloc'd {len, id, bytes} records. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -678,6 +680,81 @@ static void test_random_small_and_sparse(void **state) {
     ht_release(ht);
 }
 
+/* ht_sample: only live entries, never more than asked or present, every entry
+ * reachable, and correct while rehashing and on sparse tables; randomized against
+ * a model (the alive flags of the entries added). */
+static void test_sample(void **state) {
+    (void)state;
+    Ht *ht = ht_create(&ent_type);
+    void *out[64];
+    assert_int_equal(ht_sample(ht, out, 16), 0);
+    ht_add(ht, mk(1));
+    assert_int_equal(ht_sample(ht, out, 16), 1);
+    assert_int_equal(((Ent *)out[0])->id, 1);
+    enum { N = 20000 };
+    uint8_t *model = calloc(N, 1), *hit = calloc(N, 1);
+    model[1] = 1;
+    size_t live = 1;
+    rand_seed(42);
+    for (int round = 0; round < 4000; round++) {
+        /* random adds and deletes keep the table growing, shrinking, rehashing */
+        for (int k = 0; k < 20; k++) {
+            uint32_t id = (uint32_t)(rand_u64() % N);
+            if (model[id]) {
+                if (round > 2000 && rand_u64() % 3) { assert_int_equal(del_id(ht, id), 1); model[id] = 0; live--; }
+            } else if (round <= 3000) {
+                ht_add(ht, mk(id));
+                model[id] = 1;
+                live++;
+            }
+        }
+        size_t want = 1 + rand_u64() % 64;
+        size_t n = ht_sample(ht, out, want);
+        assert_true(n <= want && n <= live);
+        if (live > 0) assert_true(n > 0);
+        for (size_t j = 0; j < n; j++) {
+            Ent *e = out[j];
+            assert_int_equal(e->alive, 1);
+            assert_true(model[e->id]);
+            hit[e->id] = 1;
+        }
+        if (round % 500 == 0) ht_shrink_if_needed(ht);
+    }
+    /* sampling reaches every entry eventually */
+    for (int k = 0; k < 200000; k++) {
+        size_t n = ht_sample(ht, out, 16);
+        for (size_t j = 0; j < n; j++) hit[((Ent *)out[j])->id] = 1;
+    }
+    for (uint32_t id = 0; id < N; id++)
+        if (model[id] && !hit[id]) fail_msg("entry %u never sampled", id);
+    free(model);
+    free(hit);
+    ht_release(ht);
+}
+
+/* A table whose type refuses to grow keeps its size until it is 1.6 times fuller. */
+static int veto_calls;
+static int veto(size_t more) {
+    (void)more;
+    veto_calls++;
+    return 0;
+}
+static const HtType veto_type = {t_hash, t_key, NULL, t_free, veto};
+
+static void test_expand_veto(void **state) {
+    (void)state;
+    Ht *ht = ht_create(&veto_type);
+    uint32_t i = 0;
+    for (; i < 4 * HT_MAX_FILL * 2; i++) ht_add(ht, mk(i));
+    size_t buckets = ht_buckets(ht);
+    assert_true(veto_calls > 0);
+    /* past the soft limit it grows anyway */
+    for (; i < 1000; i++) ht_add(ht, mk(i));
+    assert_true(ht_buckets(ht) > buckets);
+    check_range(ht, 0, i, 1);
+    ht_release(ht);
+}
+
 static void test_rehash_for_us(void **state) {
     (void)state;
     Ht *ht = ht_create(&ent_type);
@@ -716,6 +793,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_unsafe_iterator, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_small_and_sparse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rehash_for_us, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sample, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expand_veto, setup, teardown),
     };
     return cmocka_run_group_tests_name("ht", tests, NULL, NULL);
 }

@@ -236,8 +236,8 @@ static void test_evicted_event(void **state) {
     h_notify_start("EAnm");
     h_prop_start();
     long long before = db_stats.evicted_keys;
-    assert_int_equal(db_evict_key(db_get(0), "k", 1), 1);
-    assert_int_equal(db_evict_key(db_get(0), "k", 1), 0);
+    assert_int_equal(db_evict_key(db_get(0), "k", 1, NULL), 1);
+    assert_int_equal(db_evict_key(db_get(0), "k", 1, NULL), 0);
     h_notify_expect("__keyevent@0__:evicted k\n");
     h_prop_expect("SELECT 0\nDEL k\n");
     assert_int_equal(db_stats.evicted_keys - before, 1);
