@@ -10,9 +10,11 @@
  *
  * A search covers the shape with the centre cell and up to eight neighbours
  * (geo_cover), walks each cell's score range [min, max) in the sorted set, keeps
- * the points inside the shape with their distance, then sorts (a full sort, or a
- * bounded heap when COUNT keeps fewer than were found) and replies or stores. Cost:
- * O(log N + M) for N members and M points in the cells, plus O(M log K) to keep K.
+ * the points inside the shape with their distance, then sorts (qsort, or Redis's
+ * partial quicksort when COUNT keeps fewer than were found, so that even points at
+ * equal distances come out in Redis's order) and replies or stores. Cost:
+ * O(log N + M) for N members and M points in the cells, plus the sort: O(M) on
+ * average for a small COUNT, O(M log M) for all.
  * Points hold positions into the sorted set (no member copies) until the reply. */
 #include <math.h>
 #include <stdlib.h>
@@ -300,41 +302,76 @@ static int geo_cmp_desc(const void *a, const void *b) {
     return x < y ? 1 : x == y ? 0 : -1;
 }
 
-/* Moves the k first points in cmp's order to the front of p[0..n), sorted: a
- * bounded max-heap over the n points (O(n log k)), then a sort of the k. */
-static void geo_select(GeoPoint *p, size_t n, size_t k, int (*cmp)(const void *, const void *)) {
-    /* heap over p[0..k): the root is the worst kept point */
-    for (size_t i = k / 2; i-- > 0;) {
-        size_t j = i;
-        for (;;) {
-            size_t l = 2 * j + 1, big = j;
-            if (l < k && cmp(&p[l], &p[big]) > 0) big = l;
-            if (l + 1 < k && cmp(&p[l + 1], &p[big]) > 0) big = l + 1;
-            if (big == j) break;
-            GeoPoint tmp = p[j];
-            p[j] = p[big];
-            p[big] = tmp;
-            j = big;
+static inline void geo_swap(GeoPoint *x, GeoPoint *y) {
+    GeoPoint t = *x;
+    *x = *y;
+    *y = t;
+}
+
+/* The index of the median of p[i], p[j], p[k] under cmp. */
+static size_t geo_median3(GeoPoint *p, size_t i, size_t j, size_t k, int (*cmp)(const void *, const void *)) {
+    if (cmp(&p[i], &p[j]) < 0) return cmp(&p[j], &p[k]) < 0 ? j : cmp(&p[i], &p[k]) < 0 ? k : i;
+    return cmp(&p[j], &p[k]) > 0 ? j : cmp(&p[i], &p[k]) < 0 ? i : k;
+}
+
+/* Sorts base[first..first+n) far enough that positions lo..hi (absolute indexes)
+ * hold what a full sort puts there, in order. This is the partial quicksort Redis
+ * uses for COUNT (Bentley and McIlroy's three-way partitioning with a ninther
+ * pivot, insertion sort below 7 elements, recursing only into the parts that meet
+ * lo..hi), reproduced step by step because the order it leaves points at equal
+ * distances in is part of Redis's reply. O(n) on average for a small range. */
+static void geo_partial_sort(GeoPoint *base, size_t first, size_t n, int (*cmp)(const void *, const void *),
+                             size_t lo, size_t hi) {
+    for (;;) {
+        GeoPoint *a = base + first;
+        if (n < 7) {
+            for (size_t m = 1; m < n; m++)
+                for (size_t l = m; l > 0 && cmp(&a[l - 1], &a[l]) > 0; l--) geo_swap(&a[l], &a[l - 1]);
+            return;
         }
-    }
-    for (size_t i = k; i < n; i++) {
-        if (cmp(&p[i], &p[0]) >= 0) continue;
-        GeoPoint tmp = p[0];
-        p[0] = p[i];
-        p[i] = tmp;
-        size_t j = 0;
-        for (;;) {
-            size_t l = 2 * j + 1, big = j;
-            if (l < k && cmp(&p[l], &p[big]) > 0) big = l;
-            if (l + 1 < k && cmp(&p[l + 1], &p[big]) > 0) big = l + 1;
-            if (big == j) break;
-            tmp = p[j];
-            p[j] = p[big];
-            p[big] = tmp;
-            j = big;
+        size_t mid = n / 2;
+        if (n > 7) {
+            size_t l = 0, r = n - 1;
+            if (n > 40) {
+                size_t d = n / 8;
+                l = geo_median3(a, l, l + d, l + 2 * d, cmp);
+                mid = geo_median3(a, mid - d, mid, mid + d, cmp);
+                r = geo_median3(a, r - 2 * d, r - d, r, cmp);
+            }
+            mid = geo_median3(a, l, mid, r, cmp);
         }
+        geo_swap(&a[0], &a[mid]); /* the pivot sits at a[0] */
+        /* a[1..pa) and a(pd..n) collect the pivot's equals, a[pa..pb) the smaller,
+         * a(pc..pd] the greater */
+        size_t pa = 1, pb = 1, pc = n - 1, pd = n - 1;
+        int c;
+        for (;;) {
+            while (pb <= pc && (c = cmp(&a[pb], &a[0])) <= 0) {
+                if (c == 0) geo_swap(&a[pa++], &a[pb]);
+                pb++;
+            }
+            while (pb <= pc && (c = cmp(&a[pc], &a[0])) >= 0) {
+                if (c == 0) geo_swap(&a[pc], &a[pd--]);
+                pc--;
+            }
+            if (pb > pc) break;
+            geo_swap(&a[pb++], &a[pc--]);
+        }
+        /* move the equals to the middle */
+        size_t r = pa < pb - pa ? pa : pb - pa;
+        for (size_t i = 0; i < r; i++) geo_swap(&a[i], &a[pb - r + i]);
+        r = pd - pc < n - pd - 1 ? pd - pc : n - pd - 1;
+        for (size_t i = 0; i < r; i++) geo_swap(&a[pb + i], &a[n - r + i]);
+        /* the smaller part first (recursively), then the greater one (iteratively),
+         * each only when it meets lo..hi */
+        r = pb - pa;
+        if (r > 1 && !(first + r - 1 < lo || first > hi)) geo_partial_sort(base, first, r, cmp, lo, hi);
+        r = pd - pc;
+        if (r <= 1) return;
+        first = first + n - r;
+        n = r;
+        if (first + r - 1 < lo || first > hi) return;
     }
-    qsort(p, k, sizeof(GeoPoint), cmp);
 }
 
 enum {
@@ -536,7 +573,7 @@ static void geo_search_generic(Client *c, int src, int flags) {
     if (q.sort != GEO_SORT_NONE) {
         int (*cmp)(const void *, const void *) = q.sort == GEO_SORT_ASC ? geo_cmp_asc : geo_cmp_desc;
         if (n == found) qsort(hits.p, (size_t)found, sizeof(GeoPoint), cmp);
-        else geo_select(hits.p, (size_t)found, (size_t)n, cmp);
+        else geo_partial_sort(hits.p, 0, (size_t)found, cmp, 0, (size_t)n - 1);
     }
     if (!q.storekey) geo_reply_points(c, &q, hits.p, n);
     else geo_store_points(c, &q, hits.p, n, flags);
