@@ -570,7 +570,7 @@ static void geo_search_generic(Client *c, int src, int flags) {
     }
     long found = (long)hits.used;
     long n = (q.count == 0 || found < q.count) ? found : (long)q.count;
-    if (q.sort != GEO_SORT_NONE) {
+    if (q.sort != GEO_SORT_NONE && found > 1) {
         int (*cmp)(const void *, const void *) = q.sort == GEO_SORT_ASC ? geo_cmp_asc : geo_cmp_desc;
         if (n == found) qsort(hits.p, (size_t)found, sizeof(GeoPoint), cmp);
         else geo_partial_sort(hits.p, 0, (size_t)found, cmp, 0, (size_t)n - 1);
