@@ -134,8 +134,11 @@ void geohash_neighbors(GeoHash h, GeoHash out[8]) {
     uint64_t mask = h.step >= 32 ? 0xFFFFFFFFULL : (1ULL << h.step) - 1;
     uint32_t ilat = geo_gather(h.bits), ilon = geo_gather(h.bits >> 1);
     for (int i = 0; i < 8; i++) {
-        uint32_t la = (uint32_t)((ilat + (uint64_t)(int64_t)dlat[i]) & mask);
-        uint32_t lo = (uint32_t)((ilon + (uint64_t)(int64_t)dlon[i]) & mask);
+        /* a coordinate that moves wraps around within the step; one that does not
+         * is left as it is, even when it holds the offset 2^step of a point on
+         * the range's max edge (Redis moves each axis only when asked to) */
+        uint32_t la = dlat[i] ? (uint32_t)((ilat + (uint64_t)(int64_t)dlat[i]) & mask) : ilat;
+        uint32_t lo = dlon[i] ? (uint32_t)((ilon + (uint64_t)(int64_t)dlon[i]) & mask) : ilon;
         out[i].bits = geo_spread(la) | (geo_spread(lo) << 1);
         out[i].step = h.step;
     }
@@ -182,8 +185,9 @@ int geohash_estimate_step(double range_m, double lat) {
 }
 
 /* The shape's bounding box in degrees (min lon, min lat, max lon, max lat): the
- * latitude span from the height, the longitude span from the width at the parallel
- * nearer the equator's opposite side, as Redis computes it. */
+ * latitude half-span from the height, the longitude half-span from the width taken
+ * at the box's poleward edge (its top in the northern hemisphere, its bottom in the
+ * southern one: the wider of the two), as Redis computes it. */
 static void geo_bounding_box(GeoShape *s) {
     double lon = s->xy[0], lat = s->xy[1];
     double h = s->conversion * (s->type == GEO_SHAPE_RADIUS ? s->radius : s->height / 2);

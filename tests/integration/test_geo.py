@@ -382,3 +382,47 @@ def test_equal_distances(pair):
     load(pair, "g", pts[:100])
     pair.same("OBJECT", "ENCODING", "g")
     pair.pipeline_same([c for c in cmds if c[0] == "GEORADIUS"])
+
+
+def test_random_edges(pair):
+    """Points on the limits (longitude +-180, latitude +-85.05112878, whose offsets
+    reach the next bit), near the poles and across the antimeridian, searched with
+    radii and boxes from 10 cm to 100,000 km: the cells scanned (neighbours of an
+    edge cell included) and so the results must be Redis's."""
+    rng = random.Random(5)
+    for _ in range(4):
+        pair.same("DEL", "g")
+        n = rng.choice([60, 600, 3000])
+        pts = []
+        for i in range(n):
+            kind = rng.random()
+            if kind < 0.2:
+                lon, lat = rng.uniform(-180, 180), rng.choice([1, -1]) * rng.uniform(80, 85.05112878)
+            elif kind < 0.4:
+                lon, lat = rng.choice([1, -1]) * rng.uniform(179, 180), rng.uniform(-85, 85)
+            elif kind < 0.5:
+                lon = rng.choice([-180, 180, 0])
+                lat = rng.choice([-85.05112878, 85.05112878, 0, rng.uniform(-85, 85)])
+            else:
+                lon, lat = rng.uniform(-180, 180), rng.uniform(-85.05112878, 85.05112878)
+            pts.append((repr(float(lon)), repr(float(lat)), f"p{i}"))
+        load(pair, "g", pts)
+        cmds = []
+        for _ in range(250):
+            lon, lat, m = rng.choice(pts)
+            if rng.random() < 0.5:
+                lon, lat = repr(rng.uniform(-180, 180)), repr(rng.uniform(-85.05112878, 85.05112878))
+            unit = rng.choice(["m", "km", "mi", "ft"])
+            opts = []
+            if rng.random() < 0.5:
+                opts.append(rng.choice(["ASC", "DESC"]))
+            if rng.random() < 0.3:
+                opts += ["COUNT", str(rng.choice([1, 5, 50, 1000]))] + (["ANY"] if rng.random() < 0.3 else [])
+            opts += rng.sample(["WITHDIST", "WITHCOORD", "WITHHASH"], rng.randrange(4))
+            size = lambda: repr(10 ** rng.uniform(-1, 8))
+            if rng.random() < 0.5:
+                by = ["BYRADIUS", size(), unit] if rng.random() < 0.5 else ["BYBOX", size(), size(), unit]
+                cmds.append(["GEOSEARCH", "g", "FROMLONLAT", lon, lat] + by + opts)
+            else:
+                cmds.append(["GEORADIUSBYMEMBER", "g", m, size(), unit] + opts)
+        pair.pipeline_same(cmds)

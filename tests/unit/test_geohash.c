@@ -145,6 +145,29 @@ static void test_random_neighbors(void **state) {
     }
 }
 
+/* A cell on the max edge (offset 2^step, as GEOADD gives longitude 180 or latitude
+ * GEO_LAT_MAX): neighbours moving along one axis wrap it, the other axis keeps
+ * its offset, as Redis's neighbour moves do. */
+static void test_edge_neighbors(void **state) {
+    (void)state;
+    for (int step = 1; step <= GEO_STEP_MAX; step++) {
+        GeoHash h, nb[8];
+        assert_true(geohash_encode_wgs84(180, 85.05112878, step, &h));
+        GeoArea a;
+        geohash_decode_wgs84(h, &a);
+        assert_true(a.lon.min == 180 && a.lat.min == GEO_LAT_MAX); /* one cell past the edges */
+        geohash_neighbors(h, nb);
+        GeoArea e, n, ne;
+        geohash_decode_wgs84(nb[GEO_E], &e);
+        geohash_decode_wgs84(nb[GEO_N], &n);
+        geohash_decode_wgs84(nb[GEO_NE], &ne);
+        assert_true(e.lat.min == GEO_LAT_MAX);  /* latitude untouched */
+        assert_true(e.lon.min == -180 + 360.0 / (double)(1ULL << step)); /* wrapped: index 1 */
+        assert_true(n.lon.min == 180);          /* longitude untouched */
+        assert_true(ne.lat.min == GEO_LAT_MIN + (GEO_LAT_MAX - GEO_LAT_MIN) / (double)(1ULL << step));
+    }
+}
+
 /* The textbook haversine with atan2, in long double. */
 static double model_distance(double lon1, double lat1, double lon2, double lat2) {
     long double d2r = 3.14159265358979323846264338327950288L / 180.0L;
@@ -277,6 +300,7 @@ int main(void) {
         cmocka_unit_test(test_estimate_step),
         cmocka_unit_test(test_random_round_trip),
         cmocka_unit_test(test_random_neighbors),
+        cmocka_unit_test(test_edge_neighbors),
         cmocka_unit_test(test_random_distance),
         cmocka_unit_test(test_random_search),
     };
