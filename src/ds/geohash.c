@@ -260,13 +260,10 @@ void geo_tester_init(GeoTester *t, const GeoShape *shape) {
     t->h_m = shape->height * shape->conversion;
 }
 
-int geo_tester_test(const GeoTester *t, const double xy[2], double *dist) {
-    double plon_r = geo_rad(xy[0]), plat_r = geo_rad(xy[1]);
+/* The rest of the test once the point's latitude passed its check: plon_r and
+ * plat_r in radians, lat_d the meridian distance to the centre in meters. */
+static int geo_tester_finish(const GeoTester *t, double plon_r, double plat_r, double lat_d, double *dist) {
     if (t->shape->type == GEO_SHAPE_RADIUS) {
-        /* the haversine distance is never below the meridian distance; with a margin
-         * far above rounding error this skips the trigonometry for most rejects */
-        double lat_d = GEO_EARTH_RADIUS_M * fabs(plat_r - t->lat_r);
-        if (lat_d > t->limit_m * (1 + 1e-9) + 1e-6) return 0;
         /* geo_distance(centre, point) with the centre's terms precomputed */
         double v = sin((plon_r - t->lon_r) / 2), d;
         if (v == 0.0) {
@@ -280,10 +277,8 @@ int geo_tester_test(const GeoTester *t, const double xy[2], double *dist) {
         *dist = d;
         return 1;
     }
-    /* box: the meridian distance first (cheap), then the distance along the
-     * point's parallel (geo_distance(point, (centre lon, point lat))) */
-    double lat_d = GEO_EARTH_RADIUS_M * fabs(t->lat_r - plat_r);
-    if (lat_d > t->h_m / 2) return 0;
+    /* box: the distance along the point's parallel (geo_distance(point, (centre
+     * lon, point lat))), then the distance to the centre */
     double cos_p = cos(plat_r);
     double v = sin((t->lon_r - plon_r) / 2), lon_d;
     if (v == 0.0) {
@@ -293,14 +288,53 @@ int geo_tester_test(const GeoTester *t, const double xy[2], double *dist) {
         lon_d = 2.0 * GEO_EARTH_RADIUS_M * asin(sqrt(a));
     }
     if (lon_d > t->w_m / 2) return 0;
-    /* geo_distance(centre, point) */
     v = sin((plon_r - t->lon_r) / 2);
     if (v == 0.0) {
-        *dist = GEO_EARTH_RADIUS_M * fabs(plat_r - t->lat_r);
+        *dist = lat_d;
     } else {
         double u = sin((plat_r - t->lat_r) / 2);
         double a = u * u + t->cos_lat * cos_p * v * v;
         *dist = 2.0 * GEO_EARTH_RADIUS_M * asin(sqrt(a));
     }
     return 1;
+}
+
+/* The latitude check: 1 when the point at plat_r may lie in the shape (for a
+ * radius, conservatively: the haversine distance is never below the meridian
+ * distance, and the margin is far above rounding error; for a box, exactly
+ * Redis's first test). *lat_d gets the meridian distance. */
+static inline int geo_tester_lat_ok(const GeoTester *t, double plat_r, double *lat_d) {
+    *lat_d = GEO_EARTH_RADIUS_M * fabs(plat_r - t->lat_r);
+    if (t->shape->type == GEO_SHAPE_RADIUS) return !(*lat_d > t->limit_m * (1 + 1e-9) + 1e-6);
+    return !(*lat_d > t->h_m / 2);
+}
+
+int geo_tester_test(const GeoTester *t, const double xy[2], double *dist) {
+    double plat_r = geo_rad(xy[1]), lat_d;
+    if (!geo_tester_lat_ok(t, plat_r, &lat_d)) return 0;
+    return geo_tester_finish(t, geo_rad(xy[0]), plat_r, lat_d, dist);
+}
+
+/* One axis of a step-26 GEO score decoded to its cell's centre: geohash_decode and
+ * geohash_area_center's arithmetic for that axis, the step's constants folded. */
+static inline double geo_axis_centre(uint32_t idx, double min, double max) {
+    const double cells = (double)(1ULL << GEO_STEP_MAX);
+    double scale = max - min;
+    double lo = min + (idx * 1.0 / cells) * scale;
+    double hi = min + ((uint32_t)(idx + 1u) * 1.0 / cells) * scale;
+    double c = (lo + hi) / 2;
+    if (c > max) c = max;
+    if (c < min) c = min;
+    return c;
+}
+
+int geo_tester_score(const GeoTester *t, double score, double xy[2], double *dist) {
+    uint64_t bits = geo_score_bits(score);
+    double lat = geo_axis_centre(geo_gather(bits), GEO_LAT_MIN, GEO_LAT_MAX);
+    double plat_r = geo_rad(lat), lat_d;
+    if (!geo_tester_lat_ok(t, plat_r, &lat_d)) return 0; /* the longitude is never decoded */
+    double lon = geo_axis_centre(geo_gather(bits >> 1), GEO_LONG_MIN, GEO_LONG_MAX);
+    xy[0] = lon;
+    xy[1] = lat;
+    return geo_tester_finish(t, geo_rad(lon), plat_r, lat_d, dist);
 }

@@ -116,5 +116,9 @@ void geo_tester_init(GeoTester *t, const GeoShape *shape);
  * distance <= height/2 and the distance along the point's parallel <= width/2),
  * else 0. Bit-identical to the straightforward formulas. */
 int geo_tester_test(const GeoTester *t, const double xy[2], double *dist);
+/* geohash_score_decode then geo_tester_test in one step, bit-identical to them,
+ * decoding the longitude only for points whose latitude passes (the search's inner
+ * loop). xy is set when 1 is returned. */
+int geo_tester_score(const GeoTester *t, double score, double xy[2], double *dist);
 
 #endif

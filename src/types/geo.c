@@ -267,7 +267,7 @@ static void geo_scan_cell(Obj *z, GeoHash cell, const GeoTester *t, GeoHits *hit
         GeoPoint g;
         g.score = zpos_score(&p);
         if (!(g.score < maxs)) break;
-        if (geohash_score_decode(g.score, g.xy) && geo_tester_test(t, g.xy, &g.dist)) {
+        if (geo_tester_score(t, g.score, g.xy, &g.dist)) {
             g.pos = p;
             geo_hits_push(hits, &g);
         }

@@ -271,6 +271,9 @@ static void test_random_search(void **state) {
                 int in = geo_tester_test(&t, xy, &d);
                 int min_ = model_in_shape(&s, xy, &md);
                 assert_int_equal(in, min_);
+                double sxy[2], sd;
+                assert_int_equal(geo_tester_score(&t, (double)scores[i], sxy, &sd), in);
+                if (in) assert_true(sxy[0] == xy[0] && sxy[1] == xy[1] && sd == d);
                 if (in) {
                     assert_true(d == md); /* bit-identical */
                     assert_false(seen[i]);
@@ -294,6 +297,44 @@ static void test_random_search(void **state) {
     assert_true(total_found > 0);
 }
 
+/* geo_tester_score against decode-then-test on any score at all (GEO scores,
+ * non-integral, negative, huge, infinite, NaN) and random shapes. */
+static void test_tester_score(void **state) {
+    (void)state;
+    rand_seed(test_seed("tester score", 5));
+    static const double odd[] = {0, -0.0, -5, 1e30, -1e30, 4503599627370495.5, 9007199254740991.0,
+                                 9007199254740992.0, 18446744073709551616.0, 9223372036854775808.0};
+    for (int i = 0; i < 100000; i++) {
+        GeoShape s = {0};
+        s.type = (i & 1) ? GEO_SHAPE_BOX : GEO_SHAPE_RADIUS;
+        s.conversion = 1;
+        s.xy[0] = rnd_range(-180, 180);
+        s.xy[1] = rnd_range(GEO_LAT_MIN, GEO_LAT_MAX);
+        s.radius = pow(10, rnd_range(-1, 7.5));
+        s.width = pow(10, rnd_range(-1, 7.5));
+        s.height = pow(10, rnd_range(-1, 7.5));
+        GeoTester t;
+        geo_tester_init(&t, &s);
+        double score;
+        switch (rand_u64() % 4) {
+        case 0: score = (double)(rand_u64() & ((1ULL << 52) - 1)); break;
+        case 1: score = (double)score_of(fmax(-180, fmin(180, s.xy[0] + rnd_range(-1, 1))), s.xy[1] * rnd_range(0.9, 1)); break;
+        case 2: score = odd[rand_u64() % (sizeof(odd) / sizeof(odd[0]))]; break;
+        default: score = rnd_range(-1e20, 1e20); break;
+        }
+        double a[2], b[2], da = -1, db = -1;
+        int ra = geohash_score_decode(score, a) && geo_tester_test(&t, a, &da);
+        int rb = geo_tester_score(&t, score, b, &db);
+        assert_int_equal(ra, rb);
+        if (ra) assert_true(a[0] == b[0] && a[1] == b[1] && da == db);
+    }
+    double x[2], d;
+    GeoShape s = {.type = GEO_SHAPE_RADIUS, .conversion = 1, .radius = 1e8};
+    GeoTester t;
+    geo_tester_init(&t, &s);
+    assert_true(geo_tester_score(&t, NAN, x, &d) == (geohash_score_decode(NAN, x) && geo_tester_test(&t, x, &d)));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_values),
@@ -303,6 +344,7 @@ int main(void) {
         cmocka_unit_test(test_edge_neighbors),
         cmocka_unit_test(test_random_distance),
         cmocka_unit_test(test_random_search),
+        cmocka_unit_test(test_tester_score),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
