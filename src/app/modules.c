@@ -20,6 +20,7 @@ extern const Module zset_module, sort_module, defrag_module;
 extern const Module bloom_module;
 extern const Module hll_module;
 extern const Module client_evict_module;
+extern const Module geo_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -46,6 +47,7 @@ const Module *const server_modules[] = {
     &zset_module,
     &bloom_module,
     &hll_module,
+    &geo_module,
     /* commands over the types: after them */
     &sort_module,
     /* scripting: EVAL and SCRIPT (src/script); before persistence, whose init

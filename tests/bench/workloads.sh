@@ -38,6 +38,14 @@ EVALLOCK_BODY="if (redis.call('exists', KEYS[1]) == 0) then redis.call('hincrby'
 redis.call('pexpire', KEYS[1], ARGV[1]); return nil; end; if (redis.call('hexists', KEYS[1], ARGV[2]) == 1) then \
 redis.call('hincrby', KEYS[1], ARGV[2], 1); redis.call('pexpire', KEYS[1], ARGV[1]); return nil; end; \
 return redis.call('pttl', KEYS[1]);"
+# - GEOSEARCH: 1,000,000 points (members p:000000000000 ...), uniform over a
+#   1,000 km square of central Europe (lon 5..17, lat 40..49: about one point per
+#   square km, the same pseudo-random positions for every server), are loaded into
+#   mygeo once (the prefill skips the load when mygeo already holds them); each
+#   request finds the 10 nearest points within 5 km of a random member
+#   (GEOSEARCH mygeo FROMMEMBER p:__rand_int__ BYRADIUS 5 km COUNT 10 ASC): about
+#   80 points in the circle out of ~1,200 in the scanned cells.
+GEO_POINTS=${GEO_POINTS:-1000000}
 script_sha() { printf '%s' "$1" | sha1sum | cut -d' ' -f1; }
 
 # - PFADD, PFCOUNT and PFCOUNT_UNION (not redis-benchmark tests) run as custom
@@ -61,6 +69,7 @@ workload_args() {
     pfcount) WORKLOAD_ARGS=(PFCOUNT hll) ;;
     pfcount_union) WORKLOAD_ARGS=(PFCOUNT hll hll2) ;;
     evalsha_lock) WORKLOAD_ARGS=(EVALSHA "$(script_sha "$EVALLOCK_BODY")" 1 lock:__rand_int__ 30000 client1:thread1) ;;
+    geosearch) WORKLOAD_ARGS=(GEOSEARCH mygeo FROMMEMBER p:__rand_int__ BYRADIUS 5 km COUNT 10 ASC) ;;
     *) WORKLOAD_ARGS=(-t "$1") ;;
   esac
 }
@@ -78,6 +87,7 @@ workload_prefill() {
     evalsha_10) redis-cli -p "$port" script load "$EVAL10_BODY" >/dev/null; return 0 ;;
     evalsha_lock) redis-cli -p "$port" script load "$EVALLOCK_BODY" >/dev/null; return 0 ;;
     pfcount | pfcount_union) kind=hll n=100000 ;;
+    geosearch) workload_geo_prefill "$port"; return 0 ;;
     *) return 0 ;;
   esac
   /usr/bin/python3 - "$kind" "$n" <<'EOF' | redis-cli -p "$port" --pipe >/dev/null
@@ -115,6 +125,28 @@ for s in range(0, n, 1000):
         args = [b"ZADD", key]
         for i in ids:
             args += [b"0", b"element:%012d" % i]
+    out.write(cmd(args))
+EOF
+}
+
+# workload_geo_prefill PORT: loads mygeo for the geosearch test (once).
+workload_geo_prefill() {
+  local port=$1
+  [ "$(redis-cli -p "$port" zcard mygeo)" = "$GEO_POINTS" ] && return 0
+  /usr/bin/python3 - "$GEO_POINTS" <<'EOF' | redis-cli -p "$port" --pipe >/dev/null
+import random, sys
+n = int(sys.argv[1])
+rng = random.Random(20260101)
+out = sys.stdout.buffer
+
+def cmd(args):
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+out.write(cmd([b"DEL", b"mygeo"]))
+for s in range(0, n, 1000):
+    args = [b"GEOADD", b"mygeo"]
+    for i in range(s, min(n, s + 1000)):
+        args += [repr(rng.uniform(5, 17)).encode(), repr(rng.uniform(40, 49)).encode(), b"p:%012d" % i]
     out.write(cmd(args))
 EOF
 }

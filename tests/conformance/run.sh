@@ -63,6 +63,7 @@ default_units=(
   unit/functions unit/scripting spawn:unit/maxmemory spawn:unit/client-eviction
   unit/hyperloglog
   unit/lazyfree spawn:unit/memefficiency spawn:unit/oom-score-adj
+  unit/geo
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 

@@ -505,6 +505,19 @@ static const Case cases[] = {
         {"ZRANGESTORE d nokey 0 -1", ":0\r\n", ""},
         {"ZUNIONSTORE d 0 a", "-ERR at least 1 input key is needed for 'zunionstore' command\r\n", ""},
         {NULL, NULL, NULL}}},
+    {"geo", {
+        /* GEOADD propagates the ZADD it runs; the STORE searches propagate as is */
+        {"GEOADD g 13.361389 38.115556 Palermo 15.087269 37.502669 Catania", ":2\r\n",
+         "SELECT 0\nzadd g 3479099956230698 Palermo 3479447370796909 Catania\n"},
+        {"GEOADD g NX CH 13.361389 38.115556 Palermo", ":0\r\n", ""},
+        {"GEOADD g XX CH 15 37 Catania", ":1\r\n", "zadd g XX CH 3476504601741708 Catania\n"},
+        {"GEOADD g 200 0 x", "-ERR invalid longitude,latitude pair 200.000000,0.000000\r\n", ""},
+        {"GEORADIUS g 15 37 200 km STORE d", ":2\r\n", "GEORADIUS g 15 37 200 km STORE d\n"},
+        {"GEORADIUSBYMEMBER g Palermo 10 km STOREDIST d", ":1\r\n", "GEORADIUSBYMEMBER g Palermo 10 km STOREDIST d\n"},
+        {"GEOSEARCHSTORE d g FROMLONLAT 0 0 BYRADIUS 1 km", ":0\r\n", "GEOSEARCHSTORE d g FROMLONLAT 0 0 BYRADIUS 1 km\n"},
+        {"GEOSEARCHSTORE d g FROMLONLAT 0 0 BYRADIUS 1 km", ":0\r\n", ""},
+        {"GEORADIUS g 15 37 200 km", NULL, ""},
+        {NULL, NULL, NULL}}},
     {"lpush/rpush/lpushx/rpushx", {
         {"LPUSHX l a", ":0\r\n", ""},
         {"RPUSHX l a", ":0\r\n", ""},
