@@ -331,9 +331,15 @@ static int load_file(const char *name, int last_file, long long base) {
         ret = AOF_FAILED;
         goto done;
     }
+    /* Besides every loading-process-events-interval-bytes, the loading progress
+     * (events, the cron's defrag share) runs every 1024 commands, as Redis's AOF
+     * loading does: a file of small commands must not starve the event loop, and
+     * a file of slow ones (key-load-delay) must not pile up cron work. */
+    unsigned long ncmds = 0;
     while ((res = run_one(&l)) == CMD_DONE) {
         l.valid_up_to = (long long)rio_tell(&l.r);
         if (rdb_key_load_delay) rdb_debug_delay(rdb_key_load_delay);
+        if (++ncmds % 1024 == 0 && l.r.progress) l.r.progress(&l.r);
     }
     if (res == CMD_END && (l.c->flags & CLIENT_MULTI)) {
         server_log(LL_WARNING, "Revert incomplete MULTI/EXEC transaction in AOF file %s", name);
