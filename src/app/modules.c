@@ -17,6 +17,7 @@ extern const Module connection_module, server_module, config_module, keyspace_mo
     evict_module,
     hash_module, set_module, list_module;
 extern const Module zset_module, sort_module;
+extern const Module stream_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -39,6 +40,7 @@ const Module *const server_modules[] = {
     &hash_module,
     &set_module,
     &zset_module,
+    &stream_module,
     /* commands over the types: after them */
     &sort_module,
     /* scripting: EVAL and SCRIPT (src/script); before persistence, whose init

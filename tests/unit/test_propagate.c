@@ -592,6 +592,24 @@ static const Case cases[] = {
         {"NOSUCHCMD k", "-ERR unknown command 'NOSUCHCMD', with args beginning with: 'k' \r\n", ""},
         {"PING", "+PONG\r\n", ""},
         {NULL, NULL, NULL}}},
+    {"xadd/xtrim/xdel/xsetid", {
+        {"XADD s 1-1 a 1", "$3\r\n1-1\r\n", "SELECT 0\nXADD s 1-1 a 1\n"},
+        {"XADD s 1-1 a 1", "-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n", ""},
+        {"XADD s 1-* a 2", "$3\r\n1-2\r\n", "XADD s 1-2 a 2\n"},
+        {"XADD s MAXLEN 2 5-1 a 4", "$3\r\n5-1\r\n", "XADD s MAXLEN 2 5-1 a 4\n"},
+        {"XADD s * a 3", NULL, "XADD s *-* a 3\n"},
+        {"XADD s MAXLEN ~ 1 * a 5", NULL, "XADD s MAXLEN = 4 *-* a 5\n"},
+        {"XADD nokey NOMKSTREAM * a 1", NIL, ""},
+        {"XTRIM s MAXLEN 1", ":3\r\n", "XTRIM s MAXLEN 1\n"},
+        {"XTRIM s MAXLEN 5", ":0\r\n", ""},
+        {"XADD s 99999999999999-1 a 1", NULL, "XADD s 99999999999999-1 a 1\n"},
+        {"XTRIM s MINID ~ 99999999999999-1", ":0\r\n", ""},
+        {"XDEL s 99999999999999-1 9-9", ":1\r\n", "XDEL s 99999999999999-1 9-9\n"},
+        {"XDEL s 9-9", ":0\r\n", ""},
+        {"XSETID s 99999999999999-5", OK, "XSETID s 99999999999999-5\n"},
+        {"XTRIM s MAXLEN ~ 0", ":1\r\n", "XTRIM s MAXLEN = 0\n"},
+        {"XSETID s 1-0 ENTRIESADDED -1", "-ERR entries_added must be positive\r\n", ""},
+        {NULL, NULL, NULL}}},
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
