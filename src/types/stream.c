@@ -720,6 +720,11 @@ static const ObjType stream_type = {
     .digest = stream_digest,
     .mem_usage = stream_mem_usage,
     .free_effort = stream_free_effort,
+    .rdb_type = stream_rdb_type,
+    .rdb_save = stream_rdb_save,
+    .rdb_load = stream_rdb_load,
+    .rdb_load_types = stream_rdb_types,
+    .aof_rewrite = stream_aof_rewrite,
 };
 
 const Module stream_module = {
