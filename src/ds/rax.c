@@ -92,6 +92,27 @@ size_t rax_mem_usage(const Rax *r) {
     return total;
 }
 
+uint64_t rax_redis_numnodes(const Rax *r) {
+    uint64_t count = 1;
+    size_t cap = 64, top = 0;
+    RaxNode **stack = vmalloc(cap * sizeof(*stack));
+    stack[top++] = r->root;
+    while (top) {
+        RaxNode *n = stack[--top];
+        if (top + n->nchild > cap) {
+            while (top + n->nchild > cap) cap *= 2;
+            stack = vrealloc(stack, cap * sizeof(*stack));
+        }
+        for (unsigned i = 0; i < n->nchild; i++) {
+            RaxNode *c = n->child[i];
+            count += (n->nchild > 1 && c->plen > 1) ? 2 : 1;
+            stack[top++] = c;
+        }
+    }
+    vfree(stack);
+    return count;
+}
+
 /* Index of the first child whose label starts at or after byte b. */
 static unsigned child_lb(const RaxNode *n, unsigned char b) {
     unsigned lo = 0, hi = n->nchild;

@@ -35,6 +35,12 @@ uint64_t rax_size(const Rax *r);
 /* Bytes allocated by the tree's nodes (MEMORY USAGE), values excluded. */
 size_t rax_mem_usage(const Rax *r);
 
+/* The number of nodes Redis's own radix tree (rax.c) would use for the same keys,
+ * for replies that show it (XINFO STREAM's radix-tree-nodes): Redis keeps a node
+ * at every branch and key, splits a label below a branch into its first byte and
+ * a compressed node for the rest, and keeps single-child chains compressed. O(nodes). */
+uint64_t rax_redis_numnodes(const Rax *r);
+
 /* rax_insert: sets key to val; returns 1 when the key is new, 0 when it existed
  * (its old value goes to *old when old is not NULL, and is replaced).
  * rax_try_insert: like rax_insert but leaves an existing key unchanged (returns 0,

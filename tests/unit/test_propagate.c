@@ -610,6 +610,37 @@ static const Case cases[] = {
         {"XTRIM s MAXLEN ~ 0", ":1\r\n", "XTRIM s MAXLEN = 0\n"},
         {"XSETID s 1-0 ENTRIESADDED -1", "-ERR entries_added must be positive\r\n", ""},
         {NULL, NULL, NULL}}},
+    {"xgroup/xreadgroup/xack/xclaim/xautoclaim", {
+        {"XADD s 1-1 a 1", NULL, "SELECT 0\nXADD s 1-1 a 1\n"},
+        {"XADD s 2-1 b 2", NULL, "XADD s 2-1 b 2\n"},
+        {"XGROUP CREATE s g 0", OK, "XGROUP CREATE s g 0\n"},
+        {"XGROUP CREATE s g 0", "-BUSYGROUP Consumer Group name already exists\r\n", ""},
+        {"XGROUP CREATE n g $ MKSTREAM", OK, "XGROUP CREATE n g $ MKSTREAM\n"},
+        {"XGROUP CREATECONSUMER s g carol", ":1\r\n", "XGROUP CREATECONSUMER s g carol\n"},
+        {"XGROUP CREATECONSUMER s g carol", ":0\r\n", ""},
+        {"XREADGROUP GROUP g alice COUNT 1 STREAMS s >", NULL,
+         "XCLAIM s g alice 0 1-1 TIME * RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\n"},
+        {"XREADGROUP GROUP g bob NOACK STREAMS s >", NULL,
+         "MULTI\nXGROUP CREATECONSUMER s g bob\nXGROUP SETID s g 2-1 ENTRIESREAD 2\nEXEC\n"},
+        {"XREADGROUP GROUP g alice STREAMS s 0", NULL, ""},
+        {"XACK s g 1-1 9-9", ":1\r\n", "XACK s g 1-1 9-9\n"},
+        {"XACK s g 1-1", ":0\r\n", ""},
+        {"XGROUP SETID s g 0", OK, "XGROUP SETID s g 0\n"},
+        {"XREADGROUP GROUP g alice STREAMS s >", NULL,
+         "MULTI\nXCLAIM s g alice 0 1-1 TIME * RETRYCOUNT 1 FORCE JUSTID LASTID 1-1\n"
+         "XCLAIM s g alice 0 2-1 TIME * RETRYCOUNT 1 FORCE JUSTID LASTID 2-1\nEXEC\n"},
+        {"XCLAIM s g carol 0 1-1 JUSTID", "*1\r\n$3\r\n1-1\r\n",
+         "XCLAIM s g carol 0 1-1 TIME * RETRYCOUNT 1 FORCE JUSTID LASTID 2-1\n"},
+        {"XCLAIM s g carol 0 7-7 LASTID 9-9", "*0\r\n", "XGROUP SETID s g 9-9 ENTRIESREAD 2\n"},
+        {"XDEL s 2-1", ":1\r\n", "XDEL s 2-1\n"},
+        {"XAUTOCLAIM s g dave 0 0-0 JUSTID", "*3\r\n$3\r\n0-0\r\n*1\r\n$3\r\n1-1\r\n*1\r\n$3\r\n2-1\r\n",
+         "MULTI\nXCLAIM s g dave 0 1-1 TIME * RETRYCOUNT 1 FORCE JUSTID LASTID 9-9\n"
+         "XCLAIM s g alice 0 2-1 TIME * RETRYCOUNT 1 FORCE JUSTID LASTID 9-9\nEXEC\n"},
+        {"XGROUP DELCONSUMER s g dave", ":1\r\n", "XGROUP DELCONSUMER s g dave\n"},
+        {"XGROUP DELCONSUMER s g nobody", ":0\r\n", ""},
+        {"XGROUP DESTROY s g", ":1\r\n", "XGROUP DESTROY s g\n"},
+        {"XGROUP DESTROY s g", ":0\r\n", ""},
+        {NULL, NULL, NULL}}},
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
