@@ -2,39 +2,10 @@
  * categories, documentation, argument grammar (src/core/cmdargs.h) and key specs,
  * as Redis 7.0.15 describes them in its commands/x*.json (the integration test
  * tests/integration/test_command_table.py keeps COMMAND INFO and COMMAND DOCS equal
- * to Redis's). Data only, plus XREAD's key finder; no costs. */
-#include <strings.h>
+ * to Redis's). Data only; XREAD's keys come from its keyword key spec (STREAMS),
+ * as Redis finds them first; no costs. */
 #include "stream.h"
 #include "../core/command.h"
-
-/* COMMAND GETKEYS for XREAD/XREADGROUP, as Redis's xreadGetKeys: the options are
- * skipped up to STREAMS; the keys are the first half of what follows (none when
- * the count is odd or zero). */
-static int stream_xread_getkeys(int argc, Obj **argv, int *keys, int max) {
-    int streams_pos = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i]->ptr;
-        if (!strcasecmp(a, "block") || !strcasecmp(a, "count")) {
-            i++;
-        } else if (!strcasecmp(a, "group")) {
-            i += 2;
-        } else if (!strcasecmp(a, "noack")) {
-            continue;
-        } else if (!strcasecmp(a, "streams")) {
-            streams_pos = i;
-            break;
-        } else {
-            break;
-        }
-    }
-    if (streams_pos == -1) return 0;
-    int num = argc - streams_pos - 1;
-    if (num == 0 || num % 2 != 0) return 0;
-    num /= 2;
-    int n = 0;
-    for (int i = streams_pos + 1; i < argc - num && n < max; i++) keys[n++] = i;
-    return n;
-}
 
 static Command stream_xgroup_subcommands[] = {
     {.name = "create", .proc = stream_xgroup_cmd,
@@ -177,14 +148,14 @@ Command stream_commands[] = {
      .acl = ACL_READ | ACL_STREAM | ACL_SLOW | ACL_BLOCKING, .group = "stream",
      .summary = "Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.",
      .since = "5.0.0", .complexity = "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
-     .keyspecs = {{.flags = KS_RO | KS_ACCESS, .bs_keyword = "STREAMS", .bs_startfrom = 1, .fk_type = 0, .fk_lastkey = -1, .fk_step = 1, .fk_limit = 2}}, .nkeyspecs = 1, .getkeys = stream_xread_getkeys},
+     .keyspecs = {{.flags = KS_RO | KS_ACCESS, .bs_keyword = "STREAMS", .bs_startfrom = 1, .fk_type = 0, .fk_lastkey = -1, .fk_step = 1, .fk_limit = 2}}, .nkeyspecs = 1},
     {.name = "xreadgroup", .proc = stream_xread_cmd,
      .args = "(GROUP group:string consumer:string) [COUNT count:integer] [BLOCK milliseconds:integer] [NOACK] (STREAMS key:key...{#0} id:string...){streams}",
      .arity = -7, .flags = CMD_BLOCKING | CMD_WRITE,
      .acl = ACL_WRITE | ACL_STREAM | ACL_SLOW | ACL_BLOCKING, .group = "stream",
      .summary = "Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.",
      .since = "5.0.0", .complexity = "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
-     .keyspecs = {{.flags = KS_RO | KS_ACCESS, .bs_keyword = "STREAMS", .bs_startfrom = 4, .fk_type = 0, .fk_lastkey = -1, .fk_step = 1, .fk_limit = 2}}, .nkeyspecs = 1, .getkeys = stream_xread_getkeys},
+     .keyspecs = {{.flags = KS_RO | KS_ACCESS, .bs_keyword = "STREAMS", .bs_startfrom = 4, .fk_type = 0, .fk_lastkey = -1, .fk_step = 1, .fk_limit = 2}}, .nkeyspecs = 1},
     {.name = "xrevrange", .proc = stream_xrevrange_cmd,
      .args = "key:key{#0} end:string start:string [COUNT count:integer]\nhistory 6.2.0 Added exclusive ranges.",
      .arity = -4, .flags = CMD_READONLY,
