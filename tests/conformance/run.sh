@@ -61,6 +61,7 @@ default_units=(
   spawn:integration/convert-ziplist-hash-on-load spawn:integration/convert-ziplist-zset-on-load
   spawn:unit/aofrw spawn:integration/corrupt-dump-fuzzer spawn:unit/introspection unit/pause
   unit/functions unit/scripting
+  unit/type/stream unit/type/stream-cgroups
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 
