@@ -737,6 +737,15 @@ void stream_xautoclaim_cmd(Client *c) {
         reply_errorf(c, "-NOGROUP No such key '%s' or consumer group '%s'", arg_str(c, 1), arg_str(c, 2));
         return;
     }
+    /* Redis allocates COUNT IDs up front and fails when it cannot; probing the same
+     * size of address space (unused, released at once) fails where Redis would. */
+    size_t probe_bytes = (size_t)count * sizeof(StreamID);
+    void *probe = probe_bytes >= ((size_t)1 << 30) ? vmalloc_pages_try(probe_bytes) : NULL;
+    if (probe_bytes >= ((size_t)1 << 30) && !probe) {
+        reply_error(c, "Insufficient memory, failed allocating transient memory, COUNT too high.");
+        return;
+    }
+    if (probe) vfree_pages(probe, probe_bytes);
     Stream *s = o->ptr;
     uint64_t cap = rax_size(group->pel) < (uint64_t)count ? rax_size(group->pel) : (uint64_t)count;
     StreamID *claimed = vmalloc(sizeof(StreamID) * (size_t)(cap ? cap : 1));

@@ -494,7 +494,7 @@ void stream_xsetid_cmd(Client *c) {
 
 /* ---- XREAD / XREADGROUP ---- */
 
-/* BLOCK's milliseconds, as Redis's getTimeoutFromObjectOrReply(UNIT_MILLISECONDS):
+/* BLOCK's milliseconds, as Redis 7.0's getTimeoutFromObjectOrReply(UNIT_MILLISECONDS):
  * absolute unix ms, 0 for ever. */
 static int parse_block_ms(Client *c, const Obj *o, long long *abs_ms) {
     long long ms;
@@ -504,12 +504,11 @@ static int parse_block_ms(Client *c, const Obj *o, long long *abs_ms) {
         return 0;
     }
     if (ms > 0) {
+        /* Redis 7.0 adds the clock without a range check: a timeout that
+         * overflows wraps negative, which its timeout table ignores, so such a
+         * read waits for ever instead of failing. */
         long long now = server.mstime;
-        if (ms > LLONG_MAX - now) {
-            reply_error(c, "timeout is out of range");
-            return 0;
-        }
-        ms += now;
+        ms = ms > LLONG_MAX - now ? 0 : ms + now;
     }
     *abs_ms = ms;
     return 1;
