@@ -184,7 +184,7 @@ int stream_append(Stream *s, Obj **argv, int64_t numfields, StreamID *added, con
             new_node = 1;
         } else if (stream_node_max_entries) {
             unsigned char *p = lp_first(lp);
-            int64_t count = stream_lp_int(p) + stream_lp_int(lp_next(lp, p));
+            int64_t count = stream_lp_int(p) + stream_lp_int(lp_next_trusted(lp, p));
             if (count >= stream_node_max_entries) new_node = 1;
         }
         if (new_node) {
@@ -218,10 +218,10 @@ int stream_append(Stream *s, Obj **argv, int64_t numfields, StreamID *added, con
         unsigned char *p = lp_first(lp);
         int64_t count = stream_lp_int(p);
         lp = lp_replace_int(lp, &p, count + 1);
-        p = lp_next(lp, p); /* deleted */
-        p = lp_next(lp, p); /* master num-fields */
+        p = lp_next_trusted(lp, p); /* deleted */
+        p = lp_next_trusted(lp, p); /* master num-fields */
         int64_t mcount = stream_lp_int(p);
-        p = lp_next(lp, p);
+        p = lp_next_trusted(lp, p);
         if (mcount == numfields) {
             int64_t i;
             for (i = 0; i < mcount; i++) {
@@ -230,7 +230,7 @@ int stream_append(Stream *s, Obj **argv, int64_t numfields, StreamID *added, con
                 /* lp_compare equates an integer entry with its decimal form; stream
                  * field names are compared as bytes, which agrees since a field
                  * stored as an integer is its canonical decimal string. */
-                p = lp_next(lp, p);
+                p = lp_next_trusted(lp, p);
             }
             if (i == mcount) flags |= STREAM_ITEM_FLAG_SAMEFIELDS;
         }
@@ -264,9 +264,9 @@ static int lp_last_id(unsigned char *lp, const StreamID *master, StreamID *out) 
     if (n == 0) return 0;
     while (n-- && p) p = lp_prev(lp, p);
     if (!p) return 0;
-    p = lp_next(lp, p);
+    p = lp_next_trusted(lp, p);
     out->ms = master->ms + (uint64_t)stream_lp_int(p);
-    p = lp_next(lp, p);
+    p = lp_next_trusted(lp, p);
     out->seq = master->seq + (uint64_t)stream_lp_int(p);
     return 1;
 }
@@ -306,20 +306,20 @@ int64_t stream_trim(Stream *s, int strategy, long long maxlen, const StreamID *m
         if (approx) break;
 
         int64_t deleted_from_lp = 0;
-        p = lp_next(lp, p);            /* deleted */
-        p = lp_next(lp, p);            /* master num-fields */
+        p = lp_next_trusted(lp, p);            /* deleted */
+        p = lp_next_trusted(lp, p);            /* master num-fields */
         int64_t mcount = stream_lp_int(p);
-        p = lp_next(lp, p);
-        for (int64_t j = 0; j < mcount; j++) p = lp_next(lp, p);
-        p = lp_next(lp, p);            /* past the master terminator */
+        p = lp_next_trusted(lp, p);
+        for (int64_t j = 0; j < mcount; j++) p = lp_next_trusted(lp, p);
+        p = lp_next_trusted(lp, p);            /* past the master terminator */
         while (p) {
             unsigned char *flagp = p;
             int64_t flags = stream_lp_int(p);
-            p = lp_next(lp, p);
+            p = lp_next_trusted(lp, p);
             int64_t ms_delta = stream_lp_int(p);
-            p = lp_next(lp, p);
+            p = lp_next_trusted(lp, p);
             int64_t seq_delta = stream_lp_int(p);
-            p = lp_next(lp, p);
+            p = lp_next_trusted(lp, p);
             int stop;
             if (strategy == STREAM_TRIM_MAXLEN) {
                 stop = s->length <= (uint64_t)maxlen;
@@ -333,10 +333,10 @@ int64_t stream_trim(Stream *s, int strategy, long long maxlen, const StreamID *m
                 to_skip = mcount;
             } else {
                 to_skip = stream_lp_int(p) * 2;
-                p = lp_next(lp, p);
+                p = lp_next_trusted(lp, p);
             }
-            while (to_skip--) p = lp_next(lp, p);
-            p = lp_next(lp, p); /* lp-count */
+            while (to_skip--) p = lp_next_trusted(lp, p);
+            p = lp_next_trusted(lp, p); /* lp-count */
             if (!(flags & STREAM_ITEM_FLAG_DELETED)) {
                 size_t off = p ? (size_t)(p - lp) : 0;
                 lp = lp_replace_int(lp, &flagp, flags | STREAM_ITEM_FLAG_DELETED);
@@ -348,7 +348,7 @@ int64_t stream_trim(Stream *s, int strategy, long long maxlen, const StreamID *m
         deleted += deleted_from_lp;
         p = lp_first(lp);
         lp = lp_replace_int(lp, &p, entries - deleted_from_lp);
-        p = lp_next(lp, p);
+        p = lp_next_trusted(lp, p);
         int64_t marked = stream_lp_int(p);
         lp = lp_replace_int(lp, &p, marked + deleted_from_lp);
         rax_insert(s->rax, ri.key, 16, lp, NULL);
@@ -367,8 +367,10 @@ int64_t stream_trim(Stream *s, int strategy, long long maxlen, const StreamID *m
 
 void stream_iter_start(StreamIter *si, Stream *s, const StreamID *start, const StreamID *end, int rev) {
     StreamID lo = {0, 0}, hi = {UINT64_MAX, UINT64_MAX};
-    stream_id_encode(si->start_key, start ? start : &lo);
-    stream_id_encode(si->end_key, end ? end : &hi);
+    si->start_id = start ? *start : lo;
+    si->end_id = end ? *end : hi;
+    stream_id_encode(si->start_key, &si->start_id);
+    stream_id_encode(si->end_key, &si->end_id);
     rax_start(&si->ri, s->rax);
     if (!rev) {
         rax_seek(&si->ri, "<=", si->start_key, 16);
@@ -393,16 +395,16 @@ static void iter_load_node(StreamIter *si) {
     si->lp = si->ri.data;
     stream_id_decode(si->ri.key, &si->master_id);
     unsigned char *p = lp_first(si->lp);
-    p = lp_next(si->lp, p);
-    p = lp_next(si->lp, p);
+    p = lp_next_trusted(si->lp, p);
+    p = lp_next_trusted(si->lp, p);
     si->master_fields_count = stream_lp_int(p);
-    p = lp_next(si->lp, p);
+    p = lp_next_trusted(si->lp, p);
     si->master_fields_start = p;
-    for (int64_t i = 0; i < si->master_fields_count; i++) p = lp_next(si->lp, p);
+    for (int64_t i = 0; i < si->master_fields_count; i++) p = lp_next_trusted(si->lp, p);
     /* p: the master terminator */
     si->lp_flags = NULL;
     if (!si->rev) {
-        si->lp_ele = lp_next(si->lp, p);
+        si->lp_ele = lp_next_trusted(si->lp, p);
     } else {
         unsigned char *q = lp_last(si->lp);
         int64_t n = stream_lp_int(q);
@@ -422,8 +424,8 @@ static void iter_advance(StreamIter *si) {
     if (!si->rev) {
         unsigned char *p = si->lp_ele;
         int64_t skip = (si->entry_flags & STREAM_ITEM_FLAG_SAMEFIELDS) ? si->fields_left : si->fields_left * 2;
-        while (skip-- > 0 && p) p = lp_next(lp, p);
-        if (p) p = lp_next(lp, p); /* lp-count */
+        while (skip-- > 0 && p) p = lp_next_trusted(lp, p);
+        if (p) p = lp_next_trusted(lp, p); /* lp-count */
         si->lp_ele = p;
     } else {
         unsigned char *p = lp_prev(lp, si->lp_flags);
@@ -450,33 +452,32 @@ int stream_iter_get_id(StreamIter *si, StreamID *id, int64_t *numfields) {
         unsigned char *lp = si->lp, *p = si->lp_ele;
         si->lp_flags = p;
         int flags = (int)stream_lp_int(p);
-        p = lp_next(lp, p);
+        p = lp_next_trusted(lp, p);
         *id = si->master_id;
         id->ms += (uint64_t)stream_lp_int(p);
-        p = lp_next(lp, p);
+        p = lp_next_trusted(lp, p);
         id->seq += (uint64_t)stream_lp_int(p);
-        p = lp_next(lp, p);
+        p = lp_next_trusted(lp, p);
         if (flags & STREAM_ITEM_FLAG_SAMEFIELDS) {
             *numfields = si->master_fields_count;
         } else {
             *numfields = stream_lp_int(p);
-            p = lp_next(lp, p);
+            p = lp_next_trusted(lp, p);
         }
         si->lp_ele = p;
         si->entry_flags = flags;
         si->fields_left = *numfields;
-        unsigned char buf[16];
-        stream_id_encode(buf, id);
         int live = !si->skip_tombstones || !(flags & STREAM_ITEM_FLAG_DELETED);
+        /* Past the far bound nothing further can match, live or not. */
         if (!si->rev) {
-            if (memcmp(buf, si->start_key, 16) >= 0 && live) {
-                if (memcmp(buf, si->end_key, 16) > 0) return 0;
+            if (stream_id_cmp(id, &si->end_id) > 0) return 0;
+            if (live && stream_id_cmp(id, &si->start_id) >= 0) {
                 si->master_fields_ptr = si->master_fields_start;
                 return 1;
             }
         } else {
-            if (memcmp(buf, si->end_key, 16) <= 0 && live) {
-                if (memcmp(buf, si->start_key, 16) < 0) return 0;
+            if (stream_id_cmp(id, &si->start_id) < 0) return 0;
+            if (live && stream_id_cmp(id, &si->end_id) <= 0) {
                 si->master_fields_ptr = si->master_fields_start;
                 return 1;
             }
@@ -489,15 +490,15 @@ void stream_iter_get_field(StreamIter *si, const unsigned char **field, int64_t 
     uint32_t l;
     if (si->entry_flags & STREAM_ITEM_FLAG_SAMEFIELDS) {
         *field = lp_get_str(si->master_fields_ptr, &l, si->field_buf);
-        si->master_fields_ptr = lp_next(si->lp, si->master_fields_ptr);
+        si->master_fields_ptr = lp_next_trusted(si->lp, si->master_fields_ptr);
     } else {
         *field = lp_get_str(si->lp_ele, &l, si->field_buf);
-        si->lp_ele = lp_next(si->lp, si->lp_ele);
+        si->lp_ele = lp_next_trusted(si->lp, si->lp_ele);
     }
     *flen = l;
     *value = lp_get_str(si->lp_ele, &l, si->value_buf);
     *vlen = l;
-    si->lp_ele = lp_next(si->lp, si->lp_ele);
+    si->lp_ele = lp_next_trusted(si->lp, si->lp_ele);
     si->fields_left--;
 }
 
@@ -514,7 +515,7 @@ void stream_iter_remove_entry(StreamIter *si, StreamID *current) {
         rax_remove(si->stream->rax, key, 16, NULL);
     } else {
         lp = lp_replace_int(lp, &p, aux - 1);
-        p = lp_next(lp, p);
+        p = lp_next_trusted(lp, p);
         aux = stream_lp_int(p);
         lp = lp_replace_int(lp, &p, aux + 1);
         if (lp != si->ri.data) rax_insert(si->stream->rax, key, 16, lp, NULL);

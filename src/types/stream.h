@@ -80,6 +80,7 @@ typedef struct StreamIter {
     int rev;
     int skip_tombstones;
     unsigned char start_key[16], end_key[16];
+    StreamID start_id, end_id;          /* the same bounds, for comparisons */
     RaxIter ri;
     unsigned char *lp;       /* current node, NULL before the first or between nodes */
     unsigned char *lp_ele;   /* cursor */

@@ -22,6 +22,8 @@
 
 WORKLOAD_SLACK=${WORKLOAD_SLACK:-1000}
 
+# - XADD appends an entry of three small fields (voucherId 1 userId <r> orderId <r>)
+#   to mystream with an ID the server generates; the stream grows over both runs.
 # - EVALSHA_10 and EVALSHA_LOCK run a cached script: ten commands (five SET/GET
 #   pairs on one key), and Redisson's reentrant lock acquisition (EXISTS, HINCRBY,
 #   PEXPIRE; then HEXISTS, HINCRBY, PEXPIRE as the owner re-enters). The prefill
@@ -42,6 +44,7 @@ workload_args() {
     lrange_500) WORKLOAD_ARGS=(LRANGE mylist 0 499) ;;
     lrange_600) WORKLOAD_ARGS=(LRANGE mylist 0 599) ;;
     evalsha_10) WORKLOAD_ARGS=(EVALSHA "$(script_sha "$EVAL10_BODY")" 1 key:__rand_int__ xxx) ;;
+    xadd) WORKLOAD_ARGS=(XADD mystream '*' voucherId 1 userId __rand_int__ orderId __rand_int__) ;;
     evalsha_lock) WORKLOAD_ARGS=(EVALSHA "$(script_sha "$EVALLOCK_BODY")" 1 lock:__rand_int__ 30000 client1:thread1) ;;
     *) WORKLOAD_ARGS=(-t "$1") ;;
   esac
