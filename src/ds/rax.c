@@ -1,10 +1,11 @@
 /* rax.c - the compressed radix tree of rax.h.
  *
- * A node is one allocation: its value slot, its child array (a separate
- * allocation, sorted by the first byte of each child's label), and its edge label
- * bytes inline. Changing a label reallocates the node, so every change goes
- * through the slot (the parent's child pointer, or the root pointer) that
- * references it. Removal keeps the tree compressed: a valueless non-root node
+ * A node is one allocation: a 16-byte header (value, label length, child count),
+ * its edge label bytes, then its child pointers (sorted by the first byte of each
+ * child's label) at the next pointer-aligned offset. Changing a label or the
+ * children reallocates the node, so every change goes through the slot (the
+ * parent's child pointer, or the root pointer) that references it. A leaf with a
+ * label of up to 16 bytes (a stream node's key) is one 32-byte allocation. Removal keeps the tree compressed: a valueless non-root node
  * with a single child is merged into that child, a childless valueless node is
  * removed. Seeks are iterative descents keeping a small stack of the branch
  * points passed, so a key of any length costs no recursion. */
@@ -14,28 +15,36 @@
 
 struct RaxNode {
     void *val;
-    RaxNode **child;    /* nchild pointers, sorted by child->prefix[0] */
     uint32_t plen;      /* label length (0 only at the root) */
     uint16_t nchild;    /* 0..256 */
     uint8_t has_val;
-    unsigned char prefix[];
+    uint8_t unused;
+    unsigned char prefix[]; /* plen label bytes, padding, nchild child pointers */
 };
 
-static RaxNode *node_new(const unsigned char *p, size_t plen) {
-    RaxNode *n = vmalloc(sizeof(RaxNode) + plen);
+#define LABEL_SPACE(plen) (((size_t)(plen) + 7) & ~(size_t)7)
+
+static size_t node_size(size_t plen, size_t nchild) {
+    return sizeof(RaxNode) + LABEL_SPACE(plen) + nchild * sizeof(RaxNode *);
+}
+
+/* The child array, sorted by each child's first label byte. */
+static inline RaxNode **CH(const RaxNode *n) { return (RaxNode **)((uintptr_t)n->prefix + LABEL_SPACE(n->plen)); }
+
+static RaxNode *node_alloc(const unsigned char *p, size_t plen, size_t nchild) {
+    RaxNode *n = vmalloc(node_size(plen, nchild));
     n->val = NULL;
-    n->child = NULL;
     n->plen = (uint32_t)plen;
-    n->nchild = 0;
+    n->nchild = (uint16_t)nchild;
     n->has_val = 0;
+    n->unused = 0;
     if (plen) memcpy(n->prefix, p, plen);
     return n;
 }
 
-static void node_free(RaxNode *n) {
-    vfree(n->child);
-    vfree(n);
-}
+static RaxNode *node_new(const unsigned char *p, size_t plen) { return node_alloc(p, plen, 0); }
+
+static void node_free(RaxNode *n) { vfree(n); }
 
 Rax *rax_new(void) {
     Rax *r = vmalloc(sizeof(*r));
@@ -58,7 +67,7 @@ static void free_tree(RaxNode *root, void (*free_cb)(void *)) {
             while (top + n->nchild > cap) cap *= 2;
             stack = vrealloc(stack, cap * sizeof(*stack));
         }
-        for (unsigned i = 0; i < n->nchild; i++) stack[top++] = n->child[i];
+        for (unsigned i = 0; i < n->nchild; i++) stack[top++] = CH(n)[i];
         node_free(n);
     }
     vfree(stack);
@@ -81,12 +90,12 @@ size_t rax_mem_usage(const Rax *r) {
     stack[top++] = r->root;
     while (top) {
         RaxNode *n = stack[--top];
-        total += sizeof(RaxNode) + n->plen + (size_t)n->nchild * sizeof(RaxNode *);
+        total += node_size(n->plen, n->nchild);
         if (top + n->nchild > cap) {
             while (top + n->nchild > cap) cap *= 2;
             stack = vrealloc(stack, cap * sizeof(*stack));
         }
-        for (unsigned i = 0; i < n->nchild; i++) stack[top++] = n->child[i];
+        for (unsigned i = 0; i < n->nchild; i++) stack[top++] = CH(n)[i];
     }
     vfree(stack);
     return total;
@@ -104,7 +113,7 @@ uint64_t rax_redis_numnodes(const Rax *r) {
             stack = vrealloc(stack, cap * sizeof(*stack));
         }
         for (unsigned i = 0; i < n->nchild; i++) {
-            RaxNode *c = n->child[i];
+            RaxNode *c = CH(n)[i];
             count += (n->nchild > 1 && c->plen > 1) ? 2 : 1;
             stack[top++] = c;
         }
@@ -118,26 +127,29 @@ static unsigned child_lb(const RaxNode *n, unsigned char b) {
     unsigned lo = 0, hi = n->nchild;
     while (lo < hi) {
         unsigned mid = (lo + hi) / 2;
-        if (n->child[mid]->prefix[0] < b) lo = mid + 1;
+        if (CH(n)[mid]->prefix[0] < b) lo = mid + 1;
         else hi = mid;
     }
     return lo;
 }
 
-static void child_insert(RaxNode *n, unsigned idx, RaxNode *c) {
-    n->child = vrealloc(n->child, ((size_t)n->nchild + 1) * sizeof(RaxNode *));
-    memmove(n->child + idx + 1, n->child + idx, (size_t)(n->nchild - idx) * sizeof(RaxNode *));
-    n->child[idx] = c;
+/* Adds child c at idx to the node in *slot (which moves). */
+static void child_insert(RaxNode **slot, unsigned idx, RaxNode *c) {
+    RaxNode *n = vrealloc(*slot, node_size((*slot)->plen, (size_t)(*slot)->nchild + 1));
+    RaxNode **ch = CH(n);
+    memmove(ch + idx + 1, ch + idx, (size_t)(n->nchild - idx) * sizeof(RaxNode *));
+    ch[idx] = c;
     n->nchild++;
+    *slot = n;
 }
 
-static void child_remove(RaxNode *n, unsigned idx) {
-    memmove(n->child + idx, n->child + idx + 1, (size_t)(n->nchild - idx - 1) * sizeof(RaxNode *));
+/* Removes child idx of the node in *slot (which moves). */
+static void child_remove(RaxNode **slot, unsigned idx) {
+    RaxNode *n = *slot;
+    RaxNode **ch = CH(n);
+    memmove(ch + idx, ch + idx + 1, (size_t)(n->nchild - idx - 1) * sizeof(RaxNode *));
     n->nchild--;
-    if (n->nchild == 0) {
-        vfree(n->child);
-        n->child = NULL;
-    }
+    *slot = vrealloc(n, node_size(n->plen, n->nchild));
 }
 
 static size_t common_len(const unsigned char *a, size_t alen, const unsigned char *b, size_t blen) {
@@ -164,16 +176,16 @@ static int insert_generic(Rax *r, const unsigned char *key, size_t len, void *va
             return 1;
         }
         unsigned idx = child_lb(n, key[pos]);
-        if (idx == n->nchild || n->child[idx]->prefix[0] != key[pos]) {
+        if (idx == n->nchild || CH(n)[idx]->prefix[0] != key[pos]) {
             RaxNode *leaf = node_new(key + pos, len - pos);
             leaf->has_val = 1;
             leaf->val = val;
-            child_insert(n, idx, leaf);
+            child_insert(slot, idx, leaf);
             r->numele++;
             r->numnodes++;
             return 1;
         }
-        RaxNode **cslot = &n->child[idx];
+        RaxNode **cslot = &CH(n)[idx];
         RaxNode *c = *cslot;
         size_t common = common_len(c->prefix, c->plen, key + pos, len - pos);
         if (common == c->plen) {
@@ -182,29 +194,30 @@ static int insert_generic(Rax *r, const unsigned char *key, size_t len, void *va
             continue;
         }
         /* Split c's label at `common`: m takes the shared part, c keeps the rest. */
-        RaxNode *m = node_new(c->prefix, common);
-        RaxNode *rest = node_new(c->prefix + common, c->plen - common);
+        RaxNode *rest = node_alloc(c->prefix + common, c->plen - common, c->nchild);
         rest->val = c->val;
         rest->has_val = c->has_val;
-        rest->child = c->child;
-        rest->nchild = c->nchild;
-        vfree(c);
-        m->child = vmalloc(sizeof(RaxNode *));
-        m->child[0] = rest;
-        m->nchild = 1;
-        *cslot = m;
-        r->numnodes++;
+        memcpy(CH(rest), CH(c), (size_t)c->nchild * sizeof(RaxNode *));
         pos += common;
+        RaxNode *m;
         if (pos == len) {
+            m = node_alloc(c->prefix, common, 1);
+            CH(m)[0] = rest;
             m->has_val = 1;
             m->val = val;
         } else {
             RaxNode *leaf = node_new(key + pos, len - pos);
             leaf->has_val = 1;
             leaf->val = val;
-            child_insert(m, key[pos] < rest->prefix[0] ? 0 : 1, leaf);
+            m = node_alloc(c->prefix, common, 2);
+            int first = key[pos] < rest->prefix[0];
+            CH(m)[0] = first ? leaf : rest;
+            CH(m)[1] = first ? rest : leaf;
             r->numnodes++;
         }
+        vfree(c);
+        *cslot = m;
+        r->numnodes++;
         r->numele++;
         return 1;
     }
@@ -224,7 +237,7 @@ int rax_find(const Rax *r, const unsigned char *key, size_t len, void **val) {
     while (pos < len) {
         unsigned idx = child_lb(n, key[pos]);
         if (idx == n->nchild) return 0;
-        const RaxNode *c = n->child[idx];
+        const RaxNode *c = CH(n)[idx];
         if (c->prefix[0] != key[pos] || c->plen > len - pos ||
             memcmp(c->prefix, key + pos, c->plen) != 0)
             return 0;
@@ -239,17 +252,14 @@ int rax_find(const Rax *r, const unsigned char *key, size_t len, void **val) {
 /* Replaces the node in *slot, which has no value and exactly one child, by one
  * node carrying both labels and the child's value and children. */
 static void merge_with_child(Rax *r, RaxNode **slot) {
-    RaxNode *p = *slot, *c = p->child[0];
-    RaxNode *m = vmalloc(sizeof(RaxNode) + p->plen + c->plen);
-    memcpy(m->prefix, p->prefix, p->plen);
+    RaxNode *p = *slot, *c = CH(p)[0];
+    RaxNode *m = node_alloc(p->prefix, (size_t)p->plen + c->plen, c->nchild);
     memcpy(m->prefix + p->plen, c->prefix, c->plen);
-    m->plen = p->plen + c->plen;
     m->val = c->val;
     m->has_val = c->has_val;
-    m->child = c->child;
-    m->nchild = c->nchild;
+    memcpy(CH(m), CH(c), (size_t)c->nchild * sizeof(RaxNode *));
     node_free(p);
-    vfree(c);
+    node_free(c);
     *slot = m;
     r->numnodes--;
 }
@@ -271,11 +281,11 @@ int rax_remove(Rax *r, const unsigned char *key, size_t len, void **old) {
         }
         unsigned idx = child_lb(n, key[pos]);
         if (idx == n->nchild) break;
-        RaxNode *c = n->child[idx];
+        RaxNode *c = CH(n)[idx];
         if (c->prefix[0] != key[pos] || c->plen > len - pos || memcmp(c->prefix, key + pos, c->plen) != 0)
             break;
         pos += c->plen;
-        slot = &n->child[idx];
+        slot = &CH(n)[idx];
         if (depth == cap) {
             RaxNode ***bigger = vmalloc(cap * 2 * sizeof(*bigger));
             memcpy(bigger, path, cap * sizeof(*bigger));
@@ -294,11 +304,11 @@ int rax_remove(Rax *r, const unsigned char *key, size_t len, void **old) {
         if (depth > 1) {
             if (n->nchild == 0) {
                 RaxNode **pslot = path[depth - 2];
-                RaxNode *p = *pslot;
-                unsigned idx = (unsigned)(slot - p->child);
+                unsigned idx = (unsigned)(slot - CH(*pslot));
                 node_free(n);
                 r->numnodes--;
-                child_remove(p, idx);
+                child_remove(pslot, idx);
+                RaxNode *p = *pslot;
                 if (depth > 2 && !p->has_val && p->nchild == 1) merge_with_child(r, pslot);
             } else if (n->nchild == 1) {
                 merge_with_child(r, slot);
@@ -335,7 +345,7 @@ static void it_push(RaxIter *it, const RaxNode *n) {
 static RaxNode *min_node(RaxIter *it, RaxNode *n) {
     while (!n->has_val) {
         if (n->nchild == 0) return NULL; /* only an empty root */
-        n = n->child[0];
+        n = CH(n)[0];
         it_push(it, n);
     }
     return n;
@@ -343,7 +353,7 @@ static RaxNode *min_node(RaxIter *it, RaxNode *n) {
 
 static RaxNode *max_node(RaxIter *it, RaxNode *n) {
     while (n->nchild) {
-        n = n->child[n->nchild - 1];
+        n = CH(n)[n->nchild - 1];
         it_push(it, n);
     }
     return n->has_val ? n : NULL;
@@ -400,8 +410,8 @@ static RaxNode *find_ge(RaxIter *it, const unsigned char *k, size_t klen, int st
             break;
         }
         unsigned idx = child_lb(n, k[pos]);
-        if (idx < n->nchild && n->child[idx]->prefix[0] == k[pos]) {
-            RaxNode *c = n->child[idx];
+        if (idx < n->nchild && CH(n)[idx]->prefix[0] == k[pos]) {
+            RaxNode *c = CH(n)[idx];
             size_t rem = klen - pos, m = c->plen < rem ? c->plen : rem;
             int cmp = memcmp(c->prefix, k + pos, m);
             if (cmp > 0 || (cmp == 0 && c->plen > rem)) {
@@ -423,8 +433,8 @@ static RaxNode *find_ge(RaxIter *it, const unsigned char *k, size_t klen, int st
     }
     for (;;) {
         if (next < n->nchild) {
-            it_push(it, n->child[next]);
-            res = min_node(it, n->child[next]);
+            it_push(it, CH(n)[next]);
+            res = min_node(it, CH(n)[next]);
             goto done;
         }
         if (fs.n == 0) break;
@@ -456,8 +466,8 @@ static RaxNode *find_le(RaxIter *it, const unsigned char *k, size_t klen, int st
         }
         unsigned idx = child_lb(n, k[pos]);
         below = idx;
-        if (idx < n->nchild && n->child[idx]->prefix[0] == k[pos]) {
-            RaxNode *c = n->child[idx];
+        if (idx < n->nchild && CH(n)[idx]->prefix[0] == k[pos]) {
+            RaxNode *c = CH(n)[idx];
             size_t rem = klen - pos, m = c->plen < rem ? c->plen : rem;
             int cmp = memcmp(c->prefix, k + pos, m);
             if (cmp < 0) {
@@ -477,8 +487,8 @@ static RaxNode *find_le(RaxIter *it, const unsigned char *k, size_t klen, int st
     }
     for (;;) {
         if (below > 0) {
-            it_push(it, n->child[below - 1]);
-            res = max_node(it, n->child[below - 1]);
+            it_push(it, CH(n)[below - 1]);
+            res = max_node(it, CH(n)[below - 1]);
             goto done;
         }
         if (n->has_val) { /* n's key is a proper prefix of k */

@@ -3,8 +3,10 @@
 
 memory   resident growth (VmRSS) and INFO used_memory per entry for one stream of
          STREAM_ENTRIES (1,000,000) entries of three small fields
-         (XADD s * voucherId <v> userId <u> orderId <o>, sent through redis-cli --pipe
-         in pipelined batches), in a fresh server of each kind.
+         (XADD s <id> voucherId <v> userId <u> orderId <o>, in pipelined batches of
+         1,000), in a fresh server of each kind. The IDs are explicit (ten entries
+         per millisecond, as a busy stream gets), so both servers store the same
+         bytes: IDs from the clock would differ with each server's speed.
 instr    callgrind's instructions per XREADGROUP+XACK pair: the stream is filled with
          explicit IDs 1-1 .. N-1 and a group created (outside the counted window),
          then N pairs "XREADGROUP GROUP g c COUNT 1 STREAMS s >" + "XACK s g <i>-1"
@@ -134,7 +136,8 @@ def memory(binary, port):
         r0, u0 = rss(p.pid), used_memory(c)
         batch = 1000
         for s in range(0, NENTRIES, batch):
-            c.send(b"".join(resp("XADD", "s", "*", "voucherId", i % 100, "userId", i, "orderId", i)
+            c.send(b"".join(resp("XADD", "s", "%d-%d" % (1700000000000 + i // 10, i % 10), "voucherId", i % 100,
+                                 "userId", i, "orderId", i)
                             for i in range(s, min(NENTRIES, s + batch))))
             c.read_replies(min(NENTRIES, s + batch) - s)
         time.sleep(0.3)
