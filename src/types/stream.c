@@ -657,8 +657,10 @@ static void stream_digest(const Obj *o, uint8_t d[20]) {
     stream_iter_stop(&si);
 }
 
-/* MEMORY USAGE, as Redis's objectComputeSize: the rax, sampled nodes scaled to
- * all nodes, and (sampled) consumer groups with their PELs and consumers. */
+/* MEMORY USAGE, shaped as Redis's objectComputeSize: the rax, the first
+ * `samples` nodes' allocations averaged over all but the last node plus the last
+ * one's real size (it is usually the preallocated tail), and the groups with their
+ * PELs and consumers. */
 static size_t stream_mem_usage(const Obj *o, long long samples) {
     Stream *s = o->ptr;
     size_t total = sizeof(Stream) + rax_mem_usage(s->rax);
@@ -666,14 +668,20 @@ static size_t stream_mem_usage(const Obj *o, long long samples) {
     rax_start(&ri, s->rax);
     rax_seek(&ri, "^", NULL, 0);
     size_t lpsize = 0;
-    long long n = 0;
-    while (rax_next(&ri) && (samples == 0 || n < samples)) {
+    uint64_t n = 0, nodes = rax_size(s->rax);
+    while ((samples == 0 || n < (uint64_t)samples) && rax_next(&ri)) {
         lpsize += vmalloc_size(ri.data);
         n++;
     }
+    if (nodes <= n) {
+        total += lpsize;
+    } else {
+        if (n) lpsize /= n;
+        total += lpsize * (nodes - 1);
+        rax_seek(&ri, "$", NULL, 0);
+        if (rax_next(&ri)) total += vmalloc_size(ri.data);
+    }
     rax_stop(&ri);
-    if (n && rax_size(s->rax) <= (uint64_t)n) total += lpsize;
-    else if (n) total += (size_t)((double)lpsize / (double)n * (double)rax_size(s->rax));
     if (s->cgroups) {
         total += rax_mem_usage(s->cgroups);
         RaxIter gi;
@@ -697,20 +705,21 @@ static size_t stream_mem_usage(const Obj *o, long long samples) {
     return total;
 }
 
+/* Redis's estimate: the radix tree's nodes, plus groups times (1 + the first
+ * group's PEL size). O(1). */
 static size_t stream_free_effort(const Obj *o) {
     Stream *s = o->ptr;
-    size_t effort = rax_size(s->rax);
-    if (s->cgroups) {
+    size_t effort = (size_t)s->rax->numnodes;
+    if (s->cgroups && rax_size(s->cgroups)) {
         RaxIter gi;
         rax_start(&gi, s->cgroups);
         rax_seek(&gi, "^", NULL, 0);
-        while (rax_next(&gi)) {
-            StreamCG *cg = gi.data;
-            effort += rax_size(cg->pel) + rax_size(cg->consumers) + 1;
-        }
+        rax_next(&gi);
+        StreamCG *cg = gi.data;
+        effort += (size_t)rax_size(s->cgroups) * (1 + (size_t)rax_size(cg->pel));
         rax_stop(&gi);
     }
-    return effort ? effort : 1;
+    return effort;
 }
 
 static const ObjType stream_type = {
