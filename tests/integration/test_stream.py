@@ -474,3 +474,14 @@ def test_random_ops_match_redis(r):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_ids_stay_monotonic_when_the_clock_is_behind(r):
+    future = 99999999999999
+    r.xadd("s", {"a": 1}, id="%d-5" % future)
+    assert r.xadd("s", {"a": 2}) == b"%d-6" % future  # the clock is behind the top ID
+    assert r.xadd("s", {"a": 3}, id="%d-*" % future) == b"%d-7" % future
+    r.xadd("t", {"a": 1}, id="%d-18446744073709551615" % future)
+    assert r.xadd("t", {"a": 2}) == b"%d-0" % (future + 1)  # the sequence carries into ms
+    with pytest.raises(redis.ResponseError, match="equal or smaller than the target stream top item"):
+        r.xadd("t", {"a": 3}, id="%d-*" % future)
