@@ -21,6 +21,7 @@ extern const Module bloom_module;
 extern const Module hll_module;
 extern const Module client_evict_module;
 extern const Module geo_module;
+extern const Module stream_module;
 
 const Module *const server_modules[] = {
     /* core */
@@ -48,6 +49,7 @@ const Module *const server_modules[] = {
     &bloom_module,
     &hll_module,
     &geo_module,
+    &stream_module,
     /* commands over the types: after them */
     &sort_module,
     /* scripting: EVAL and SCRIPT (src/script); before persistence, whose init

@@ -116,8 +116,6 @@ typedef struct Config {
     int watchdog_period;         /* ms, 0 off */
     int activerehashing;
     long long busy_reply_threshold; /* lua-time-limit, up to LONG_MAX as in Redis */
-    long long stream_node_max_bytes;
-    long long stream_node_max_entries;
     long long hll_sparse_max_bytes; /* up to LONG_MAX as in Redis */
     char *notify_keyspace_events_str;
     int notify_keyspace_events;

@@ -295,13 +295,11 @@ ConfigDef config_core_table[] = {
     CONFIG_NUM("slowlog-log-slower-than", NULL, 0, 0, S.slowlog_log_slower_than, -1, LLMAX, 10000),
     CONFIG_NUM("latency-monitor-threshold", NULL, 0, 0, S.latency_monitor_threshold, 0, LLMAX, 0),
     CONFIG_NUM("proto-max-bulk-len", NULL, 0, MEM, S.proto_max_bulk_len, 1024 * 1024, LMAX, 512LL * 1024 * 1024),
-    CONFIG_NUM("stream-node-max-entries", NULL, 0, 0, S.stream_node_max_entries, 0, LLMAX, 100),
     KEPT_NUM("repl-backlog-size", NULL, 0, MEM, 1, LLMAX, 1024 * 1024),
     /* unsigned long long */
     CONFIG_NUM("maxmemory", NULL, 0, U | MEM, S.maxmemory, 0, (long long)ULLONG_MAX, 0, .apply = apply_maxmemory),
     KEPT_NUM("cluster-link-sendbuf-limit", NULL, 0, U | MEM, 0, (long long)ULLONG_MAX, 0),
     /* size_t / ssize_t / time_t / off_t */
-    CONFIG_NUM("stream-node-max-bytes", NULL, 0, U | MEM, S.stream_node_max_bytes, 0, LMAX, 4096),
     CONFIG_NUM("hll-sparse-max-bytes", NULL, 0, U | MEM, S.hll_sparse_max_bytes, 0, LMAX, 3000),
     CONFIG_NUM("client-query-buffer-limit", NULL, 0, U | MEM, S.client_max_querybuf_len, 1024 * 1024, LMAX,
                1024LL * 1024 * 1024),

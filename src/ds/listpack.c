@@ -410,6 +410,15 @@ unsigned char *lp_next(unsigned char *lp, unsigned char *p) {
     return p;
 }
 
+unsigned char *lp_next_trusted(unsigned char *lp, unsigned char *p) {
+    p += lp_entry_total(p);
+    if (p >= lp + lp_bytes(lp) - 1) {
+        if (p == lp + lp_bytes(lp) - 1) return NULL;
+        lp_corrupt("entry out of bounds");
+    }
+    return p;
+}
+
 unsigned char *lp_prev(unsigned char *lp, unsigned char *p) {
     unsigned char *floor = lp + LP_HDR_SIZE;
     if (p == floor) return NULL;

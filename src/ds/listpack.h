@@ -55,6 +55,11 @@ unsigned char *lp_last(unsigned char *lp);
 unsigned char *lp_next(unsigned char *lp, unsigned char *p);
 unsigned char *lp_prev(unsigned char *lp, unsigned char *p);
 unsigned char *lp_seek(unsigned char *lp, long index);
+/* lp_next for listpacks validated deeply (lp_validate_integrity with deep) or
+ * built by the server, such as stream nodes, on hot paths: steps by the entry's
+ * encoded size without re-validating the entry it lands on; it still aborts
+ * rather than step past the terminator. About a third of lp_next's cost. */
+unsigned char *lp_next_trusted(unsigned char *lp, unsigned char *p);
 
 /* Reading the entry at p. lp_get fills `e`. lp_get_str returns the value as
  * bytes, formatting an integer into `buf` (LP_INTBUF_SIZE bytes) and returning

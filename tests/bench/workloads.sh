@@ -29,6 +29,8 @@ WORKLOAD_SLACK=${WORKLOAD_SLACK:-1000}
 #   value:<6 digits>; the requests are HSET hash:__rand_int__ field:5
 #   value:__rand_int__ and HGET hash:__rand_int__ field:5.
 
+# - XADD appends an entry of three small fields (voucherId 1 userId <r> orderId <r>)
+#   to mystream with an ID the server generates; the stream grows over both runs.
 # - EVALSHA_10 and EVALSHA_LOCK run a cached script: ten commands (five SET/GET
 #   pairs on one key), and Redisson's reentrant lock acquisition (EXISTS, HINCRBY,
 #   PEXPIRE; then HEXISTS, HINCRBY, PEXPIRE as the owner re-enters). The prefill
@@ -68,6 +70,7 @@ workload_args() {
     pfadd) WORKLOAD_ARGS=(PFADD hll element:__rand_int__) ;;
     pfcount) WORKLOAD_ARGS=(PFCOUNT hll) ;;
     pfcount_union) WORKLOAD_ARGS=(PFCOUNT hll hll2) ;;
+    xadd) WORKLOAD_ARGS=(XADD mystream '*' voucherId 1 userId __rand_int__ orderId __rand_int__) ;;
     evalsha_lock) WORKLOAD_ARGS=(EVALSHA "$(script_sha "$EVALLOCK_BODY")" 1 lock:__rand_int__ 30000 client1:thread1) ;;
     geosearch) WORKLOAD_ARGS=(GEOSEARCH mygeo FROMMEMBER p:__rand_int__ BYRADIUS 5 km COUNT 10 ASC) ;;
     *) WORKLOAD_ARGS=(-t "$1") ;;

@@ -64,6 +64,7 @@ default_units=(
   unit/hyperloglog
   unit/lazyfree spawn:unit/memefficiency spawn:unit/oom-score-adj
   unit/geo
+  unit/type/stream unit/type/stream-cgroups
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 

@@ -15,8 +15,10 @@
  * ascending and within its limit, a listpack passes the pairs check; a Bloom
  * filter is valid, its dump header loads back (BF.LOADCHUNK, as an AOF rewrite
  * replays it) and with its chunks gives the same digest, and an item added to a
- * copy is found; its copy (dup) and the value saved and loaded again have its
- * digest and size. LSan reports leaks.
+ * copy is found; a stream walks to its length both ways with increasing IDs,
+ * every pending entry is owned by the consumer whose list holds it, and
+ * appending, deleting and trimming a copy keep it walkable; its copy (dup) and
+ * the value saved and loaded again have its digest and size. LSan reports leaks.
  *
  * Seeds: FUZZ_RESTORE_WRITE_SEEDS=<dir> build-fuzz/fuzz_restore writes the seed
  * inputs (values made by the real encoders, tests/fuzz/corpus/restore) and exits. */
@@ -44,6 +46,7 @@
 #include "types/hash.h"
 #include "types/list.h"
 #include "types/set.h"
+#include "types/stream.h"
 #include "types/zset.h"
 
 #define CHECK(cond)                                                                \
@@ -231,9 +234,85 @@ static void check_bloom(Obj *o) {
     if (rv >= 0) CHECK(bloom_check(back, "fuzz", 4));
     CHECK(bloom_valid(back));
     obj_decr(bo);
+
+/* A stream: its entries both ways, in ID order, as many as its length; its
+ * groups' PELs and consumers consistent; a copy takes an append, a delete of its
+ * first entry and an exact trim and still walks to its length. */
+static uint64_t stream_walk(Stream *s, int rev) {
+    StreamIter si;
+    StreamID id, prev = {0, 0};
+    int64_t nf;
+    uint64_t n = 0;
+    stream_iter_start(&si, s, NULL, NULL, rev);
+    while (stream_iter_get_id(&si, &id, &nf)) {
+        CHECK(nf >= 0);
+        if (n) CHECK(rev ? stream_id_cmp(&id, &prev) < 0 : stream_id_cmp(&id, &prev) > 0);
+        CHECK(stream_id_cmp(&id, &s->last_id) <= 0);
+        prev = id;
+        for (int64_t i = 0; i < nf; i++) {
+            const unsigned char *f, *v;
+            int64_t fl, vl;
+            stream_iter_get_field(&si, &f, &fl, &v, &vl);
+            CHECK(fl >= 0 && vl >= 0);
+        }
+        n++;
+    }
+    stream_iter_stop(&si);
+    return n;
+}
+
+static void check_stream(Obj *o) {
+    Stream *s = o->ptr;
+    CHECK(stream_walk(s, 0) == s->length && stream_walk(s, 1) == s->length);
+    if (s->cgroups) {
+        RaxIter gi;
+        rax_start(&gi, s->cgroups);
+        rax_seek(&gi, "^", NULL, 0);
+        while (rax_next(&gi)) {
+            StreamCG *cg = gi.data;
+            uint64_t owned = 0;
+            RaxIter ci;
+            rax_start(&ci, cg->consumers);
+            rax_seek(&ci, "^", NULL, 0);
+            while (rax_next(&ci)) {
+                StreamConsumer *c = ci.data;
+                RaxIter pi;
+                rax_start(&pi, c->pel);
+                rax_seek(&pi, "^", NULL, 0);
+                while (rax_next(&pi)) {
+                    void *nack;
+                    CHECK(rax_find(cg->pel, pi.key, pi.key_len, &nack) && nack == pi.data);
+                    CHECK(((StreamNACK *)nack)->consumer == c);
+                    owned++;
+                }
+                rax_stop(&pi);
+            }
+            rax_stop(&ci);
+            CHECK(owned == rax_size(cg->pel));
+        }
+        rax_stop(&gi);
+    }
+    Obj *copy = objtype_get(OBJ_STREAM)->dup(o);
+    Stream *cs = copy->ptr;
+    if (!(cs->last_id.ms == UINT64_MAX && cs->last_id.seq == UINT64_MAX)) {
+        Obj *argv[2] = {obj_string("f", 1), obj_string("v", 1)};
+        StreamID added;
+        CHECK(stream_append(cs, argv, 1, &added, NULL, 0) == 0);
+        obj_decr(argv[0]);
+        obj_decr(argv[1]);
+    }
+    if (cs->length) {
+        StreamID first;
+        stream_edge_id(cs, 1, 1, &first);
+        CHECK(stream_delete_item(cs, &first));
+    }
+    stream_trim(cs, STREAM_TRIM_MAXLEN, (long long)(cs->length / 2), NULL, 0, 0);
+    CHECK(stream_walk(cs, 0) == cs->length && stream_walk(cs, 1) == cs->length);
+    obj_decr(copy);
 }
 
 static size_t value_size(const Obj *o) {
+    if (o->type == OBJ_STREAM) return stream_of(o)->length;
     if (o->type == OBJ_SET) return set_size(o);
     if (o->type == OBJ_HASH) return hash_length(o);
     if (o->type == OBJ_LIST) return list_length(o);
@@ -250,6 +329,7 @@ static void exercise(Obj *o, int compress) {
     else if (o->type == OBJ_LIST) check_list(o);
     else if (o->type == OBJ_ZSET) check_zset(o);
     else if (o->type == OBJ_MODULE) check_bloom(o);
+    else if (o->type == OBJ_STREAM) check_stream(o);
     else CHECK(!"a type the loaders do not make");
     const ObjType *t = objtype_get(o->type);
     uint8_t d1[20], d2[20];
@@ -408,6 +488,34 @@ static void write_seeds(const char *dir) {
         write_seed(dir, blooms[i].name, 0x00, o, blooms[i].compress);
         obj_decr(o);
     }
+
+    /* streams: several nodes, different fields, a tombstone, a group with a PEL */
+    stream_node_max_entries = 3;
+    Obj *st = stream_new_obj();
+    for (int i = 0; i < 10; i++) {
+        char v[16];
+        snprintf(v, sizeof(v), "%d", i * 7);
+        Obj *argv[4] = {obj_string(i % 4 ? "a" : "other", i % 4 ? 1 : 5), obj_string(v, strlen(v)),
+                        obj_string("b", 1), obj_string(longtext, (size_t)(i * 5))};
+        StreamID id = {(uint64_t)i + 1, (uint64_t)i % 3}, got;
+        CHECK(stream_append(stream_of(st), argv, 2, &got, &id, 1) == 0);
+        for (int k = 0; k < 4; k++) obj_decr(argv[k]);
+    }
+    StreamID del = {4, 0};
+    CHECK(stream_delete_item(stream_of(st), &del));
+    write_seed(dir, "stream-nodes", 0x00, st, 0);
+    StreamID zero = {0, 0};
+    StreamCG *cg = stream_cg_create(stream_of(st), "g", 1, &zero, 0);
+    StreamConsumer *alice = stream_consumer_create(cg, "alice", 5);
+    stream_consumer_create(cg, "bob", 3);
+    for (uint64_t ms = 1; ms <= 3; ms++) {
+        StreamID id = {ms, (ms - 1) % 3};
+        stream_cg_advance(stream_of(st), cg, &id);
+        stream_cg_deliver(NULL, cg, alice, &id, NULL, NULL);
+    }
+    write_seed(dir, "stream-group", 0x00, st, 1);
+    obj_decr(st);
+    stream_node_max_entries = 100;
     fprintf(stderr, "seeds written to %s\n", dir);
 }
 

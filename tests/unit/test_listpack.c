@@ -385,6 +385,13 @@ static void test_navigation(void **state) {
     p = lp_last(lp);
     assert_entry_is(p, "four", 4);
     assert_null(lp_next(lp, p));
+    /* the trusted step visits the same entries */
+    unsigned char *q = lp_first(lp);
+    for (p = lp_first(lp); p; p = lp_next(lp, p)) {
+        assert_ptr_equal(q, p);
+        q = lp_next_trusted(lp, q);
+    }
+    assert_null(q);
     for (long i = -7; i < 7; i++) {
         p = lp_seek(lp, i);
         if (i < -5 || i >= 5) {
