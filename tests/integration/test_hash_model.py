@@ -449,6 +449,22 @@ def test_bgsave_restart_and_aof_rewrite_restart(spawn):
     assert v.execute_command("DEBUG", "DIGEST") == ours
     assert v.execute_command("DEBUG", "LOADAOF") == b"OK"
     assert v.execute_command("DEBUG", "DIGEST") == ours
+    # and with an RDB preamble: the base file carries the listpacks
+    v.config_set("aof-use-rdb-preamble", "yes")
+    v.hincrbyfloat("ints", "fl", "2.5")
+    ours = v.execute_command("DEBUG", "DIGEST")
+    v.execute_command("BGREWRITEAOF")
+    time.sleep(0.2)
+    deadline = time.time() + 20
+    while v.info("persistence")["aof_rewrite_in_progress"]:
+        assert time.time() < deadline
+        time.sleep(0.05)
+    srv.stop()
+    srv = spawn("--dir", d, "--enable-debug-command", "yes", "--appendonly", "yes",
+                "--hash-max-listpack-entries", "16", "--hash-max-listpack-value", "5000")
+    v = srv.client()
+    assert v.execute_command("DEBUG", "DIGEST") == ours
+    assert {k: v.object("encoding", k) for k in v.keys()} == encs
 
 
 # ---------------------------------------------------------------- hostile RESTORE payloads
@@ -665,3 +681,37 @@ def test_redis_replica_of_vesper_gets_the_same_hashes(spawn):
         assert rep.execute_command("DEBUG", "DIGEST") == v.execute_command("DEBUG", "DIGEST")
         for k in v.keys():
             assert rep.object("encoding", k) == v.object("encoding", k), k
+
+
+def resp_shape(raw):
+    """The reply's RESP3 structure with bulk contents blanked (random picks differ)."""
+    import re
+    return re.sub(rb"\$(\d+)\r\n[^\r\n]*\r\n", rb"$\r\n", raw)
+
+
+@needs_ref
+def test_resp3_shapes_match_redis(spawn, ref):
+    from conftest import RawClient, encode_command
+    srv = start(spawn)
+    ref_port = ref.connection_pool.connection_kwargs["port"]
+    clients = [RawClient(port=srv.port), RawClient(port=ref_port)]
+    for c in clients:
+        c.cmd("HELLO", "3")
+        c.cmd("DEL", "lp", "ht")
+        c.cmd("HSET", "lp", "a", "1", "b", "bb", "c", "-5")
+        c.cmd("HSET", "ht", *[x for i in range(600) for x in (b"f%d" % i, b"%d" % i)])
+    cmds = [("HGETALL", "lp"), ("HRANDFIELD", "lp", "2", "WITHVALUES"), ("HRANDFIELD", "lp", "-5", "WITHVALUES"),
+            ("HRANDFIELD", "lp", "9", "WITHVALUES"), ("HRANDFIELD", "lp", "1", "WITHVALUES"),
+            ("HRANDFIELD", "lp", "-2"), ("HRANDFIELD", "ht", "3", "WITHVALUES"),
+            ("HRANDFIELD", "ht", "-3", "WITHVALUES"), ("HRANDFIELD", "ht", "300", "WITHVALUES"),
+            ("HRANDFIELD", "missing", "3", "WITHVALUES"), ("HGETALL", "missing"), ("HSCAN", "lp", "0"),
+            ("HMGET", "lp", "a", "zz"), ("HGET", "lp", "zz"), ("HRANDFIELD", "missing")]
+    for args in cmds:
+        got = []
+        for c in clients:
+            c.send(encode_command(*args))
+            got.append(c.read_raw_reply())
+        if args[:2] == ("HGETALL", "lp") or args[0] in ("HSCAN", "HMGET", "HGET"):
+            assert got[0] == got[1], (args, got)
+        else:
+            assert resp_shape(got[0]) == resp_shape(got[1]), (args, got)
