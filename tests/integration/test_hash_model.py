@@ -10,8 +10,11 @@ insertion order), as sets/multisets where it is random (a table's order,
 HRANDFIELD); OBJECT ENCODING, DEBUG DIGEST-VALUE and the DUMP payload of listpack
 hashes must be identical, payloads restore across servers, and SORT BY/GET of hash
 fields agrees. Other tests load RDB files written by Redis, reload through
-DEBUG RELOAD, BGSAVE + restart and AOF rewrite + restart, and feed RESTORE hostile
-listpacks with a valid CRC.
+DEBUG RELOAD, BGSAVE + restart and AOF rewrite + restart (with and without an RDB
+preamble), keep a redis-server replica of Vesper equal, compare RESP3 reply shapes,
+and feed RESTORE hostile listpacks with a valid CRC (refused exactly where Redis
+with sanitize-dump-payload yes refuses them).
+HASH_MODEL_SEED=N shifts the random seeds for longer hunts.
 
 When /usr/bin/redis-server is missing (or the tests run against it) the
 differential parts skip; the self-consistency parts still run."""
