@@ -22,6 +22,8 @@
  * entries walked; XREAD with N streams does N lookups. */
 #include <limits.h>
 #include <string.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <strings.h>
 #include "stream.h"
 #include "../base/alloc.h"
@@ -36,6 +38,25 @@
 #define XREAD_BLOCKED_DEFAULT_COUNT 1000
 
 /* ---- IDs and replies ---- */
+
+/* One ID part as Redis 7.0 reads it: the canonical integer form first (a
+ * negative one is refused), then strtoull's looser one, so leading blanks,
+ * a '+' sign, leading zeros and even " -1" (which wraps to 2^64-1) are
+ * accepted, while an empty string, trailing junk and overflow are not. `s` is
+ * NUL-terminated. Returns 1 and sets *v, or 0. */
+static int stream_part_ull(const char *s, unsigned long long *v) {
+    long long ll;
+    if (string2ll(s, strlen(s), &ll)) {
+        if (ll < 0) return 0;
+        *v = (unsigned long long)ll;
+        return 1;
+    }
+    errno = 0;
+    char *end = NULL;
+    *v = strtoull(s, &end, 10);
+    if (errno == EINVAL || errno == ERANGE || s[0] == 0 || *end != 0) return 0;
+    return 1;
+}
 
 int stream_parse_id(Client *c, const Obj *o, StreamID *id, uint64_t missing_seq, int strict,
                     int *seq_given) {
@@ -54,16 +75,16 @@ int stream_parse_id(Client *c, const Obj *o, StreamID *id, uint64_t missing_seq,
         id->ms = id->seq = UINT64_MAX;
         return 1;
     }
+    /* Like Redis, the text is a C string from here on: an embedded NUL ends it. */
     unsigned long long ms, seq;
     char *dash = strchr(buf, '-');
-    size_t mslen = dash ? (size_t)(dash - buf) : len;
-    if (!string2ull(buf, mslen, &ms)) goto invalid;
+    if (dash) *dash = 0;
+    if (!stream_part_ull(buf, &ms)) goto invalid;
     if (dash) {
-        size_t seqlen = len - mslen - 1;
-        if (seq_given && seqlen == 1 && dash[1] == '*') {
+        if (seq_given && dash[1] == '*' && dash[2] == 0) {
             seq = 0;
             *seq_given = 0;
-        } else if (!string2ull(dash + 1, seqlen, &seq)) {
+        } else if (!stream_part_ull(dash + 1, &seq)) {
             goto invalid;
         }
     } else {

@@ -485,3 +485,25 @@ def test_ids_stay_monotonic_when_the_clock_is_behind(r):
     assert r.xadd("t", {"a": 2}) == b"%d-0" % (future + 1)  # the sequence carries into ms
     with pytest.raises(redis.ResponseError, match="equal or smaller than the target stream top item"):
         r.xadd("t", {"a": 3}, id="%d-*" % future)
+
+
+def test_loose_id_forms_accepted_as_redis(r):
+    """Redis 7.0 reads each ID part with string2ull, which falls back to strtoull:
+    leading blanks, '+', leading zeros and " -1" (= 2^64-1) are IDs; '-5', '' and
+    trailing junk are not."""
+    r = raw_client(r)
+    assert r.execute_command("XADD", "s", "+1-1", "f", "v") == b"1-1"
+    assert r.execute_command("XADD", "s", "1-+2", "f", "v") == b"1-2"
+    assert r.execute_command("XADD", "s", " 1-3", "f", "v") == b"1-3"
+    assert r.execute_command("XADD", "s", "\t2", "f", "v") == b"2-0"
+    assert r.execute_command("XADD", "s", "+3-*", "f", "v") == b"3-0"
+    assert r.execute_command("XADD", "s", "05-1", "f", "v") == b"5-1"
+    assert r.execute_command("XADD", "s", "6-  -1", "f", "v") == b"6-18446744073709551615"
+    for bad in ("-5-1", "1-", "1-x", "0x7-1", "7 -1", "1-18446744073709551616"):
+        with pytest.raises(redis.ResponseError, match="Invalid stream ID"):
+            r.execute_command("XADD", "s", bad, "f", "v")
+    assert len(r.execute_command("XRANGE", "s", " 1", "+9")) == 7
+    assert len(r.execute_command("XRANGE", "s", "(+1-1", "+")) == 6
+    assert r.execute_command("XDEL", "s", " 1-1") == 1
+    assert r.execute_command("XTRIM", "s", "MINID", " 2") == 2
+    assert r.execute_command("XSETID", "s", " 99") == b"OK"
