@@ -55,6 +55,7 @@ static long long timer_id = -1, timer_at;
 static long long nblocked;          /* clients blocked on keys */
 static Client *rerunning;           /* the client whose command is being re-run */
 static int reblocked;               /* it blocked again during the re-run */
+static KeyWaiters *rerun_ready;     /* the ready key whose write caused the re-run */
 static Client **paused;             /* FIFO of clients parked by a pause */
 static size_t npaused, paused_cap;
 static int pause_mode;
@@ -291,6 +292,14 @@ void block_signal_db(int dbid) {
     ht_iter_done(&it);
 }
 
+int block_ready_key(const Client *c, const char **key, size_t *klen) {
+    if (!rerun_ready || c != rerunning) return 0;
+    size_t dblen = strlen(rerun_ready->id) + 1;
+    *key = rerun_ready->id + dblen;
+    *klen = sds_len(rerun_ready->id) - dblen;
+    return 1;
+}
+
 /* Serves the waiters of one ready key, oldest first. */
 static void serve_key(KeyWaiters *w) {
     /* a snapshot: re-runs change the queue (served clients leave it). Clients are
@@ -302,7 +311,10 @@ static void serve_key(KeyWaiters *w) {
     for (int i = 0; i < n; i++) {
         Client *c = snap[i];
         if (!(c->flags & CLIENT_BLOCKED) || c->bstate.type != BLOCKED_KEYS || (c->flags & CLIENT_CLOSE_ASAP)) continue;
-        if (!rerun(c)) resume(c);
+        rerun_ready = w;
+        int still = rerun(c);
+        rerun_ready = NULL;
+        if (!still) resume(c);
     }
     vfree(snap);
 }

@@ -667,14 +667,33 @@ void stream_xread_cmd(Client *c) {
 
     size_t arraylen = 0;
     void *lenp = NULL;
+    /* A re-run caused by a write serves only the key written, like Redis's
+     * serveClientsBlockedOnStreamKey (whose reply names that one stream). Unlike
+     * Redis, which compares the stream's last ID, deleted entries included, it
+     * waits on for an entry past the awaited ID: Vesper re-runs after any write
+     * (XSETID, XDEL...), where Redis looks only after XADD and key changes, so
+     * Redis's test would give spurious empty replies here. */
+    const char *rkey = NULL;
+    size_t rklen = 0;
+    int only = rerun && block_ready_key(c, &rkey, &rklen);
     for (int i = 0; i < streams_count; i++) {
         Obj *key = c->argv[streams_arg + i];
+        if (only && (key_len(key) != rklen || memcmp(key_ptr(key), rkey, rklen) != 0)) continue;
         Obj *o = db_lookup(c->db, key_ptr(key), key_len(key), 0);
-        if (!o || o->type != OBJ_STREAM) continue;
+        if (!o || o->type != OBJ_STREAM) {
+            if (only) break;
+            continue;
+        }
         Stream *s = o->ptr;
         StreamID *gt = &ids[i];
         int serve = 0, history = 0;
-        if (groups) {
+        if (only) {
+            if (groups) *gt = groups[i]->last_id;
+            StreamID maxid;
+            if (s->length) stream_last_valid_id(s, &maxid);
+            serve = s->length && stream_id_cmp(&maxid, gt) > 0;
+            if (!serve) break;
+        } else if (groups) {
             if (gt->ms != UINT64_MAX || gt->seq != UINT64_MAX) {
                 serve = history = 1;
             } else if (s->length) {
@@ -709,6 +728,7 @@ void stream_xread_cmd(Client *c) {
         } else {
             stream_reply_range(c, s, &start, NULL, (size_t)count, 0, NULL, NULL, 0, 0, NULL, NULL);
         }
+        if (only) break;
     }
     if (arraylen) {
         if (c->resp == 2) reply_set_deferred_array_len(c, lenp, (long)arraylen);

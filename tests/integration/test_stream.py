@@ -507,3 +507,36 @@ def test_loose_id_forms_accepted_as_redis(r):
     assert r.execute_command("XDEL", "s", " 1-1") == 1
     assert r.execute_command("XTRIM", "s", "MINID", " 2") == 2
     assert r.execute_command("XSETID", "s", " 99") == b"OK"
+
+
+def test_blocked_read_served_from_the_written_key_only(server, r):
+    """A blocked XREAD/XREADGROUP on several streams is served with the one stream
+    whose write woke it (the first written in a MULTI), as Redis 7.0 does: the
+    other stream's new entry stays undelivered, outside the PEL."""
+    r.xgroup_create("s", "g", id="$", mkstream=True)
+    r.xgroup_create("t", "g", id="$", mkstream=True)
+    for group in (False, True):
+        r.xgroup_setid("s", "g", "$")
+        r.xgroup_setid("t", "g", "$")
+        c = server.client()
+        got = []
+
+        def read():
+            if group:
+                got.append(c.xreadgroup("g", "alice", {"s": ">", "t": ">"}, block=0))
+            else:
+                got.append(c.xread({"s": "$", "t": "$"}, block=0))
+        th = threading.Thread(target=read)
+        th.start()
+        time.sleep(0.2)
+        p = r.pipeline(transaction=True)
+        p.xadd("t", {"f": "v"})
+        p.xadd("s", {"f": "v"})
+        ids = p.execute()
+        th.join(5)
+        assert got and [k for k, _ in got[0]] == [b"t"], got
+        assert got[0][0][1][0][0] == ids[0]
+        c.close()
+    assert r.xpending("s", "g")["pending"] == 0
+    assert r.xpending("t", "g")["pending"] == 1
+    assert r.xinfo_groups("s")[0]["last-delivered-id"] == r.xrange("s")[0][0]
