@@ -540,3 +540,36 @@ def test_blocked_read_served_from_the_written_key_only(server, r):
     assert r.xpending("s", "g")["pending"] == 0
     assert r.xpending("t", "g")["pending"] == 1
     assert r.xinfo_groups("s")[0]["last-delivered-id"] == r.xrange("s")[0][0]
+
+
+def test_node_of_deleted_entries_only_saves_and_loads(spawn):
+    """XTRIM MINID keeps a node whose last entry was deleted before while marking
+    its other entries deleted, so the node holds deleted entries only (Redis 7.0
+    does the same). Such a stream must survive DEBUG RELOAD, a restart and
+    DUMP/RESTORE; the loader refused it as a corrupt listpack."""
+    d = tempfile.mkdtemp(prefix="vesper-deadnode-")
+    srv = spawn("--dir", d, "--enable-debug-command", "yes")
+    r = srv.client()
+    r.config_set("stream-node-max-entries", 3)
+    for ms in (1, 2, 3):
+        for seq in (1, 2, 3):
+            r.xadd("s", {"f": "v"}, id="%d-%d" % (ms, seq))
+    r.xdel("s", "1-3", "2-3")
+    assert r.execute_command("XTRIM", "s", "MINID", "1-3") == 2  # node 1 now holds deleted entries only
+    r.xgroup_create("s", "g", id="0")
+    r.xreadgroup("g", "c", {"s": ">"})
+    before = (r.xinfo_stream("s"), r.xrange("s"), r.xrevrange("s"), r.xpending("s", "g"))
+    assert before[0]["radix-tree-keys"] == 3 and before[0]["length"] == 5
+    payload = r.dump("s")
+    assert r.restore("copy", 0, payload) == b"OK"
+    assert r.xrange("copy") == before[1]
+    assert r.execute_command("DEBUG", "RELOAD") == b"OK"
+    after = (r.xinfo_stream("s"), r.xrange("s"), r.xrevrange("s"), r.xpending("s", "g"))
+    assert after == before
+    r.save()
+    srv.stop()
+    srv.start()
+    r = srv.client()
+    assert r.xrange("s") == before[1]
+    assert r.xadd("s", {"f": "v"}, id="4-1") == b"4-1"
+    assert r.xlen("s") == 6
