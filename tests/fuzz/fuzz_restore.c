@@ -234,6 +234,7 @@ static void check_bloom(Obj *o) {
     if (rv >= 0) CHECK(bloom_check(back, "fuzz", 4));
     CHECK(bloom_valid(back));
     obj_decr(bo);
+}
 
 /* A stream: its entries both ways, in ID order, as many as its length; its
  * groups' PELs and consumers consistent; a copy takes an append, a delete of its
