@@ -36,6 +36,7 @@ typedef struct KeyWaiters {
     Client **clients;          /* FIFO: oldest first */
     int n, cap;
     int ready;                 /* on the ready list */
+    int strong;                /* block_signal_key_strong since the last serve */
 } KeyWaiters;
 
 static const void *waiters_key(const void *e, size_t *len) {
@@ -292,12 +293,20 @@ void block_signal_db(int dbid) {
     ht_iter_done(&it);
 }
 
-int block_ready_key(const Client *c, const char **key, size_t *klen) {
+int block_ready_key(const Client *c, const char **key, size_t *klen, int *strong) {
     if (!rerun_ready || c != rerunning) return 0;
     size_t dblen = strlen(rerun_ready->id) + 1;
     *key = rerun_ready->id + dblen;
     *klen = sds_len(rerun_ready->id) - dblen;
+    *strong = rerun_ready->strong;
     return 1;
+}
+
+void block_signal_key_strong(Db *db, const char *key, size_t klen) {
+    if (nblocked == 0) return;
+    block_signal_key(db, key, klen);
+    KeyWaiters *w = find_waiters(db->id, key, klen);
+    if (w) w->strong = 1;
 }
 
 /* Serves the waiters of one ready key, oldest first. */
@@ -329,6 +338,7 @@ void block_handle_ready_keys(void) {
         block_nready--;
         serve_key(w);
         w->ready = 0;
+        w->strong = 0;
         if (w->n == 0) waiters_free(w);
     }
     serving = 0;

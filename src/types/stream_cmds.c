@@ -312,6 +312,7 @@ void stream_xadd_cmd(Client *c) {
     }
     stream_reply_id(c, &id);
     db_changed(c->db, key, NOTIFY_STREAM, "xadd");
+    block_signal_key_strong(c->db, key_ptr(key), key_len(key));
     int idx[3];
     Obj *val[3];
     int n = 0;
@@ -668,14 +669,16 @@ void stream_xread_cmd(Client *c) {
     size_t arraylen = 0;
     void *lenp = NULL;
     /* A re-run caused by a write serves only the key written, like Redis's
-     * serveClientsBlockedOnStreamKey (whose reply names that one stream). Unlike
-     * Redis, which compares the stream's last ID, deleted entries included, it
-     * waits on for an entry past the awaited ID: Vesper re-runs after any write
-     * (XSETID, XDEL...), where Redis looks only after XADD and key changes, so
-     * Redis's test would give spurious empty replies here. */
+     * serveClientsBlockedOnStreamKey (whose reply names that one stream). After
+     * an XADD (strong) it compares the stream's last ID with the awaited one as
+     * Redis does, so entries added and deleted again (XADD MAXLEN 0, or XADD then
+     * XDEL in a MULTI) give a reply with no entries; after other writes, which
+     * Redis does not signal (XSETID, XDEL, XGROUP SETID...), it serves only when a
+     * live entry is past the awaited ID. */
     const char *rkey = NULL;
     size_t rklen = 0;
-    int only = rerun && block_ready_key(c, &rkey, &rklen);
+    int strong = 0;
+    int only = rerun && block_ready_key(c, &rkey, &rklen, &strong);
     for (int i = 0; i < streams_count; i++) {
         Obj *key = c->argv[streams_arg + i];
         if (only && (key_len(key) != rklen || memcmp(key_ptr(key), rkey, rklen) != 0)) continue;
@@ -690,8 +693,11 @@ void stream_xread_cmd(Client *c) {
         if (only) {
             if (groups) *gt = groups[i]->last_id;
             StreamID maxid;
-            if (s->length) stream_last_valid_id(s, &maxid);
-            serve = s->length && stream_id_cmp(&maxid, gt) > 0;
+            if (strong) serve = stream_id_cmp(&s->last_id, gt) > 0;
+            else if (s->length) {
+                stream_last_valid_id(s, &maxid);
+                serve = stream_id_cmp(&maxid, gt) > 0;
+            }
             if (!serve) break;
         } else if (groups) {
             if (gt->ms != UINT64_MAX || gt->seq != UINT64_MAX) {

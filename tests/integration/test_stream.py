@@ -573,3 +573,33 @@ def test_node_of_deleted_entries_only_saves_and_loads(spawn):
     assert r.xrange("s") == before[1]
     assert r.xadd("s", {"f": "v"}, id="4-1") == b"4-1"
     assert r.xlen("s") == 6
+
+
+def test_xadd_then_trimmed_wakes_blocked_readers_empty(server, r):
+    """Redis serves a blocked reader when the stream's last ID passes the awaited
+    one after an XADD, even if the entry is gone by then (XADD MAXLEN 0): the reply
+    names the stream with no entries, and a group reader's consumer is created.
+    Writes Redis does not signal (XSETID) leave readers waiting."""
+    r.xadd("s", {"f": "v"}, id="1-1")
+    r.xgroup_create("s", "g", id="$")
+    for group in (False, True):
+        c = raw_client(server.client())
+        got = []
+
+        def read():
+            if group:
+                got.append(c.execute_command("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0",
+                                             "STREAMS", "s", ">"))
+            else:
+                got.append(c.execute_command("XREAD", "BLOCK", "0", "STREAMS", "s", "$"))
+        th = threading.Thread(target=read)
+        th.start()
+        time.sleep(0.2)
+        r.execute_command("XSETID", "s", r.xinfo_stream("s")["last-generated-id"].split(b"-")[0] + b"-99")
+        time.sleep(0.2)
+        assert not got  # XSETID wakes nobody
+        r.execute_command("XADD", "s", "MAXLEN", "0", "*", "f", "v")
+        th.join(5)
+        assert got == [[[b"s", []]]], got
+        c.close()
+    assert [x["name"] for x in r.xinfo_consumers("s", "g")] == [b"alice"]
