@@ -36,6 +36,7 @@ typedef struct KeyWaiters {
     Client **clients;          /* FIFO: oldest first */
     int n, cap;
     int ready;                 /* on the ready list */
+    int strong;                /* block_signal_key_strong since the last serve */
 } KeyWaiters;
 
 static const void *waiters_key(const void *e, size_t *len) {
@@ -55,6 +56,7 @@ static long long timer_id = -1, timer_at;
 static long long nblocked;          /* clients blocked on keys */
 static Client *rerunning;           /* the client whose command is being re-run */
 static int reblocked;               /* it blocked again during the re-run */
+static KeyWaiters *rerun_ready;     /* the ready key whose write caused the re-run */
 static Client **paused;             /* FIFO of clients parked by a pause */
 static size_t npaused, paused_cap;
 static int pause_mode;
@@ -291,6 +293,22 @@ void block_signal_db(int dbid) {
     ht_iter_done(&it);
 }
 
+int block_ready_key(const Client *c, const char **key, size_t *klen, int *strong) {
+    if (!rerun_ready || c != rerunning) return 0;
+    size_t dblen = strlen(rerun_ready->id) + 1;
+    *key = rerun_ready->id + dblen;
+    *klen = sds_len(rerun_ready->id) - dblen;
+    *strong = rerun_ready->strong;
+    return 1;
+}
+
+void block_signal_key_strong(Db *db, const char *key, size_t klen) {
+    if (nblocked == 0) return;
+    block_signal_key(db, key, klen);
+    KeyWaiters *w = find_waiters(db->id, key, klen);
+    if (w) w->strong = 1;
+}
+
 /* Serves the waiters of one ready key, oldest first. */
 static void serve_key(KeyWaiters *w) {
     /* a snapshot: re-runs change the queue (served clients leave it). Clients are
@@ -302,7 +320,10 @@ static void serve_key(KeyWaiters *w) {
     for (int i = 0; i < n; i++) {
         Client *c = snap[i];
         if (!(c->flags & CLIENT_BLOCKED) || c->bstate.type != BLOCKED_KEYS || (c->flags & CLIENT_CLOSE_ASAP)) continue;
-        if (!rerun(c)) resume(c);
+        rerun_ready = w;
+        int still = rerun(c);
+        rerun_ready = NULL;
+        if (!still) resume(c);
     }
     vfree(snap);
 }
@@ -317,6 +338,7 @@ void block_handle_ready_keys(void) {
         block_nready--;
         serve_key(w);
         w->ready = 0;
+        w->strong = 0;
         if (w->n == 0) waiters_free(w);
     }
     serving = 0;

@@ -23,6 +23,15 @@ int block_on_keys(Client *c, Obj **keys, int nkeys, long long timeout_ms);
 /* A key was written: clients blocked on it will re-run their command. O(1) when
  * nobody waits on the key. */
 void block_signal_key(struct Db *db, const char *key, size_t klen);
+/* Like block_signal_key, and marks the key as signaled the way Redis's
+ * signalKeyAsReady does (XADD calls it); see block_ready_key. */
+void block_signal_key_strong(struct Db *db, const char *key, size_t klen);
+/* During the re-run of c's blocked command caused by a write to one of its keys:
+ * sets key and klen to that key (borrowed, valid for the re-run), *strong to 1
+ * when block_signal_key_strong marked it since its waiters were last served, and
+ * returns 1; otherwise 0. Lets a command serve only the key that became ready,
+ * as Redis's XREAD/XREADGROUP do, and tell an XADD from other writes. */
+int block_ready_key(const Client *c, const char **key, size_t *klen, int *strong);
 /* Every key of database dbid may have changed (FLUSHDB, SWAPDB). */
 void block_signal_db(int dbid);
 /* Serves the clients of ready keys; called after each top-level command and before

@@ -3,8 +3,9 @@
  * (free, COPY, DEBUG DIGEST, MEMORY USAGE, lazy-free effort), its directives
  * (stream-node-max-bytes, stream-node-max-entries) and the Module.
  *
- * Invariants: every node in the rax holds at least one live entry (a node whose
- * count reaches zero is removed); entries within a node and across nodes are in
+ * Invariants: every node in the rax holds at least one entry, live or deleted (XDEL
+ * removes a node whose live count reaches zero; XTRIM MINID can leave a node of
+ * deleted entries only, as Redis does, when its last entry was deleted before); entries within a node and across nodes are in
  * increasing ID order; last_id is >= every ID ever added (it never goes back, even
  * when the clock does or entries are deleted); length counts the live entries.
  *

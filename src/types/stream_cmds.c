@@ -22,6 +22,8 @@
  * entries walked; XREAD with N streams does N lookups. */
 #include <limits.h>
 #include <string.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <strings.h>
 #include "stream.h"
 #include "../base/alloc.h"
@@ -36,6 +38,25 @@
 #define XREAD_BLOCKED_DEFAULT_COUNT 1000
 
 /* ---- IDs and replies ---- */
+
+/* One ID part as Redis 7.0 reads it: the canonical integer form first (a
+ * negative one is refused), then strtoull's looser one, so leading blanks,
+ * a '+' sign, leading zeros and even " -1" (which wraps to 2^64-1) are
+ * accepted, while an empty string, trailing junk and overflow are not. `s` is
+ * NUL-terminated. Returns 1 and sets *v, or 0. */
+static int stream_part_ull(const char *s, unsigned long long *v) {
+    long long ll;
+    if (string2ll(s, strlen(s), &ll)) {
+        if (ll < 0) return 0;
+        *v = (unsigned long long)ll;
+        return 1;
+    }
+    errno = 0;
+    char *end = NULL;
+    *v = strtoull(s, &end, 10);
+    if (errno == EINVAL || errno == ERANGE || s[0] == 0 || *end != 0) return 0;
+    return 1;
+}
 
 int stream_parse_id(Client *c, const Obj *o, StreamID *id, uint64_t missing_seq, int strict,
                     int *seq_given) {
@@ -54,16 +75,16 @@ int stream_parse_id(Client *c, const Obj *o, StreamID *id, uint64_t missing_seq,
         id->ms = id->seq = UINT64_MAX;
         return 1;
     }
+    /* Like Redis, the text is a C string from here on: an embedded NUL ends it. */
     unsigned long long ms, seq;
     char *dash = strchr(buf, '-');
-    size_t mslen = dash ? (size_t)(dash - buf) : len;
-    if (!string2ull(buf, mslen, &ms)) goto invalid;
+    if (dash) *dash = 0;
+    if (!stream_part_ull(buf, &ms)) goto invalid;
     if (dash) {
-        size_t seqlen = len - mslen - 1;
-        if (seq_given && seqlen == 1 && dash[1] == '*') {
+        if (seq_given && dash[1] == '*' && dash[2] == 0) {
             seq = 0;
             *seq_given = 0;
-        } else if (!string2ull(dash + 1, seqlen, &seq)) {
+        } else if (!stream_part_ull(dash + 1, &seq)) {
             goto invalid;
         }
     } else {
@@ -291,6 +312,7 @@ void stream_xadd_cmd(Client *c) {
     }
     stream_reply_id(c, &id);
     db_changed(c->db, key, NOTIFY_STREAM, "xadd");
+    block_signal_key_strong(c->db, key_ptr(key), key_len(key));
     int idx[3];
     Obj *val[3];
     int n = 0;
@@ -646,14 +668,38 @@ void stream_xread_cmd(Client *c) {
 
     size_t arraylen = 0;
     void *lenp = NULL;
+    /* A re-run caused by a write serves only the key written, like Redis's
+     * serveClientsBlockedOnStreamKey (whose reply names that one stream). After
+     * an XADD (strong) it compares the stream's last ID with the awaited one as
+     * Redis does, so entries added and deleted again (XADD MAXLEN 0, or XADD then
+     * XDEL in a MULTI) give a reply with no entries; after other writes, which
+     * Redis does not signal (XSETID, XDEL, XGROUP SETID...), it serves only when a
+     * live entry is past the awaited ID. */
+    const char *rkey = NULL;
+    size_t rklen = 0;
+    int strong = 0;
+    int only = rerun && block_ready_key(c, &rkey, &rklen, &strong);
     for (int i = 0; i < streams_count; i++) {
         Obj *key = c->argv[streams_arg + i];
+        if (only && (key_len(key) != rklen || memcmp(key_ptr(key), rkey, rklen) != 0)) continue;
         Obj *o = db_lookup(c->db, key_ptr(key), key_len(key), 0);
-        if (!o || o->type != OBJ_STREAM) continue;
+        if (!o || o->type != OBJ_STREAM) {
+            if (only) break;
+            continue;
+        }
         Stream *s = o->ptr;
         StreamID *gt = &ids[i];
         int serve = 0, history = 0;
-        if (groups) {
+        if (only) {
+            if (groups) *gt = groups[i]->last_id;
+            StreamID maxid;
+            if (strong) serve = stream_id_cmp(&s->last_id, gt) > 0;
+            else if (s->length) {
+                stream_last_valid_id(s, &maxid);
+                serve = stream_id_cmp(&maxid, gt) > 0;
+            }
+            if (!serve) break;
+        } else if (groups) {
             if (gt->ms != UINT64_MAX || gt->seq != UINT64_MAX) {
                 serve = history = 1;
             } else if (s->length) {
@@ -688,6 +734,7 @@ void stream_xread_cmd(Client *c) {
         } else {
             stream_reply_range(c, s, &start, NULL, (size_t)count, 0, NULL, NULL, 0, 0, NULL, NULL);
         }
+        if (only) break;
     }
     if (arraylen) {
         if (c->resp == 2) reply_set_deferred_array_len(c, lenp, (long)arraylen);

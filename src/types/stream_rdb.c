@@ -12,7 +12,7 @@
  * The input is untrusted and validated fully, whatever sanitize-dump-payload says:
  * every listpack deeply (entry extents) and then as a stream node (master entry,
  * integer flags/deltas/counts, field counts, lp-count back pointers that match,
- * live and deleted counters that match the flags, at least one live entry), node
+ * live and deleted counters that match the flags, at least one entry), node
  * keys of 16 bytes that equal the node's master ID, IDs strictly increasing within
  * and across nodes and not above the last ID, the length equal to the live
  * entries; groups with distinct names, PEL IDs unique, consumers distinct, every
@@ -125,7 +125,10 @@ static const char *check_node(unsigned char *lp, const StreamID *master, StreamI
     if (!p || !lp_int_valid(p, &count)) return "Stream listpack integrity check failed.";
     if (!(p = lp_next(lp, p)) || !lp_int_valid(p, &deleted)) return "Stream listpack integrity check failed.";
     if (!(p = lp_next(lp, p)) || !lp_int_valid(p, &mfields)) return "Stream listpack integrity check failed.";
-    if (count < 1 || deleted < 0 || mfields < 0 || count > UINT32_MAX || deleted > UINT32_MAX)
+    /* A node may hold only deleted entries: XTRIM MINID leaves one when the node's
+     * last entry was already deleted (Redis does the same and saves it so). */
+    if (count < 0 || deleted < 0 || count + deleted < 1 || mfields < 0 || count > UINT32_MAX ||
+        deleted > UINT32_MAX)
         return "Stream listpack integrity check failed.";
     for (int64_t j = 0; j < mfields; j++)
         if (!(p = lp_next(lp, p))) return "Stream listpack integrity check failed.";

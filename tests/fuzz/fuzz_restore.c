@@ -234,6 +234,7 @@ static void check_bloom(Obj *o) {
     if (rv >= 0) CHECK(bloom_check(back, "fuzz", 4));
     CHECK(bloom_valid(back));
     obj_decr(bo);
+}
 
 /* A stream: its entries both ways, in ID order, as many as its length; its
  * groups' PELs and consumers consistent; a copy takes an append, a delete of its
@@ -489,7 +490,8 @@ static void write_seeds(const char *dir) {
         obj_decr(o);
     }
 
-    /* streams: several nodes, different fields, a tombstone, a group with a PEL */
+    /* streams: several nodes, different fields, a tombstone, a group with a PEL,
+     * a node with no live entry */
     stream_node_max_entries = 3;
     Obj *st = stream_new_obj();
     for (int i = 0; i < 10; i++) {
@@ -514,6 +516,12 @@ static void write_seeds(const char *dir) {
         stream_cg_deliver(NULL, cg, alice, &id, NULL, NULL);
     }
     write_seed(dir, "stream-group", 0x00, st, 1);
+    /* a node of deleted entries only, as XTRIM MINID leaves when the node's last
+     * entry was deleted before; the PEL still names the deleted entries */
+    StreamID last1 = {3, 2}, minid = {3, 2};
+    CHECK(stream_delete_item(stream_of(st), &last1));
+    CHECK(stream_trim(stream_of(st), STREAM_TRIM_MINID, 0, &minid, 0, 0) == 2);
+    write_seed(dir, "stream-dead-node", 0x00, st, 0);
     obj_decr(st);
     stream_node_max_entries = 100;
     fprintf(stderr, "seeds written to %s\n", dir);

@@ -485,3 +485,121 @@ def test_ids_stay_monotonic_when_the_clock_is_behind(r):
     assert r.xadd("t", {"a": 2}) == b"%d-0" % (future + 1)  # the sequence carries into ms
     with pytest.raises(redis.ResponseError, match="equal or smaller than the target stream top item"):
         r.xadd("t", {"a": 3}, id="%d-*" % future)
+
+
+def test_loose_id_forms_accepted_as_redis(r):
+    """Redis 7.0 reads each ID part with string2ull, which falls back to strtoull:
+    leading blanks, '+', leading zeros and " -1" (= 2^64-1) are IDs; '-5', '' and
+    trailing junk are not."""
+    r = raw_client(r)
+    assert r.execute_command("XADD", "s", "+1-1", "f", "v") == b"1-1"
+    assert r.execute_command("XADD", "s", "1-+2", "f", "v") == b"1-2"
+    assert r.execute_command("XADD", "s", " 1-3", "f", "v") == b"1-3"
+    assert r.execute_command("XADD", "s", "\t2", "f", "v") == b"2-0"
+    assert r.execute_command("XADD", "s", "+3-*", "f", "v") == b"3-0"
+    assert r.execute_command("XADD", "s", "05-1", "f", "v") == b"5-1"
+    assert r.execute_command("XADD", "s", "6-  -1", "f", "v") == b"6-18446744073709551615"
+    for bad in ("-5-1", "1-", "1-x", "0x7-1", "7 -1", "1-18446744073709551616"):
+        with pytest.raises(redis.ResponseError, match="Invalid stream ID"):
+            r.execute_command("XADD", "s", bad, "f", "v")
+    assert len(r.execute_command("XRANGE", "s", " 1", "+9")) == 7
+    assert len(r.execute_command("XRANGE", "s", "(+1-1", "+")) == 6
+    assert r.execute_command("XDEL", "s", " 1-1") == 1
+    assert r.execute_command("XTRIM", "s", "MINID", " 2") == 2
+    assert r.execute_command("XSETID", "s", " 99") == b"OK"
+
+
+def test_blocked_read_served_from_the_written_key_only(server, r):
+    """A blocked XREAD/XREADGROUP on several streams is served with the one stream
+    whose write woke it (the first written in a MULTI), as Redis 7.0 does: the
+    other stream's new entry stays undelivered, outside the PEL."""
+    r.xgroup_create("s", "g", id="$", mkstream=True)
+    r.xgroup_create("t", "g", id="$", mkstream=True)
+    for group in (False, True):
+        r.xgroup_setid("s", "g", "$")
+        r.xgroup_setid("t", "g", "$")
+        c = server.client()
+        got = []
+
+        def read():
+            if group:
+                got.append(c.xreadgroup("g", "alice", {"s": ">", "t": ">"}, block=0))
+            else:
+                got.append(c.xread({"s": "$", "t": "$"}, block=0))
+        th = threading.Thread(target=read)
+        th.start()
+        time.sleep(0.2)
+        p = r.pipeline(transaction=True)
+        p.xadd("t", {"f": "v"})
+        p.xadd("s", {"f": "v"})
+        ids = p.execute()
+        th.join(5)
+        assert got and [k for k, _ in got[0]] == [b"t"], got
+        assert got[0][0][1][0][0] == ids[0]
+        c.close()
+    assert r.xpending("s", "g")["pending"] == 0
+    assert r.xpending("t", "g")["pending"] == 1
+    assert r.xinfo_groups("s")[0]["last-delivered-id"] == r.xrange("s")[0][0]
+
+
+def test_node_of_deleted_entries_only_saves_and_loads(spawn):
+    """XTRIM MINID keeps a node whose last entry was deleted before while marking
+    its other entries deleted, so the node holds deleted entries only (Redis 7.0
+    does the same). Such a stream must survive DEBUG RELOAD, a restart and
+    DUMP/RESTORE; the loader refused it as a corrupt listpack."""
+    d = tempfile.mkdtemp(prefix="vesper-deadnode-")
+    srv = spawn("--dir", d, "--enable-debug-command", "yes")
+    r = srv.client()
+    r.config_set("stream-node-max-entries", 3)
+    for ms in (1, 2, 3):
+        for seq in (1, 2, 3):
+            r.xadd("s", {"f": "v"}, id="%d-%d" % (ms, seq))
+    r.xdel("s", "1-3", "2-3")
+    assert r.execute_command("XTRIM", "s", "MINID", "1-3") == 2  # node 1 now holds deleted entries only
+    r.xgroup_create("s", "g", id="0")
+    r.xreadgroup("g", "c", {"s": ">"})
+    before = (r.xinfo_stream("s"), r.xrange("s"), r.xrevrange("s"), r.xpending("s", "g"))
+    assert before[0]["radix-tree-keys"] == 3 and before[0]["length"] == 5
+    payload = r.dump("s")
+    assert r.restore("copy", 0, payload) == b"OK"
+    assert r.xrange("copy") == before[1]
+    assert r.execute_command("DEBUG", "RELOAD") == b"OK"
+    after = (r.xinfo_stream("s"), r.xrange("s"), r.xrevrange("s"), r.xpending("s", "g"))
+    assert after == before
+    r.save()
+    srv.stop()
+    srv.start()
+    r = srv.client()
+    assert r.xrange("s") == before[1]
+    assert r.xadd("s", {"f": "v"}, id="4-1") == b"4-1"
+    assert r.xlen("s") == 6
+
+
+def test_xadd_then_trimmed_wakes_blocked_readers_empty(server, r):
+    """Redis serves a blocked reader when the stream's last ID passes the awaited
+    one after an XADD, even if the entry is gone by then (XADD MAXLEN 0): the reply
+    names the stream with no entries, and a group reader's consumer is created.
+    Writes Redis does not signal (XSETID) leave readers waiting."""
+    r.xadd("s", {"f": "v"}, id="1-1")
+    r.xgroup_create("s", "g", id="$")
+    for group in (False, True):
+        c = raw_client(server.client())
+        got = []
+
+        def read():
+            if group:
+                got.append(c.execute_command("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0",
+                                             "STREAMS", "s", ">"))
+            else:
+                got.append(c.execute_command("XREAD", "BLOCK", "0", "STREAMS", "s", "$"))
+        th = threading.Thread(target=read)
+        th.start()
+        time.sleep(0.2)
+        r.execute_command("XSETID", "s", r.xinfo_stream("s")["last-generated-id"].split(b"-")[0] + b"-99")
+        time.sleep(0.2)
+        assert not got  # XSETID wakes nobody
+        r.execute_command("XADD", "s", "MAXLEN", "0", "*", "f", "v")
+        th.join(5)
+        assert got == [[[b"s", []]]], got
+        c.close()
+    assert [x["name"] for x in r.xinfo_consumers("s", "g")] == [b"alice"]
