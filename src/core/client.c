@@ -107,6 +107,12 @@ void client_free(Client *c) {
     vfree(c);
 }
 
+static int defer_depth;
+
+void client_defer_frees_begin(void) { defer_depth++; }
+void client_defer_frees_end(void) { defer_depth--; }
+int client_frees_deferred(void) { return defer_depth > 0; }
+
 void client_free_async(Client *c) {
     if (c->flags & CLIENT_CLOSE_ASAP) return;
     c->flags |= CLIENT_CLOSE_ASAP;
