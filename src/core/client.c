@@ -124,6 +124,10 @@ void client_free_async(Client *c) {
 }
 
 void net_free_closed_clients(void) {
+    /* a caller up the stack walks a list of clients (serving blocked or paused
+     * clients, whose re-run may be a busy script or a load serving events): the
+     * closed ones go at the next chance */
+    if (client_frees_deferred()) return;
     size_t i = closing_count;
     while (i > 0) {
         Client *c = closing[--i];

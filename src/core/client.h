@@ -145,7 +145,8 @@ void client_free_async(Client *c);       /* closes after the current command */
 /* Code that keeps Client pointers across a call that may run commands (serving
  * blocked or paused clients from a snapshot) brackets it with these (they nest):
  * meanwhile client_frees_deferred() is true and nothing may free a client at once
- * (client eviction closes it asynchronously instead). */
+ * (client eviction closes it asynchronously instead, and net_free_closed_clients,
+ * run by a busy script or a load serving events, leaves the closed ones). */
 void client_defer_frees_begin(void);
 void client_defer_frees_end(void);
 int client_frees_deferred(void);
