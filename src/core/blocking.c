@@ -312,11 +312,13 @@ void block_signal_key_strong(Db *db, const char *key, size_t klen) {
 /* Serves the waiters of one ready key, oldest first. */
 static void serve_key(KeyWaiters *w) {
     /* a snapshot: re-runs change the queue (served clients leave it). Clients are
-     * never freed while this runs (frees wait for before-sleep), so the pointers
+     * not freed while this runs (frees wait for before-sleep, client eviction
+     * included: a served client's pipelined input runs here), so the pointers
      * stay valid; one that left its wait meanwhile is skipped. */
     int n = w->n;
     Client **snap = vmalloc(sizeof(Client *) * (size_t)(n ? n : 1));
     memcpy(snap, w->clients, sizeof(Client *) * (size_t)n);
+    client_defer_frees_begin();
     for (int i = 0; i < n; i++) {
         Client *c = snap[i];
         if (!(c->flags & CLIENT_BLOCKED) || c->bstate.type != BLOCKED_KEYS || (c->flags & CLIENT_CLOSE_ASAP)) continue;
@@ -325,6 +327,7 @@ static void serve_key(KeyWaiters *w) {
         rerun_ready = NULL;
         if (!still) resume(c);
     }
+    client_defer_frees_end();
     vfree(snap);
 }
 
@@ -431,6 +434,7 @@ static void resume_paused(void) {
         c->bstate.type = BLOCKED_NONE;
         c->flags &= ~CLIENT_BLOCKED;
     }
+    client_defer_frees_begin(); /* the list's clients stay valid (see serve_key) */
     for (size_t i = 0; i < n; i++) {
         Client *c = list[i];
         if (c->flags & CLIENT_CLOSE_ASAP || (c->flags & CLIENT_BLOCKED)) continue;
@@ -439,6 +443,7 @@ static void resume_paused(void) {
         net_command_done(c);
         net_process_input(c);
     }
+    client_defer_frees_end();
     vfree(list);
 }
 

@@ -107,6 +107,12 @@ void client_free(Client *c) {
     vfree(c);
 }
 
+static int defer_depth;
+
+void client_defer_frees_begin(void) { defer_depth++; }
+void client_defer_frees_end(void) { defer_depth--; }
+int client_frees_deferred(void) { return defer_depth > 0; }
+
 void client_free_async(Client *c) {
     if (c->flags & CLIENT_CLOSE_ASAP) return;
     c->flags |= CLIENT_CLOSE_ASAP;
@@ -118,6 +124,10 @@ void client_free_async(Client *c) {
 }
 
 void net_free_closed_clients(void) {
+    /* a caller up the stack walks a list of clients (serving blocked or paused
+     * clients, whose re-run may be a busy script or a load serving events): the
+     * closed ones go at the next chance */
+    if (client_frees_deferred()) return;
     size_t i = closing_count;
     while (i > 0) {
         Client *c = closing[--i];

@@ -142,6 +142,14 @@ typedef struct Client {
 Client *client_create(Conn *conn, uint64_t flags);
 void client_free(Client *c);
 void client_free_async(Client *c);       /* closes after the current command */
+/* Code that keeps Client pointers across a call that may run commands (serving
+ * blocked or paused clients from a snapshot) brackets it with these (they nest):
+ * meanwhile client_frees_deferred() is true and nothing may free a client at once
+ * (client eviction closes it asynchronously instead, and net_free_closed_clients,
+ * run by a busy script or a load serving events, leaves the closed ones). */
+void client_defer_frees_begin(void);
+void client_defer_frees_end(void);
+int client_frees_deferred(void);
 void client_set_name(Client *c, Sds name);
 Sds client_info_string(Client *c);      /* one CLIENT LIST line, no newline */
 /* CLIENT LIST's flags letters ("N" when none) into out (at least 24 bytes); allocates

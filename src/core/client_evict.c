@@ -74,7 +74,7 @@ int client_evict_run(Client *current) {
         }
         cand[n++] = c;
     }
-    qsort(cand, n, sizeof(*cand), by_memory_desc);
+    if (n) qsort(cand, n, sizeof(*cand), by_memory_desc); /* cand is NULL when n is 0 */
     int self = 0;
     size_t i = 0;
     for (; i < n && total >= limit; i++) {
@@ -88,8 +88,11 @@ int client_evict_run(Client *current) {
         /* freed at once, as Redis does, so that its memory is gone before key
          * eviction looks at used memory (the event loop skips events of a closed
          * connection); the running client, or one whose input is being processed,
-         * goes after its command */
-        if (c == current || (c->flags & (CLIENT_PROTECTED | CLIENT_EXECUTING))) client_free_async(c);
+         * goes after its command, and so does every client while a caller holds
+         * client pointers (serving blocked clients from a snapshot: this runs from
+         * a served client's pipelined input) */
+        if (c == current || (c->flags & (CLIENT_PROTECTED | CLIENT_EXECUTING)) || client_frees_deferred())
+            client_free_async(c);
         else client_free(c);
     }
     if (total >= limit && i == n) server_log(LL_WARNING, "Over client maxmemory after evicting all evictable clients");

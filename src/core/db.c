@@ -30,6 +30,7 @@
 DbStats db_stats;
 static Db *dbs;
 static int ndbs;
+static int resize_allowed = 1; /* 0 while a fork child lives (db_allow_resize) */
 
 static uint64_t key_hash(const void *key, size_t len) { return hash_bytes(key, len); }
 static const void *entry_key(const void *entry, size_t *len) { return obj_key(entry, len); }
@@ -50,6 +51,13 @@ void db_init_all(int count) {
         dbs[i].keys = ht_create(&keyspace_type);
     }
 }
+
+void db_allow_resize(int allowed) {
+    resize_allowed = allowed;
+    for (int i = 0; i < ndbs; i++) dbs[i].keys->resize_allowed = allowed;
+}
+
+int db_resize_allowed(void) { return resize_allowed; }
 
 Db *db_get(int id) { return (id >= 0 && id < ndbs) ? &dbs[id] : NULL; }
 int db_count(void) { return ndbs; }
@@ -297,6 +305,7 @@ long long db_empty(int dbnum, int async) {
         if (async && ht_size(dbs[i].keys) > 0) {
             Ht *old = dbs[i].keys;
             dbs[i].keys = ht_create(&keyspace_type);
+            dbs[i].keys->resize_allowed = resize_allowed; /* a fork child may be sharing pages */
             lazyfree_job(free_table_job, old, (long long)ht_size(old));
         } else {
             ht_clear(dbs[i].keys);

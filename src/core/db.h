@@ -71,6 +71,11 @@ size_t db_size(Db *db);
  * returns the number of keys removed. async frees big tables on the background thread. */
 long long db_empty(int dbnum, int async);
 int db_swap(int a, int b);
+/* Table resizing of every database, stopped while a fork child shares the pages
+ * (persist/child.c) and also applied to the tables an async flush creates meanwhile;
+ * db_resize_allowed() is therefore also "no fork child alive" (active defrag). */
+void db_allow_resize(int allowed);
+int db_resize_allowed(void);
 Obj *db_random_key(Db *db);                  /* a non-expired key object or NULL */
 
 /* Expiry. when is absolute unix time in ms. Returns the (possibly moved) keyed object. */

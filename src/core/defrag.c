@@ -201,8 +201,9 @@ static void reset_scan(void) {
 }
 
 /* A fork child shares the pages: moving allocations would only copy them. The
- * child module disallows table resizes for as long as it runs. */
-static int child_active(void) { return db_count() > 0 && !db_get(0)->keys->resize_allowed; }
+ * child module disallows table resizes for as long as it runs (a server-wide flag:
+ * db 0's table alone is replaced by FLUSHDB ASYNC while the child runs). */
+static int child_active(void) { return !db_resize_allowed(); }
 
 /* The end of a walk over every database: logs, and starts again at once if the
  * fragmentation still asks for it. Returns 1 when a new walk begins. */

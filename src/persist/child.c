@@ -47,9 +47,7 @@ int child_type(void) { return ch.pid ? ch.type : CHILD_NONE; }
 pid_t child_pid(void) { return ch.pid; }
 long long child_start_ms(void) { return ch.start_ms; }
 
-static void tables_resize(int allowed) {
-    for (int j = 0; j < db_count(); j++) db_get(j)->keys->resize_allowed = allowed;
-}
+static void tables_resize(int allowed) { db_allow_resize(allowed); }
 
 /* Private_Dirty of the process, in bytes: what copy-on-write cost the child. */
 static long long private_dirty(void) {

@@ -272,3 +272,41 @@ def test_forced_moves_under_writes(spawn):
         if a.exists(f"z{k}"):
             m = a.zrange(f"z{k}", 0, 0)[0]
             assert a.zrank(f"z{k}", m) == 0
+
+
+def start_forced_defrag(c):
+    c.execute_command("DEBUG", "DEFRAG-FORCE", 1)
+    c.config_set("active-defrag-threshold-lower", 0)
+    c.config_set("active-defrag-ignore-bytes", 1)
+    c.config_set("active-defrag-cycle-max", 50)
+    c.config_set("activedefrag", "yes")
+
+
+def test_defrag_pauses_while_a_child_runs_even_after_flushdb_async(dr):
+    """Moving allocations while a BGSAVE child shares the pages only copies them:
+    the walk pauses for as long as the child lives. FLUSHDB ASYNC swaps in a new
+    table for the database meanwhile; that must not end the pause (the check used
+    to read db 0's fresh table, which allowed resizing, so defrag resumed at once)."""
+    if not can_defrag(dr):
+        pytest.skip("activedefrag unavailable (no jemalloc)")
+    dr.execute_command("DEBUG", "POPULATE", 5000, "k", 100)
+    start_forced_defrag(dr)
+    time.sleep(0.3)
+    assert dr.info("stats")["active_defrag_hits"] > 0
+    dr.config_set("rdb-key-save-delay", 2000)   # 5000 keys: a 10 s child
+    dr.bgsave()
+    try:
+        time.sleep(0.2)
+        h0 = dr.info("stats")["active_defrag_hits"]
+        time.sleep(0.3)
+        assert dr.info("stats")["active_defrag_hits"] == h0
+        dr.flushdb(asynchronous=True)
+        dr.execute_command("DEBUG", "POPULATE", 5000, "j", 100)
+        h1 = dr.info("stats")["active_defrag_hits"]
+        time.sleep(0.5)
+        assert dr.info("persistence")["rdb_bgsave_in_progress"] == 1
+        assert dr.info("stats")["active_defrag_hits"] == h1
+    finally:
+        dr.config_set("activedefrag", "no")
+        dr.execute_command("DEBUG", "DEFRAG-FORCE", 0)
+        dr.flushall()   # kills the saving child

@@ -434,3 +434,47 @@ def test_maxmemory_clients_as_percent_of_maxmemory(r):
     assert r.config_get("maxmemory-clients")["maxmemory-clients"] == "1048576"
     with pytest.raises(redis.ResponseError):
         r.config_set("maxmemory-clients", "-5")
+
+
+def test_client_eviction_while_serving_blocked_clients(r, server):
+    """A blocked client served by a push runs its pipelined commands at once; if they
+    push the client memory over maxmemory-clients, a client that is evicted must not
+    be freed under the server's feet: the next waiter of the same key (here the
+    evicted one) is still in the list being served. This used to be a
+    use-after-free (freed client re-run)."""
+    r.client_no_evict("on")
+    r.eval("redis.call('rpush', KEYS[1], string.rep('x', 300000))", 1, "src")
+    x = socket.create_connection((server.host, server.port))
+    x.sendall(b"BLPOP q 0\r\nPING\r\nPING\r\nPING\r\n")
+    assert wait_for(lambda: r.info("clients")["blocked_clients"] == 1)
+    y = socket.create_connection((server.host, server.port))
+    y.sendall(b"BLPOP q 0\r\n")
+    assert wait_for(lambda: r.info("clients")["blocked_clients"] == 2)
+    # y grows while it waits: a big command arriving behind its BLPOP
+    y.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$410000\r\n" + b"y" * 400000)
+    assert wait_for(lambda: biggest_qbuf(r) >= 400000)
+    total = sum(int(c["tot-mem"]) for c in r.client_list())
+    before = r.info("stats")["evicted_clients"]
+    # under the limit now; over it once x holds the 300 KB element: y (the
+    # biggest) goes while x runs its PINGs, from inside the serving of q's waiters
+    r.config_set("maxmemory-clients", total + 150 * 1024)
+    try:
+        assert r.eval("redis.call('lmove', 'src', 'q', 'right', 'left') return 1", 0) == 1
+        assert r.ping()
+        assert r.info("stats")["evicted_clients"] == before + 1
+        x.settimeout(5)
+        got = b""
+        while not got.endswith(b"+PONG\r\n+PONG\r\n+PONG\r\n"):
+            chunk = x.recv(1 << 20)
+            assert chunk
+            got += chunk
+        assert got.startswith(b"*2\r\n$1\r\nq\r\n$300000\r\n")
+        y.settimeout(5)
+        try:
+            assert y.recv(100) == b""
+        except ConnectionResetError:
+            pass
+    finally:
+        r.config_set("maxmemory-clients", 0)
+        x.close()
+        y.close()
