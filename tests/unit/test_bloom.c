@@ -16,14 +16,7 @@
 #include "ds/strset.h"
 #include "base/alloc.h"
 #include "base/util.h"
-
-static uint64_t test_seed(const char *what, uint64_t salt) {
-    const char *env = getenv("TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)monotonic_us() ^ salt;
-    printf("  %s seed %llu (replay with TEST_SEED=%llu)\n", what, (unsigned long long)seed,
-           (unsigned long long)seed);
-    return seed;
-}
+#include "seed.h"
 
 static int setup(void **state) {
     (void)state;

@@ -22,16 +22,9 @@
 #include "ds/strmap.h"
 #include "ds/strset.h"
 #include "ds/zskiplist.h"
+#include "seed.h"
 
 #define N 20000
-
-static uint64_t test_seed(const char *what, uint64_t salt) {
-    const char *env = getenv("TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)monotonic_us() ^ salt;
-    printf("  %s seed %llu (replay with TEST_SEED=%llu)\n", what, (unsigned long long)seed,
-           (unsigned long long)seed);
-    return seed;
-}
 
 static int setup(void **state) {
     (void)state;

@@ -16,17 +16,10 @@
 #include <string.h>
 #include "ds/geohash.h"
 #include "base/util.h"
+#include "seed.h"
 
 /* The seed of a randomized test: TEST_SEED from the environment to replay a run,
  * else one from the clock. Printed either way. */
-static uint64_t test_seed(const char *what, uint64_t salt) {
-    const char *env = getenv("TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)monotonic_us() ^ salt;
-    printf("  %s seed %llu (replay with TEST_SEED=%llu)\n", what, (unsigned long long)seed,
-           (unsigned long long)seed);
-    return seed;
-}
-
 static double rnd_unit(void) { return (double)(rand_u64() >> 11) / 9007199254740992.0; }
 static double rnd_range(double lo, double hi) { return lo + (hi - lo) * rnd_unit(); }
 

@@ -14,6 +14,7 @@
 #include "ds/intset.h"
 #include "base/alloc.h"
 #include "base/util.h"
+#include "seed.h"
 
 /* Under ASan every realloc moves the blob, so big sets cost O(n^2) copying there. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -24,14 +25,6 @@
 
 /* The seed of a randomized test: TEST_SEED from the environment to replay a run,
  * else one from the clock. Printed either way. */
-static uint64_t test_seed(const char *what, uint64_t salt) {
-    const char *env = getenv("TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)monotonic_us() ^ salt;
-    printf("  %s seed %llu (replay with TEST_SEED=%llu)\n", what, (unsigned long long)seed,
-           (unsigned long long)seed);
-    return seed;
-}
-
 static int setup(void **state) {
     (void)state;
     rand_seed(4242);

@@ -17,14 +17,7 @@
 #include "base/alloc.h"
 #include "base/util.h"
 #include "core/obj.h"
-
-static uint64_t test_seed(const char *what, uint64_t salt) {
-    const char *env = getenv("TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)monotonic_us() ^ salt;
-    printf("  %s seed %llu (replay with TEST_SEED=%llu)\n", what, (unsigned long long)seed,
-           (unsigned long long)seed);
-    return seed;
-}
+#include "seed.h"
 
 typedef struct MEntry {
     StreamID id;

@@ -15,20 +15,13 @@
 #include "ds/strmap.h"
 #include "base/alloc.h"
 #include "base/util.h"
+#include "seed.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_SANITIZER 1
 #else
 #define UNDER_SANITIZER 0
 #endif
-
-static uint64_t test_seed(const char *what, uint64_t salt) {
-    const char *env = getenv("TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)monotonic_us() ^ salt;
-    printf("  %s seed %llu (replay with TEST_SEED=%llu)\n", what, (unsigned long long)seed,
-           (unsigned long long)seed);
-    return seed;
-}
 
 static int setup(void **state) {
     (void)state;
