@@ -175,9 +175,10 @@ static int check_read(const uint8_t *val, size_t len, uint8_t regs[HLL_REGISTERS
         }
         CHECK(!memcmp(hist, ref_hist, sizeof(hist)));
         CHECK(count == hll_estimate(ref_hist));
-        int high = 0;
-        for (int v = 52; v < 64; v++) high += ref_hist[v];
-        CHECK((long long)count >= 0 || high == HLL_REGISTERS);
+        /* no sign check: with many registers near 63 the estimate passes 2^63 and
+         * PFCOUNT's integer reply is negative, in Redis too (it casts the same
+         * double to uint64_t and replies it as a long long); the equality above
+         * is the check */
         if (p[4] == HLL_SPARSE) check_text(p, len, regs);
         /* merge into a dense array holding other values: the maximum */
         for (uint32_t i = 0; i < HLL_REGISTERS; i++) dense[i] = max[i] = (uint8_t)((i * 7 + len) % 40);
