@@ -317,10 +317,27 @@ const char *vmalloc_lib(void) {
 #endif
 }
 
+/* LeakSanitizer scans the heap, stacks and globals for pointers, not mmap'd
+ * pages: a big hash table's bucket array lives in such pages, so everything only
+ * it points to (the keys of a large database) would be reported as leaked at
+ * exit. Sanitizer builds register the pages as a root region while they live
+ * (up to 256 MB: bigger ones are Bloom bitmaps and probes that hold no pointers,
+ * and scanning them would touch every page). */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define PAGES_ROOT_MAX ((size_t)256 << 20)
+#define PAGES_LIVE(p, size) do { if ((size) <= PAGES_ROOT_MAX) __lsan_register_root_region((p), (size)); } while (0)
+#define PAGES_GONE(p, size) do { if ((size) <= PAGES_ROOT_MAX) __lsan_unregister_root_region((p), (size)); } while (0)
+#else
+#define PAGES_LIVE(p, size) ((void)(p), (void)(size))
+#define PAGES_GONE(p, size) ((void)(p), (void)(size))
+#endif
+
 void *vmalloc_pages_try(size_t size) {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) return NULL;
     atomic_fetch_add_explicit(&used_memory, size, memory_order_relaxed);
+    PAGES_LIVE(p, size);
     return p;
 }
 
@@ -331,11 +348,13 @@ void *vmalloc_pages(size_t size) {
         return NULL;
     }
     atomic_fetch_add_explicit(&used_memory, size, memory_order_relaxed);
+    PAGES_LIVE(p, size);
     return p;
 }
 
 void vfree_pages(void *ptr, size_t size) {
     if (!ptr) return;
+    PAGES_GONE(ptr, size);
     munmap(ptr, size);
     atomic_fetch_sub_explicit(&used_memory, size, memory_order_relaxed);
 }
