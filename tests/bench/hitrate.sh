@@ -22,13 +22,20 @@
 # HITRATE (the load generator, default build/hitrate), HITRATE_KEYS (10000000),
 # HITRATE_WARMUP (6000000), HITRATE_REQUESTS (6000000), HITRATE_MAXMEMORY (256mb),
 # HITRATE_POLICIES ("allkeys-lru allkeys-lfu"), HITRATE_SAMPLES (server default),
-# HITRATE_LAT_REQUESTS (1000000; 0 skips), HITRATE_PORT (7254).
+# HITRATE_LAT_REQUESTS (1000000; 0 skips), HITRATE_PORT (7254), HITRATE_SIM (the
+# simulator, default build/hitrate_sim; missing: no bounds printed).
+#
+# Bounds: tests/bench/hitrate_sim.c replays the same stream against an exact LRU
+# and a perfect-history LFU cache holding each server's measured key count, and
+# against an unbounded cache (only first requests miss): what no policy of that
+# size, and no cache at all, can beat on this stream.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 vesper=${VESPER_SERVER:-$repo/build/vesper-server}
 redis=${REDIS_SERVER:-/usr/bin/redis-server}
 hitrate=${HITRATE:-$repo/build/hitrate}
+hitrate_sim=${HITRATE_SIM:-$repo/build/hitrate_sim}
 keys=${HITRATE_KEYS:-10000000}
 warmup=${HITRATE_WARMUP:-6000000}
 requests=${HITRATE_REQUESTS:-6000000}
@@ -86,7 +93,7 @@ latency() {
 printf 'hit rate: zipf s=0.99 over %s keys, GET then SET (100 B) on miss, maxmemory %s; %s warm-up + %s measured requests\n' \
   "$keys" "$maxmemory" "$warmup" "$requests"
 printf '%-12s %-7s %9s %11s %10s %9s %10s\n' policy server hit_rate keys_held bytes/key ops/s evicted
-declare -A rate
+declare -A rate held_by
 for policy in "${policies[@]}"; do
   for i in "${!names[@]}"; do
     start "${bins[$i]}" "$policy"
@@ -97,6 +104,7 @@ for policy in "${policies[@]}"; do
     used=$(info memory used_memory)
     evicted=$(info stats evicted_keys)
     rate[$policy.${names[$i]}]=$hr
+    held_by[$policy.${names[$i]}]=$held
     printf '%-12s %-7s %8.2f%% %11s %10s %9s %10s\n' "$policy" "${names[$i]}" "$(awk -v r="$hr" 'BEGIN{print r*100}')" \
       "$held" "$((used / (held > 0 ? held : 1)))" "$ops" "$evicted"
     if [ "$lat_requests" != 0 ] && [ "$policy" = "${policies[-1]}" ]; then
@@ -113,6 +121,22 @@ for policy in "${policies[@]}"; do
       'BEGIN { d = (v - r) * 100; printf "%-12s vesper - redis: %+.2f points (target >= +5: %s)\n", p, d, ((d >= 5) ? "met" : "not met") }'
   fi
 done
+if [ -x "$hitrate_sim" ]; then
+  echo "bounds on the same stream (hitrate_sim: exact LRU and perfect-history LFU caches of each measured size)"
+  caps=$(printf '%s\n' "${held_by[@]}" | sort -un | tr '\n' ' ')
+  # shellcheck disable=SC2086
+  "$hitrate_sim" -k "$keys" -w "$warmup" -n "$requests" $caps | while read -r _ p c r; do
+    p=${p#policy=}; c=${c#capacity=}; r=${r#hit_rate=}
+    who=
+    for k in "${!held_by[@]}"; do [ "${held_by[$k]}" = "$c" ] && who="$who ${k/./ }"; done
+    if [ "$p" = unbounded ]; then
+      printf '  no eviction at all (only first requests miss): %.2f%%, the most any cache scores on this stream\n' \
+        "$(awk -v r="$r" 'BEGIN{print r*100}')"
+    else
+      printf '  %-3s holding %9s keys (as%s): %.2f%%\n' "$p" "$c" "$who" "$(awk -v r="$r" 'BEGIN{print r*100}')"
+    fi
+  done
+fi
 if [ "$lat_requests" != 0 ]; then
   echo "latency: redis-benchmark -t set -r $keys -d 100 -c 50, $lat_requests requests (target: p99.9 <= 5 ms)"
   for i in "${!names[@]}"; do echo "  ${lat[$i]}"; done
