@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include <malloc.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,11 @@ int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t
     return mallctl(name, oldp, oldlen, newp, newlen);
 }
 
+void vmalloc_background_thread(int on) {
+    bool b = on != 0;
+    mallctl("background_thread", NULL, NULL, &b, sizeof(b));
+}
+
 static int side_arena = -1; /* the side heap's arena, once created */
 
 /* The side heap's mallocx flags (arena and tcache created on first use), or 0 when
@@ -224,6 +230,7 @@ int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t
     (void)name; (void)oldp; (void)oldlen; (void)newp; (void)newlen;
     return -1;
 }
+void vmalloc_background_thread(int on) { (void)on; }
 void *vmalloc_side_realloc(void *ptr, size_t size) { return realloc(ptr, size); }
 void vmalloc_side_free(void *ptr) { free(ptr); }
 int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident) {

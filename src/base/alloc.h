@@ -51,6 +51,10 @@ void vmalloc_defrag_set_force(int on);
 void vmalloc_defrag_counts(long long *hits, long long *misses);
 /* jemalloc's mallctl (DEBUG MALLCTL): 0 or an errno value; -1 without jemalloc. */
 int vmalloc_ctl(const char *name, void *oldp, size_t *oldlen, void *newp, size_t newlen);
+/* jemalloc-bg-thread: on, jemalloc purges unused dirty pages from its own
+ * background thread instead of inside frees on the calling thread (Redis's
+ * default); off, inline. No effect without jemalloc. */
+void vmalloc_background_thread(int on);
 int vmalloc_frag_info(size_t *allocated, size_t *active, size_t *resident);
 
 #endif

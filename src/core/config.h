@@ -111,6 +111,7 @@ typedef struct Config {
     char *server_cpulist;        /* CPUs for the main thread / the background thread */
     char *bio_cpulist;
     int crash_log_enabled;       /* the crash report (core/crash.c) */
+    int jemalloc_bg_thread;      /* jemalloc purges from its own thread */
     int crash_memcheck_enabled;
     int use_exit_on_panic;
     int watchdog_period;         /* ms, 0 off */

@@ -155,6 +155,12 @@ static int apply_crash_log(const char **err) {
     return 1;
 }
 
+static int apply_jemalloc_bg_thread(const char **err) {
+    (void)err;
+    vmalloc_background_thread(server.cfg.jemalloc_bg_thread);
+    return 1;
+}
+
 static int apply_watchdog(const char **err) {
     (void)err;
     crash_watchdog_apply();
@@ -213,7 +219,7 @@ ConfigDef config_core_table[] = {
     KEPT_BOOL("replica-serve-stale-data", "slave-serve-stale-data", 0, 1),
     CONFIG_BOOL("replica-read-only", "slave-read-only", 0, S.replica_read_only, 1),
     KEPT_BOOL("replica-ignore-maxmemory", "slave-ignore-maxmemory", 0, 1),
-    KEPT_BOOL("jemalloc-bg-thread", NULL, 0, 1),
+    CONFIG_BOOL("jemalloc-bg-thread", NULL, 0, S.jemalloc_bg_thread, 1, .apply = apply_jemalloc_bg_thread),
     CONFIG_BOOL("syslog-enabled", NULL, IMM, S.syslog_enabled, 0),
     KEPT_BOOL("cluster-enabled", NULL, IMM, 0),
     KEPT_BOOL("cluster-allow-reads-when-down", NULL, 0, 0),

@@ -454,6 +454,7 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     db_init_all(server.cfg.databases);
     cpulist_apply(server.cfg.server_cpulist); /* before the background thread starts */
     bio_init();
+    vmalloc_background_thread(server.cfg.jemalloc_bg_thread); /* as Redis: on by default */
     setup_signals();
     /* listen first, as Redis: clients connecting while the dataset loads get -LOADING */
     if (listen_all() == -1) return 1;
