@@ -146,14 +146,21 @@ $(FANOUT): tests/bench/fanout.c
 
 # the eviction hit-rate load generator (tests/bench/hitrate.c; libc and libm)
 HITRATE := $(BUILD)/hitrate
-$(HITRATE): tests/bench/hitrate.c
+$(HITRATE): tests/bench/hitrate.c tests/bench/zipf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< -lm
 
-bench: all $(FANOUT) $(HITRATE)
+# what ideal caches score on the same stream (tests/bench/hitrate_sim.c)
+HITRATE_SIM := $(BUILD)/hitrate_sim
+$(HITRATE_SIM): tests/bench/hitrate_sim.c tests/bench/zipf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lm
+
+bench: all $(FANOUT) $(HITRATE) $(HITRATE_SIM)
 	VESPER_SERVER=$(CURDIR)/$(SERVER) bash tests/bench/bench.sh
 	VESPER_SERVER=$(CURDIR)/$(SERVER) FANOUT=$(CURDIR)/$(FANOUT) bash tests/bench/fanout.sh
-	VESPER_SERVER=$(CURDIR)/$(SERVER) HITRATE=$(CURDIR)/$(HITRATE) bash tests/bench/hitrate.sh
+	VESPER_SERVER=$(CURDIR)/$(SERVER) HITRATE=$(CURDIR)/$(HITRATE) HITRATE_SIM=$(CURDIR)/$(HITRATE_SIM) bash tests/bench/hitrate.sh
+	VESPER_SERVER=$(CURDIR)/$(SERVER) VESPER_BENCHMARK=$(CURDIR)/$(BENCH) bash tests/bench/defrag.sh
 
 sanitize:
 	$(MAKE) SANITIZE=1 all

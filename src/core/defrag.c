@@ -6,7 +6,8 @@
  * scan starts, with a CPU share between active-defrag-cycle-min and -max scaled by
  * where the fragmentation sits between the lower and upper thresholds (raised
  * during a scan, never lowered). Each cron tick then spends at most that share of
- * the tick walking the keyspace incrementally (ht_scan_defrag over each database's
+ * the tick, in slices of at most 250 us with clients served between them, walking
+ * the keyspace incrementally (ht_scan_defrag over each database's
  * table): a keyed object is moved when the allocator says its slab is emptier than
  * average (vmalloc_defrag), its slot and its expiry-index entry are rewritten, and
  * its value's allocations go through its type's ObjType.defrag. A value with more
@@ -19,8 +20,9 @@
  * (lookups are borrowed until the next change), which is what allows moving.
  * Without jemalloc (VESPER_LIBC_MALLOC, sanitizer builds) activedefrag cannot be
  * enabled and nothing here runs.
- * Costs: a tick does at most its time budget of work (checked every 16 buckets, 512
- * moves or 64 keys); each allocation visited costs one allocator query. */
+ * Costs: a tick does at most its time budget of work, a slice at most 250 us of it
+ * (the clock is read after every bucket of a table, every 512 elements of a big
+ * value); each allocation visited costs one allocator query. */
 #include "defrag.h"
 #include "args.h"
 #include "db.h"
@@ -32,6 +34,7 @@
 #include "servercmds.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
+#include "../net/evloop.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -219,17 +222,17 @@ static int scan_finished(void) {
     return st.running != 0;
 }
 
-/* One tick's work until endtime: the current database's table from the saved
- * cursor, then (next tick, as Redis never starts a new database in the tick that
- * finished one) its queued big values and the next database; after the last, the
- * global walkers run and the pass ends (and may start over at once). */
-static void defrag_cycle(long long endtime) {
-    unsigned iterations = 0;
-    long long prev_hits = hits_now(), prev_keys = st.key_hits + st.key_misses;
+/* Work until endtime: the current database's table from the saved cursor, then
+ * (next tick, as Redis never starts a new database in the tick that finished one)
+ * its queued big values and the next database; after the last, the global walkers
+ * run and the pass ends (and may start over at once). Returns 1 when it stopped at
+ * a tick boundary (a table finished, or the pass ended), 0 when time ran out. */
+static int defrag_cycle(long long endtime) {
     for (;;) {
         if (!st.in_db) {
             if (++st.db >= db_count()) {
-                if (!scan_finished() || ustime() >= endtime) return;
+                if (!scan_finished()) return 1;
+                if (ustime() >= endtime) return 0;
                 continue;
             }
             if (st.db == 0) {
@@ -242,27 +245,66 @@ static void defrag_cycle(long long endtime) {
         }
         Db *db = db_get(st.db);
         while (!st.db_scanned) {
-            if (later_step(db, endtime)) return;
+            if (later_step(db, endtime)) return 0;
             st.cursor = ht_scan_defrag(db->keys, st.cursor, defrag_key, vmalloc_defrag, db);
             if (!st.cursor) {
                 st.db_scanned = 1;
-                return; /* as Redis: a tick never starts on the next database */
+                return 1; /* as Redis: a tick never starts on the next database */
             }
-            long long keys = st.key_hits + st.key_misses;
-            if (++iterations > 16 || hits_now() - prev_hits > 512 || keys - prev_keys > 64) {
-                if (ustime() > endtime) return;
-                iterations = 0;
-                prev_hits = hits_now();
-                prev_keys = keys;
-            }
+            /* the clock after every bucket (a few keys; ustime is a vDSO call): on
+             * this VM a bucket's moves can take 1 ms when fresh pages fault in */
+            if (ustime() > endtime) return 0;
         }
-        if (later_step(db, endtime)) return;
+        if (later_step(db, endtime)) return 0;
         st.in_db = 0;
     }
 }
 
-/* One cron tick's share of work (also run while loading, see below). */
-static void defrag_tick(void) {
+/* ---------------- slices ----------------
+ *
+ * Redis spends a cron tick's whole budget in one block (7.5 ms at hz 100 and a
+ * 75% cycle), and every command that arrives meanwhile waits for it. Vesper spends
+ * the same budget per tick in slices of at most DEFRAG_SLICE_US, one per event
+ * loop turn, run last before the wait (defrag_before_sleep: after the turn's
+ * replies are written, so none waits behind a slice); a 0 ms timer keeps the loop
+ * from sleeping while budget is left. The CPU share, the tick boundaries a pass
+ * observes (a finished table ends the tick's work) and INFO's view are Redis's; a
+ * command waits for at most one slice. */
+
+#define DEFRAG_SLICE_US 250
+
+static long long budget_us;      /* left of the current tick's budget */
+static long long wake_timer = -1;
+
+static int slice_allowed(void) {
+    return budget_us > 0 && active_defrag_enabled && st.running && !child_active() && !server.loading;
+}
+
+/* Runs one slice of the tick's budget. */
+static void defrag_slice(void) {
+    long long slice = budget_us < DEFRAG_SLICE_US ? budget_us : DEFRAG_SLICE_US;
+    long long start = ustime();
+    int boundary = defrag_cycle(start + slice);
+    long long used = ustime() - start;
+    latency_add_sample_if_needed("active-defrag-cycle", used / 1000);
+    budget_us = boundary || !st.running ? 0 : budget_us - used;
+    update_time_metrics();
+}
+
+static long long wake_timer_proc(EvLoop *el, long long id, void *data) {
+    (void)el, (void)id, (void)data;
+    if (slice_allowed()) return 0;
+    wake_timer = -1;
+    return EV_NOMORE;
+}
+
+void defrag_before_sleep(void) {
+    if (slice_allowed()) defrag_slice();
+}
+
+/* One cron tick's share of work: granted to the slices (sliced), or spent in one
+ * block (while loading, see below, where no client is served between ticks). */
+static void defrag_tick(int sliced) {
     if (!active_defrag_enabled) {
         if (st.running) {
             st.running = 0;
@@ -282,15 +324,21 @@ static void defrag_tick(void) {
         return;
     }
     int hz = server.hz > 0 ? server.hz : 10;
-    long long start = ustime(), limit = 1000000LL * st.running / hz / 100;
-    if (limit <= 0) limit = 1;
-    defrag_cycle(start + limit);
-    latency_add_sample_if_needed("active-defrag-cycle", (ustime() - start) / 1000);
-    update_time_metrics();
+    long long limit = 1000000LL * st.running / hz / 100;
+    budget_us = limit > 0 ? limit : 1; /* a new tick: unspent budget is not carried */
+    if (!sliced) {
+        long long start = ustime();
+        defrag_cycle(start + budget_us);
+        budget_us = 0;
+        latency_add_sample_if_needed("active-defrag-cycle", (ustime() - start) / 1000);
+        update_time_metrics();
+        return;
+    }
+    if (wake_timer == -1 && server.el) wake_timer = ev_add_timer(server.el, 0, wake_timer_proc, NULL);
 }
 
 static void defrag_cron(void) {
-    if (!server.loading) defrag_tick();
+    if (!server.loading) defrag_tick(1);
 }
 
 void defrag_while_blocked(void) {
@@ -301,7 +349,7 @@ void defrag_while_blocked(void) {
     if (last_ms >= now) return;
     long long start = mstime();
     while (last_ms < now) {
-        defrag_tick();
+        defrag_tick(0);
         last_ms += hz_ms;
     }
     latency_add_sample_if_needed("while-blocked-cron", mstime() - start);

@@ -13,6 +13,11 @@ extern const struct Module defrag_module;
  * keeps up with a long load. Called between keys or commands only. */
 void defrag_while_blocked(void);
 
+/* Runs one slice (at most 250 us) of the current cron tick's defragmentation budget,
+ * if any is left. Called last before the event loop waits, after the turn's
+ * replies are written, outside scripts and loading. */
+void defrag_before_sleep(void);
+
 /* Adds fn to the walkers run after each full keyspace pass (at most 8; on the
  * main thread, between commands). fn moves its allocations with vmalloc_defrag /
  * sds_defrag / ht_scan_defrag and rewrites its own pointers. */

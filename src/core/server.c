@@ -326,7 +326,8 @@ void server_cron_tick(void) {
 
 /* Before waiting: serve clients whose keys became ready or whose wait ended, expire
  * keys (fast cycle), let the modules run (AOF flush later), write the replies, and
- * only then free the clients that are closing (nothing above may free one). */
+ * only then free the clients that are closing (nothing above may free one); a
+ * defragmentation slice, if one is due, runs after all of it. */
 static void before_sleep(EvLoop *el) {
     (void)el;
     server_before_sleep();
@@ -344,6 +345,7 @@ void server_before_sleep(void) {
     modules_before_sleep();
     net_handle_pending_writes();
     net_free_closed_clients();
+    defrag_before_sleep(); /* last: no reply waits behind a defrag slice */
 }
 
 static void after_sleep(EvLoop *el) {

@@ -124,6 +124,33 @@ def test_defrag_strings_under_load(dr):
     assert p999 < 20   # the target is 2 ms; a loaded 2-core machine gets the slack
 
 
+def test_regression_defrag_runs_in_slices_not_tick_sized_blocks(spawn):
+    """Regression (fixed) (defrag.c): a cron tick's whole budget ran in one block
+    (25 ms at hz 10 and active-defrag-cycle-max 25), and every command arriving
+    meanwhile waited for it. The budget is now spent in 250 us slices with the event
+    loop served between them. The server's own measurement (LATENCY HISTORY
+    active-defrag-cycle, the longest block of each second) must show no tick-sized
+    block; one second may carry a stray long block (a page fault storm on a loaded
+    machine), every second did before."""
+    srv = spawn("--enable-debug-command", "yes", "--hz", "10")
+    c = srv.client()
+    if not can_defrag(c):
+        pytest.skip("activedefrag unavailable (no jemalloc)")
+    c.execute_command("DEBUG", "POPULATE", 600000, "key", 150)
+    c.eval("for i=0,599999,2 do redis.call('del','key:'..i) end", 0)
+    time.sleep(0.15)
+    configure(c, cycle_min=25, cycle_max=25)
+    c.config_set("latency-monitor-threshold", 1)
+    c.execute_command("LATENCY", "RESET")
+    took = run_defrag(c)
+    blocks = [ms for _, ms in c.execute_command("LATENCY", "HISTORY", "active-defrag-cycle")]
+    print(f"\ndefrag pass {took:.2f}s, per-second longest blocks (ms): {blocks}")
+    assert took > 1.5, "the pass must span several seconds for the check to mean anything"
+    assert sum(1 for ms in blocks if ms >= 10) <= 1, blocks
+    assert c.info("memory")["allocator_frag_ratio"] < 1.1
+    c.close()
+
+
 def test_defrag_every_type(dr):
     if not can_defrag(dr):
         pytest.skip("activedefrag unavailable (no jemalloc)")
@@ -205,6 +232,20 @@ def test_debug_mallctl(dr):
     assert dr.execute_command("DEBUG", "MALLCTL-STR", "version").startswith(b"5.")
     with pytest.raises(redis.ResponseError):
         dr.execute_command("DEBUG", "MALLCTL", "no.such.key")
+
+
+def test_regression_jemalloc_bg_thread_is_applied(dr):
+    """Regression (fixed) (config_defs.c): jemalloc-bg-thread was accepted and
+    ignored, so jemalloc purged dirty pages inside the main thread's frees. As
+    Redis, it is on by default and CONFIG SET turns the thread on and off."""
+    if not can_defrag(dr):
+        pytest.skip("needs jemalloc")
+    assert dr.config_get("jemalloc-bg-thread") == {"jemalloc-bg-thread": "yes"}
+    assert dr.execute_command("DEBUG", "MALLCTL", "background_thread") == 1
+    dr.config_set("jemalloc-bg-thread", "no")
+    assert dr.execute_command("DEBUG", "MALLCTL", "background_thread") == 0
+    dr.config_set("jemalloc-bg-thread", "yes")
+    assert dr.execute_command("DEBUG", "MALLCTL", "background_thread") == 1
 
 
 def test_forced_moves_under_writes(spawn):
