@@ -11,7 +11,9 @@
 # the fragmentation after the pass, the defragmentation time, the longest block
 # the server itself measured (LATENCY HISTORY active-defrag-cycle, per-second
 # maxima in ms: whole scheduling noise of a shared machine does not inflate it),
-# and the GETs' p50/p99/p99.9/max. A second run without activedefrag gives the
+# the GETs' p50/p99/p99.9/max, and mem_fragmentation_ratio (RSS / used) at the
+# end of the pass and once under 1.1 (polled for up to 30 s: jemalloc's
+# background thread returns the emptied pages over its 10 s decay). A second run without activedefrag gives the
 # same load's latency on the same heap, the machine's noise floor.
 # Redis 7.0.15 from Debian is built against a stock jemalloc and refuses
 # activedefrag; it runs the no-defrag baseline only.
@@ -95,6 +97,14 @@ for i in "${!names[@]}"; do
       blocks=$(cli latency history active-defrag-cycle | awk 'NR % 2 == 0' | sort -n | tail -1)
       printf '  %-6s defrag:   frag %s -> %s in %s ms, longest block %s ms; GETs: %s\n' "${names[$i]}" "$frag0" \
         "$(field memory allocator_frag_ratio)" "$(field stats total_active_defrag_time)" "${blocks:-<1}" "$lat"
+      # the freed pages go back to the kernel over jemalloc's decay time
+      rss0=$(field memory mem_fragmentation_ratio) waited=0
+      while [ "$waited" -lt 30 ] && awk -v r="$(field memory mem_fragmentation_ratio)" 'BEGIN { exit !(r >= 1.1) }'; do
+        sleep 1
+        waited=$((waited + 1))
+      done
+      printf '  %-6s          mem_fragmentation_ratio %s at the end of the pass, %s %s s later\n' "${names[$i]}" \
+        "$rss0" "$(field memory mem_fragmentation_ratio)" "$waited"
     else
       printf '  %-6s baseline: frag %s, no defrag; GETs: %s\n' "${names[$i]}" "$frag0" "$lat"
     fi
