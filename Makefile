@@ -140,13 +140,13 @@ run: all
 
 # the pub/sub fan-out load generator (tests/bench/fanout.c; libc only)
 FANOUT := $(BUILD)/fanout
-$(FANOUT): tests/bench/fanout.c
+$(FANOUT): tests/bench/fanout.c tests/bench/benchnet.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 
 # the eviction hit-rate load generator (tests/bench/hitrate.c; libc and libm)
 HITRATE := $(BUILD)/hitrate
-$(HITRATE): tests/bench/hitrate.c tests/bench/zipf.h
+$(HITRATE): tests/bench/hitrate.c tests/bench/zipf.h tests/bench/benchnet.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< -lm
 

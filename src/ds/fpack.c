@@ -25,6 +25,7 @@
 #include "../base/alloc.h"
 #include "../base/panic.h"
 #include "../base/util.h"
+#include "splice.h"
 
 #define FP_EOF_BYTE 0xFF /* a listpack's terminator, never an fpack entry */
 
@@ -102,15 +103,11 @@ unsigned char *fpack_find(unsigned char *fp, const unsigned char *s, uint32_t le
 /* ---- changes ---- */
 
 /* Makes the `oldlen` bytes at offset `off` become `newlen` bytes (their contents
- * left to the caller), moving what follows and resizing the allocation. */
+ * left to the caller), moving what follows and resizing the allocation (splice.h);
+ * updates the header's total. */
 static unsigned char *fp_splice(unsigned char *fp, size_t off, size_t oldlen, size_t newlen) {
-    size_t bytes = fpack_bytes(fp);
-    size_t total = bytes - oldlen + newlen;
-    if (total > UINT32_MAX) panic("fpack would exceed 4 GB");
-    if (total > bytes && total > vmalloc_size(fp)) fp = vrealloc(fp, total);
-    memmove(fp + off + newlen, fp + off + oldlen, bytes - off - oldlen);
-    if (total < bytes) fp = vrealloc(fp, total);
-    fp_set_bytes(fp, total);
+    fp = ds_splice(fp, fpack_bytes(fp), off, oldlen, newlen, fp_set_bytes);
+    if (!fp) panic("fpack would exceed 4 GB");
     return fp;
 }
 

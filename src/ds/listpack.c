@@ -32,6 +32,7 @@
 #include "listpack.h"
 #include "../base/alloc.h"
 #include "../base/util.h"
+#include "splice.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -463,16 +464,11 @@ unsigned char *lp_seek(unsigned char *lp, long index) {
 /* ---- mutation ---- */
 
 /* Makes the `oldlen` bytes at offset `off` become `newlen` bytes (contents left for
- * the caller to write), moving what follows and resizing the allocation; updates
- * the header's total. */
+ * the caller to write), moving what follows and resizing the allocation (splice.h);
+ * updates the header's total. */
 static unsigned char *lp_splice(unsigned char *lp, size_t off, size_t oldlen, size_t newlen) {
-    size_t bytes = lp_bytes(lp);
-    size_t total = bytes - oldlen + newlen;
-    if (total > UINT32_MAX) lp_corrupt("listpack would exceed 4 GB");
-    if (total > bytes && total > vmalloc_size(lp)) lp = vrealloc(lp, total);
-    memmove(lp + off + newlen, lp + off + oldlen, bytes - off - oldlen);
-    if (total < bytes) lp = vrealloc(lp, total);
-    lp_set_bytes(lp, total);
+    lp = ds_splice(lp, lp_bytes(lp), off, oldlen, newlen, lp_set_bytes);
+    if (!lp) lp_corrupt("listpack would exceed 4 GB");
     return lp;
 }
 

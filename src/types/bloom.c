@@ -61,6 +61,16 @@ static Bloom *bf_lookup(Client *c, const Obj *key, int write, int *wrong) {
     return o->ptr;
 }
 
+/* The filter at argv[1] for a read-only command that needs one (BF.INFO, BF.DEBUG,
+ * BF.SCANDUMP): NULL after replying the WRONGTYPE error or "not found", as
+ * RedisBloom does for a missing key. */
+static Bloom *bf_lookup_existing(Client *c) {
+    int wrong;
+    Bloom *b = bf_lookup(c, c->argv[1], 0, &wrong);
+    if (!b && !wrong) reply_error(c, "not found");
+    return b;
+}
+
 static Obj *bf_new_obj(Bloom *b) {
     Obj *o = obj_new(OBJ_MODULE, b);
     o->encoding = ENC_RAW;
@@ -288,13 +298,8 @@ static void bf_info_cmd(Client *c) {
         reply_error_arity(c);
         return;
     }
-    int wrong;
-    Bloom *b = bf_lookup(c, c->argv[1], 0, &wrong);
-    if (wrong) return;
-    if (!b) {
-        reply_error(c, "not found");
-        return;
-    }
+    Bloom *b = bf_lookup_existing(c);
+    if (!b) return;
     if (c->argc == 3) {
         for (int f = 0; f < 5; f++) {
             if (arg_is(c->argv[2], fields[f])) {
@@ -316,13 +321,8 @@ static void bf_info_cmd(Client *c) {
 /* BF.DEBUG key: RedisBloom's undocumented per-layer view ("size:N", then one line
  * per layer with its bytes, bits, hashes, hash width, capacity, items and error). */
 static void bf_debug_cmd(Client *c) {
-    int wrong;
-    Bloom *b = bf_lookup(c, c->argv[1], 0, &wrong);
-    if (wrong) return;
-    if (!b) {
-        reply_error(c, "not found");
-        return;
-    }
+    Bloom *b = bf_lookup_existing(c);
+    if (!b) return;
     reply_array_len(c, 1 + (long)b->nlayers);
     reply_bulk_sds(c, sds_catprintf(sds_empty(), "size:%llu", (unsigned long long)b->items));
     for (uint32_t i = 0; i < b->nlayers; i++) {
@@ -337,13 +337,8 @@ static void bf_debug_cmd(Client *c) {
 /* ---- BF.SCANDUMP / BF.LOADCHUNK ---- */
 
 static void bf_scandump_cmd(Client *c) {
-    int wrong;
-    Bloom *b = bf_lookup(c, c->argv[1], 0, &wrong);
-    if (wrong) return;
-    if (!b) {
-        reply_error(c, "not found");
-        return;
-    }
+    Bloom *b = bf_lookup_existing(c);
+    if (!b) return;
     long long iter;
     if (!string2ll(arg_str(c, 2), arg_len(c, 2), &iter)) {
         reply_error(c, "-Second argument must be numeric");

@@ -192,6 +192,12 @@ void stream_reply_id(Client *c, const StreamID *id);
 /* Parses an ID argument as Redis's streamGenericParseIDOrReply (c NULL: quiet). */
 int stream_parse_id(Client *c, const Obj *o, StreamID *id, uint64_t missing_seq, int strict,
                     int *seq_given);
+/* Parses one bound of an XRANGE/XREVRANGE/XPENDING/XAUTOCLAIM interval (is_end 0:
+ * the start, a missing sequence is 0; 1: the end, a missing sequence is the
+ * maximum). A leading "(" makes it exclusive: the rest is parsed strictly and the
+ * ID moved to the next (start) or previous (end) one, replying "invalid start/end
+ * ID for the interval" when there is none. Returns 0 after replying an error. */
+int stream_parse_bound(Client *c, const Obj *o, StreamID *id, int is_end);
 
 /* The tables (stream_table.c) and commands (stream_cmds.c, stream_cg.c). */
 extern Command stream_commands[];

@@ -426,25 +426,11 @@ cleanup:
 
 /* ---- XPENDING ---- */
 
-static int parse_interval(Client *c, const Obj *o, StreamID *id, uint64_t missing_seq, int *exclude) {
-    const char *p = o->ptr;
-    size_t len = sds_len(o->ptr);
-    *exclude = len > 1 && p[0] == '(';
-    if (*exclude) {
-        Obj *t = obj_string(p + 1, len - 1);
-        int ok = stream_parse_id(c, t, id, missing_seq, 1, NULL);
-        obj_decr(t);
-        return ok;
-    }
-    return stream_parse_id(c, o, id, missing_seq, 0, NULL);
-}
-
 void stream_xpending_cmd(Client *c) {
     int justinfo = c->argc == 3;
     Obj *key = c->argv[1], *groupname = c->argv[2], *consumername = NULL;
     StreamID startid = {0, 0}, endid = {0, 0};
     long long count = 0, minidle = 0;
-    int startex = 0, endex = 0;
     if (c->argc != 3 && (c->argc < 6 || c->argc > 9)) {
         reply_error_syntax(c);
         return;
@@ -461,16 +447,9 @@ void stream_xpending_cmd(Client *c) {
         }
         if (!arg_ll(c, c->argv[startidx + 2], &count, NULL)) return;
         if (count < 0) count = 0;
-        if (!parse_interval(c, c->argv[startidx], &startid, 0, &startex)) return;
-        if (startex && !stream_id_incr(&startid)) {
-            reply_error(c, "invalid start ID for the interval");
+        if (!stream_parse_bound(c, c->argv[startidx], &startid, 0) ||
+            !stream_parse_bound(c, c->argv[startidx + 1], &endid, 1))
             return;
-        }
-        if (!parse_interval(c, c->argv[startidx + 1], &endid, UINT64_MAX, &endex)) return;
-        if (endex && !stream_id_decr(&endid)) {
-            reply_error(c, "invalid end ID for the interval");
-            return;
-        }
         if (startidx + 3 < c->argc) consumername = c->argv[startidx + 3];
     }
     Obj *o = db_lookup_read(c, key);
@@ -706,14 +685,10 @@ void stream_xautoclaim_cmd(Client *c) {
     long long minidle, count = 100;
     const long long attempts_factor = 10;
     StreamID startid;
-    int startex, justid = 0;
+    int justid = 0;
     if (!arg_ll(c, c->argv[4], &minidle, "Invalid min-idle-time argument for XAUTOCLAIM")) return;
     if (minidle < 0) minidle = 0;
-    if (!parse_interval(c, c->argv[5], &startid, 0, &startex)) return;
-    if (startex && !stream_id_incr(&startid)) {
-        reply_error(c, "invalid start ID for the interval");
-        return;
-    }
+    if (!stream_parse_bound(c, c->argv[5], &startid, 0)) return;
     for (int j = 6; j < c->argc; j++) {
         int more = c->argc - 1 - j;
         const char *opt = arg_str(c, j);

@@ -368,18 +368,20 @@ void stream_xlen_cmd(Client *c) {
     reply_long(c, (long long)stream_of(o)->length);
 }
 
-/* An interval bound: "(" makes it exclusive (strict parse of the rest). */
-static int parse_interval_id(Client *c, const Obj *o, StreamID *id, int *exclude, uint64_t missing_seq) {
+int stream_parse_bound(Client *c, const Obj *o, StreamID *id, int is_end) {
     const char *p = o->ptr;
     size_t len = sds_len(o->ptr);
-    *exclude = len > 1 && p[0] == '(';
-    if (*exclude) {
-        Obj *t = obj_string(p + 1, len - 1);
-        int ok = stream_parse_id(c, t, id, missing_seq, 1, NULL);
-        obj_decr(t);
-        return ok;
+    uint64_t missing_seq = is_end ? UINT64_MAX : 0;
+    if (len <= 1 || p[0] != '(') return stream_parse_id(c, o, id, missing_seq, 0, NULL);
+    Obj *t = obj_string(p + 1, len - 1);
+    int ok = stream_parse_id(c, t, id, missing_seq, 1, NULL);
+    obj_decr(t);
+    if (!ok) return 0;
+    if (is_end ? !stream_id_decr(id) : !stream_id_incr(id)) {
+        reply_error(c, is_end ? "invalid end ID for the interval" : "invalid start ID for the interval");
+        return 0;
     }
-    return stream_parse_id(c, o, id, missing_seq, 0, NULL);
+    return 1;
 }
 
 static void xrange_generic(Client *c, int rev) {
@@ -387,17 +389,7 @@ static void xrange_generic(Client *c, int rev) {
     long long count = -1;
     Obj *startarg = rev ? c->argv[3] : c->argv[2];
     Obj *endarg = rev ? c->argv[2] : c->argv[3];
-    int startex, endex;
-    if (!parse_interval_id(c, startarg, &start, &startex, 0)) return;
-    if (startex && !stream_id_incr(&start)) {
-        reply_error(c, "invalid start ID for the interval");
-        return;
-    }
-    if (!parse_interval_id(c, endarg, &end, &endex, UINT64_MAX)) return;
-    if (endex && !stream_id_decr(&end)) {
-        reply_error(c, "invalid end ID for the interval");
-        return;
-    }
+    if (!stream_parse_bound(c, startarg, &start, 0) || !stream_parse_bound(c, endarg, &end, 1)) return;
     for (int j = 4; j < c->argc; j++) {
         int additional = c->argc - j - 1;
         if (!strcasecmp(arg_str(c, j), "COUNT") && additional >= 1) {

@@ -33,12 +33,47 @@ static void reply_lag(Client *c, Stream *s, StreamCG *cg) {
     else reply_null(c);
 }
 
-static void reply_entries_read(Client *c, StreamCG *cg) {
+/* The three fields of a group's read position, shared by XINFO GROUPS and the
+ * groups of XINFO STREAM FULL: last-delivered-id, entries-read (null when unknown)
+ * and lag (reply_lag). */
+static void reply_group_position(Client *c, Stream *s, StreamCG *cg) {
+    reply_bulk_cstr(c, "last-delivered-id");
+    stream_reply_id(c, &cg->last_id);
+    reply_bulk_cstr(c, "entries-read");
     if (cg->entries_read != SCG_INVALID_ENTRIES_READ) reply_long(c, cg->entries_read);
     else reply_null(c);
+    reply_bulk_cstr(c, "lag");
+    reply_lag(c, s, cg);
 }
 
-static void reply_full_groups(Client *c, Stream *s, long long count) {
+/* Replies an array of the first `count` (0: all) entries of a PEL in ID order, each
+ * [id, consumer name (only when with_consumer), delivery time, delivery count]:
+ * a group's PEL in XINFO STREAM FULL names the owner, a consumer's does not. */
+static void reply_pel(Client *c, Rax *pel, long long count, int with_consumer) {
+    void *lenp = reply_deferred_len(c);
+    long n = 0;
+    RaxIter pi;
+    rax_start(&pi, pel);
+    rax_seek(&pi, "^", NULL, 0);
+    while (rax_next(&pi) && (!count || n < count)) {
+        StreamNACK *nack = pi.data;
+        StreamID id;
+        stream_id_decode(pi.key, &id);
+        reply_array_len(c, with_consumer ? 4 : 3);
+        stream_reply_id(c, &id);
+        if (with_consumer) reply_bulk(c, nack->consumer->name, sds_len(nack->consumer->name));
+        reply_long(c, nack->delivery_time);
+        reply_long(c, (long long)nack->delivery_count);
+        n++;
+    }
+    rax_stop(&pi);
+    reply_set_deferred_array_len(c, lenp, n);
+}
+
+/* Replies an array with one reply per consumer group of s in name order (empty when
+ * s has none), each made by one(c, s, name, name length, group, arg). */
+static void reply_each_group(Client *c, Stream *s, long long arg,
+                             void (*one)(Client *, Stream *, const unsigned char *, size_t, StreamCG *, long long)) {
     if (!s->cgroups) {
         reply_array_len(c, 0);
         return;
@@ -47,74 +82,78 @@ static void reply_full_groups(Client *c, Stream *s, long long count) {
     RaxIter gi;
     rax_start(&gi, s->cgroups);
     rax_seek(&gi, "^", NULL, 0);
-    while (rax_next(&gi)) {
-        StreamCG *cg = gi.data;
-        reply_map_len(c, 7);
-        reply_bulk_cstr(c, "name");
-        reply_bulk(c, gi.key, gi.key_len);
-        reply_bulk_cstr(c, "last-delivered-id");
-        stream_reply_id(c, &cg->last_id);
-        reply_bulk_cstr(c, "entries-read");
-        reply_entries_read(c, cg);
-        reply_bulk_cstr(c, "lag");
-        reply_lag(c, s, cg);
-        reply_bulk_cstr(c, "pel-count");
-        reply_long(c, (long long)rax_size(cg->pel));
-        reply_bulk_cstr(c, "pending");
-        void *lenp = reply_deferred_len(c);
-        long n = 0;
-        RaxIter pi;
-        rax_start(&pi, cg->pel);
-        rax_seek(&pi, "^", NULL, 0);
-        while (rax_next(&pi) && (!count || n < count)) {
-            StreamNACK *nack = pi.data;
-            StreamID id;
-            stream_id_decode(pi.key, &id);
-            reply_array_len(c, 4);
-            stream_reply_id(c, &id);
-            reply_bulk(c, nack->consumer->name, sds_len(nack->consumer->name));
-            reply_long(c, nack->delivery_time);
-            reply_long(c, (long long)nack->delivery_count);
-            n++;
-        }
-        rax_stop(&pi);
-        reply_set_deferred_array_len(c, lenp, n);
-        reply_bulk_cstr(c, "consumers");
-        reply_array_len(c, (long)rax_size(cg->consumers));
-        RaxIter ci;
-        rax_start(&ci, cg->consumers);
-        rax_seek(&ci, "^", NULL, 0);
-        while (rax_next(&ci)) {
-            StreamConsumer *consumer = ci.data;
-            reply_map_len(c, 4);
-            reply_bulk_cstr(c, "name");
-            reply_bulk(c, consumer->name, sds_len(consumer->name));
-            reply_bulk_cstr(c, "seen-time");
-            reply_long(c, consumer->seen_time);
-            reply_bulk_cstr(c, "pel-count");
-            reply_long(c, (long long)rax_size(consumer->pel));
-            reply_bulk_cstr(c, "pending");
-            void *clen = reply_deferred_len(c);
-            long m = 0;
-            RaxIter cp;
-            rax_start(&cp, consumer->pel);
-            rax_seek(&cp, "^", NULL, 0);
-            while (rax_next(&cp) && (!count || m < count)) {
-                StreamNACK *nack = cp.data;
-                StreamID id;
-                stream_id_decode(cp.key, &id);
-                reply_array_len(c, 3);
-                stream_reply_id(c, &id);
-                reply_long(c, nack->delivery_time);
-                reply_long(c, (long long)nack->delivery_count);
-                m++;
-            }
-            rax_stop(&cp);
-            reply_set_deferred_array_len(c, clen, m);
-        }
-        rax_stop(&ci);
-    }
+    while (rax_next(&gi)) one(c, s, gi.key, gi.key_len, gi.data, arg);
     rax_stop(&gi);
+}
+
+/* Replies an array with one reply per consumer of cg in name order, each made by
+ * one(c, consumer, arg). */
+static void reply_each_consumer(Client *c, StreamCG *cg, long long arg,
+                                void (*one)(Client *, StreamConsumer *, long long)) {
+    reply_array_len(c, (long)rax_size(cg->consumers));
+    RaxIter ci;
+    rax_start(&ci, cg->consumers);
+    rax_seek(&ci, "^", NULL, 0);
+    while (rax_next(&ci)) one(c, ci.data, arg);
+    rax_stop(&ci);
+}
+
+/* A consumer in XINFO STREAM FULL: name, seen-time, pel-count and its first
+ * `count` (0: all) pending entries. */
+static void reply_full_consumer(Client *c, StreamConsumer *consumer, long long count) {
+    reply_map_len(c, 4);
+    reply_bulk_cstr(c, "name");
+    reply_bulk(c, consumer->name, sds_len(consumer->name));
+    reply_bulk_cstr(c, "seen-time");
+    reply_long(c, consumer->seen_time);
+    reply_bulk_cstr(c, "pel-count");
+    reply_long(c, (long long)rax_size(consumer->pel));
+    reply_bulk_cstr(c, "pending");
+    reply_pel(c, consumer->pel, count, 0);
+}
+
+/* A group in XINFO STREAM FULL: its position, PEL (first `count` entries, 0: all)
+ * and consumers. */
+static void reply_full_group(Client *c, Stream *s, const unsigned char *name, size_t len, StreamCG *cg,
+                             long long count) {
+    reply_map_len(c, 7);
+    reply_bulk_cstr(c, "name");
+    reply_bulk(c, name, len);
+    reply_group_position(c, s, cg);
+    reply_bulk_cstr(c, "pel-count");
+    reply_long(c, (long long)rax_size(cg->pel));
+    reply_bulk_cstr(c, "pending");
+    reply_pel(c, cg->pel, count, 1);
+    reply_bulk_cstr(c, "consumers");
+    reply_each_consumer(c, cg, count, reply_full_consumer);
+}
+
+/* A group in XINFO GROUPS. */
+static void reply_group_summary(Client *c, Stream *s, const unsigned char *name, size_t len, StreamCG *cg,
+                                long long unused) {
+    (void)unused;
+    reply_map_len(c, 6);
+    reply_bulk_cstr(c, "name");
+    reply_bulk(c, name, len);
+    reply_bulk_cstr(c, "consumers");
+    reply_long(c, (long long)rax_size(cg->consumers));
+    reply_bulk_cstr(c, "pending");
+    reply_long(c, (long long)rax_size(cg->pel));
+    reply_group_position(c, s, cg);
+}
+
+/* A consumer in XINFO CONSUMERS: name, pending count and idle time in ms (never
+ * negative) against `now` (ms). */
+static void reply_consumer_summary(Client *c, StreamConsumer *consumer, long long now) {
+    long long idle = now - consumer->seen_time;
+    if (idle < 0) idle = 0;
+    reply_map_len(c, 3);
+    reply_bulk_cstr(c, "name");
+    reply_bulk(c, consumer->name, sds_len(consumer->name));
+    reply_bulk_cstr(c, "pending");
+    reply_long(c, (long long)rax_size(consumer->pel));
+    reply_bulk_cstr(c, "idle");
+    reply_long(c, idle);
 }
 
 static void xinfo_stream(Client *c, Stream *s) {
@@ -165,7 +204,7 @@ static void xinfo_stream(Client *c, Stream *s) {
     reply_bulk_cstr(c, "entries");
     stream_reply_range(c, s, NULL, NULL, (size_t)count, 0, NULL, NULL, 0, 0, NULL, NULL);
     reply_bulk_cstr(c, "groups");
-    reply_full_groups(c, s, count);
+    reply_each_group(c, s, count, reply_full_group);
 }
 
 static const char *xinfo_help[] = {
@@ -203,50 +242,9 @@ void stream_xinfo_cmd(Client *c) {
                          (const char *)key->ptr);
             return;
         }
-        reply_array_len(c, (long)rax_size(cg->consumers));
-        long long now = mstime();
-        RaxIter ri;
-        rax_start(&ri, cg->consumers);
-        rax_seek(&ri, "^", NULL, 0);
-        while (rax_next(&ri)) {
-            StreamConsumer *consumer = ri.data;
-            long long idle = now - consumer->seen_time;
-            if (idle < 0) idle = 0;
-            reply_map_len(c, 3);
-            reply_bulk_cstr(c, "name");
-            reply_bulk(c, consumer->name, sds_len(consumer->name));
-            reply_bulk_cstr(c, "pending");
-            reply_long(c, (long long)rax_size(consumer->pel));
-            reply_bulk_cstr(c, "idle");
-            reply_long(c, idle);
-        }
-        rax_stop(&ri);
+        reply_each_consumer(c, cg, mstime(), reply_consumer_summary);
     } else if (!strcasecmp(opt, "GROUPS") && c->argc == 3) {
-        if (!s->cgroups) {
-            reply_array_len(c, 0);
-            return;
-        }
-        reply_array_len(c, (long)rax_size(s->cgroups));
-        RaxIter ri;
-        rax_start(&ri, s->cgroups);
-        rax_seek(&ri, "^", NULL, 0);
-        while (rax_next(&ri)) {
-            StreamCG *cg = ri.data;
-            reply_map_len(c, 6);
-            reply_bulk_cstr(c, "name");
-            reply_bulk(c, ri.key, ri.key_len);
-            reply_bulk_cstr(c, "consumers");
-            reply_long(c, (long long)rax_size(cg->consumers));
-            reply_bulk_cstr(c, "pending");
-            reply_long(c, (long long)rax_size(cg->pel));
-            reply_bulk_cstr(c, "last-delivered-id");
-            stream_reply_id(c, &cg->last_id);
-            reply_bulk_cstr(c, "entries-read");
-            reply_entries_read(c, cg);
-            reply_bulk_cstr(c, "lag");
-            reply_lag(c, s, cg);
-        }
-        rax_stop(&ri);
+        reply_each_group(c, s, 0, reply_group_summary);
     } else if (!strcasecmp(opt, "STREAM")) {
         xinfo_stream(c, s);
     } else {

@@ -37,13 +37,7 @@ port=${DEFRAG_PORT:-7256}
 bench_servers
 bench_pins
 
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_tmp
 
 cli() { redis-cli -p "$port" "$@"; }
 field() { cli info "$1" | tr -d '\r' | sed -n "s/^$2://p"; }

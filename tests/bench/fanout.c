@@ -19,58 +19,18 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "benchnet.h"
+
 static const char *CHANNEL = "fanout-bench";
-
-static void die(const char *what) {
-    perror(what);
-    exit(2);
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int dial(const char *host, int port) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) die("socket");
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-        fprintf(stderr, "fanout: bad host %s\n", host);
-        exit(2);
-    }
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) die("connect");
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    return fd;
-}
-
-static void write_all(int fd, const char *p, size_t len) {
-    while (len) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            die("write");
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-}
 
 static void read_exact(int fd, size_t len) {
     char buf[256];
@@ -232,11 +192,11 @@ int main(int argc, char **argv) {
     int sublen = snprintf(sub, sizeof(sub), "*2\r\n$9\r\nSUBSCRIBE\r\n$%zu\r\n%s\r\n", chlen, CHANNEL);
     size_t confirm = 4 + 15 + 1 + digits(chlen) + 2 + chlen + 2 + 4; /* ... :1\r\n */
     for (int i = 0; i < nsubs; i++) {
-        b.fds[i] = dial(host, port);
+        b.fds[i] = dial("fanout", host, port);
         write_all(b.fds[i], sub, (size_t)sublen);
     }
     for (int i = 0; i < nsubs; i++) read_exact(b.fds[i], confirm);
-    b.pub = dial(host, port);
+    b.pub = dial("fanout", host, port);
 
     b.ep = epoll_create1(0);
     if (b.ep < 0) die("epoll_create1");

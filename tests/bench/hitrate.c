@@ -18,49 +18,22 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "benchnet.h"
 #include "zipf.h"
-
-static void die(const char *what) {
-    perror(what);
-    exit(2);
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ---------------- the connection ---------------- */
 
 static int fd;
 static char *in;
 static size_t in_len, in_pos, in_cap;
-
-static void send_all(const char *p, size_t n) {
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            die("write");
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-}
 
 static void fill(void) {
     if (in_pos > 0 && in_pos == in_len) in_pos = in_len = 0;
@@ -174,16 +147,7 @@ int main(int argc, char **argv) {
     rng_state = seed;
     for (uint64_t i = 0; i < total; i++) draws[i] = zipf_draw(&z);
 
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) die("socket");
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
-        fprintf(stderr, "hitrate: bad host %s\n", host);
-        return 2;
-    }
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) die("connect");
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    fd = dial("hitrate", host, port);
 
     char *val = malloc((size_t)size);
     if (!val) die("malloc");
@@ -205,7 +169,7 @@ int main(int argc, char **argv) {
         if (end > total) end = total;
         size_t n = 0;
         for (uint64_t j = i; j < end; j++) n += cat_cmd(out + n, "GET", draws[j], NULL, 0);
-        send_all(out, n);
+        write_all(fd, out, n);
         int nmiss = 0;
         for (uint64_t j = i; j < end; j++) {
             if (read_get()) hits++;
@@ -217,7 +181,7 @@ int main(int argc, char **argv) {
         if (nmiss) {
             n = 0;
             for (int j = 0; j < nmiss; j++) n += cat_cmd(out + n, "SET", missed[j], val, (size_t)size);
-            send_all(out, n);
+            write_all(fd, out, n);
             for (int j = 0; j < nmiss; j++) set_errors += (uint64_t)read_set();
         }
         i = end;

@@ -51,13 +51,7 @@ port=${HITRATE_PORT:-7254}
 bench_servers
 bench_pins
 
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_tmp
 
 start() { # binary policy
   local extra=()
