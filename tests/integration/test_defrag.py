@@ -124,11 +124,18 @@ def test_defrag_strings_under_load(dr):
     assert p999 < 20   # the target is 2 ms; a loaded 2-core machine gets the slack
 
 
-def fragment(c, n):
-    """n values of 150 bytes, then every other one deleted: allocator_frag_ratio ~1.5."""
+def fragmented(spawn, hz, n, cycle):
+    """A new server (hz) holding n values of 150 bytes of which every other one was
+    deleted (allocator_frag_ratio ~1.5), defrag configured at cycle percent; skips
+    the test without jemalloc. Returns a client."""
+    c = spawn("--enable-debug-command", "yes", "--hz", str(hz)).client()
+    if not can_defrag(c):
+        pytest.skip("activedefrag unavailable (no jemalloc)")
     c.execute_command("DEBUG", "POPULATE", n, "key", 150)
     c.eval(f"for i=0,{n - 1},2 do redis.call('del','key:'..i) end", 0)
     time.sleep(0.15)
+    configure(c, cycle_min=cycle, cycle_max=cycle)
+    return c
 
 
 def test_regression_rss_comes_back_after_defrag(spawn):
@@ -137,12 +144,7 @@ def test_regression_rss_comes_back_after_defrag(spawn):
     idle server (mem_fragmentation_ratio 1.54 minutes later), because jemalloc only
     purged inside the main thread's own allocator calls. With its background thread
     (Redis's default) the pages go back within its 10 s decay."""
-    srv = spawn("--enable-debug-command", "yes", "--hz", "100")
-    c = srv.client()
-    if not can_defrag(c):
-        pytest.skip("activedefrag unavailable (no jemalloc)")
-    fragment(c, 800000)
-    configure(c, cycle_min=65, cycle_max=75)
+    c = fragmented(spawn, hz=100, n=800000, cycle=75)
     before = c.info("memory")["mem_fragmentation_ratio"]
     run_defrag(c)
     end = time.time() + 40
@@ -160,12 +162,7 @@ def test_regression_defrag_runs_in_slices_not_tick_sized_blocks(spawn):
     active-defrag-cycle, the longest block of each second) must show no tick-sized
     block; one second may carry a stray long block (a page fault storm on a loaded
     machine), every second did before."""
-    srv = spawn("--enable-debug-command", "yes", "--hz", "10")
-    c = srv.client()
-    if not can_defrag(c):
-        pytest.skip("activedefrag unavailable (no jemalloc)")
-    fragment(c, 600000)
-    configure(c, cycle_min=25, cycle_max=25)
+    c = fragmented(spawn, hz=10, n=600000, cycle=25)
     c.config_set("latency-monitor-threshold", 1)
     c.execute_command("LATENCY", "RESET")
     took = run_defrag(c)
