@@ -319,7 +319,8 @@ static size_t geo_median3(GeoPoint *p, size_t i, size_t j, size_t k, int (*cmp)(
  * uses for COUNT (Bentley and McIlroy's three-way partitioning with a ninther
  * pivot, insertion sort below 7 elements, recursing only into the parts that meet
  * lo..hi), reproduced step by step because the order it leaves points at equal
- * distances in is part of Redis's reply. O(n) on average for a small range. */
+ * distances in is part of Redis's reply. O(n) on average for a small range;
+ * recursion depth at most log2(n) (Redis's can reach n/2 on a crafted input). */
 static void geo_partial_sort(GeoPoint *base, size_t first, size_t n, int (*cmp)(const void *, const void *),
                              size_t lo, size_t hi) {
     for (;;) {
@@ -362,15 +363,28 @@ static void geo_partial_sort(GeoPoint *base, size_t first, size_t n, int (*cmp)(
         for (size_t i = 0; i < r; i++) geo_swap(&a[i], &a[pb - r + i]);
         r = pd - pc < n - pd - 1 ? pd - pc : n - pd - 1;
         for (size_t i = 0; i < r; i++) geo_swap(&a[pb + i], &a[n - r + i]);
-        /* the smaller part first (recursively), then the greater one (iteratively),
-         * each only when it meets lo..hi */
-        r = pb - pa;
-        if (r > 1 && !(first + r - 1 < lo || first > hi)) geo_partial_sort(base, first, r, cmp, lo, hi);
-        r = pd - pc;
-        if (r <= 1) return;
-        first = first + n - r;
-        n = r;
-        if (first + r - 1 < lo || first > hi) return;
+        /* the part of smaller values and the part of greater ones, each sorted only
+         * when it meets lo..hi; they are disjoint, so the order they are done in
+         * changes nothing: the shorter one recursively, the longer one by looping,
+         * which bounds the recursion depth by log2(n) whatever the input */
+        size_t ls = first, ln = pb - pa, gs = first + n - (pd - pc), gn = pd - pc;
+        int lwork = ln > 1 && !(ls + ln - 1 < lo || ls > hi);
+        int gwork = gn > 1 && !(gs + gn - 1 < lo || gs > hi);
+        if (lwork && gwork) {
+            if (ln <= gn) {
+                geo_partial_sort(base, ls, ln, cmp, lo, hi);
+                first = gs, n = gn;
+            } else {
+                geo_partial_sort(base, gs, gn, cmp, lo, hi);
+                first = ls, n = ln;
+            }
+        } else if (lwork) {
+            first = ls, n = ln;
+        } else if (gwork) {
+            first = gs, n = gn;
+        } else {
+            return;
+        }
     }
 }
 
