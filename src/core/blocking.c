@@ -302,6 +302,16 @@ int block_ready_key(const Client *c, const char **key, size_t *klen, int *strong
     return 1;
 }
 
+int block_ready_key_index(const Client *c, Obj *const *keys, int nkeys) {
+    const char *key;
+    size_t klen;
+    int strong;
+    if (!block_ready_key(c, &key, &klen, &strong)) return -1;
+    for (int j = 0; j < nkeys; j++)
+        if (key_len(keys[j]) == klen && !memcmp(key_ptr(keys[j]), key, klen)) return j;
+    return -1;
+}
+
 void block_signal_key_strong(Db *db, const char *key, size_t klen) {
     if (nblocked == 0) return;
     block_signal_key(db, key, klen);

@@ -32,6 +32,12 @@ void block_signal_key_strong(struct Db *db, const char *key, size_t klen);
  * returns 1; otherwise 0. Lets a command serve only the key that became ready,
  * as Redis's XREAD/XREADGROUP do, and tell an XADD from other writes. */
 int block_ready_key(const Client *c, const char **key, size_t *klen, int *strong);
+/* During such a re-run: the index in keys[0..nkeys) (argument objects) of the key
+ * whose write caused it, or -1 (another cause: CLIENT UNBLOCK, the end of a pause;
+ * or not among these keys). Redis serves a blocked pop from the key that became
+ * ready only, and the client's other keys wait for their own turn, so BLPOP k1 k2
+ * gets k2's element when k2 was pushed before k1 in one MULTI. */
+int block_ready_key_index(const Client *c, Obj *const *keys, int nkeys);
 /* Every key of database dbid may have changed (FLUSHDB, SWAPDB). */
 void block_signal_db(int dbid);
 /* Serves the clients of ready keys; called after each top-level command and before

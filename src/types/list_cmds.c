@@ -235,11 +235,14 @@ static void list_lmpop_cmd(Client *c) {
 /* ---- blocking pops ---- */
 
 /* BLPOP/BRPOP (count < 0: [key, element]) and BLMPOP (count > 0: [key,
- * [elements]]): serves from the first key holding a list, else waits on all. */
+ * [elements]]): serves from the first key holding a list, else waits on all; a
+ * re-run caused by a write looks at the written key only, as Redis. */
 static void list_bpop_generic(Client *c, Obj **keys, int nkeys, int where, int timeout_idx, long count) {
     long long deadline;
     if (!list_timeout(c, c->argv[timeout_idx], &deadline)) return;
+    int only = block_ready_key_index(c, keys, nkeys);
     for (int j = 0; j < nkeys; j++) {
+        if (only >= 0 && j != only) continue;
         Obj *o = db_lookup_write(c, keys[j]);
         if (!o) continue;
         if (o->type != OBJ_LIST) {

@@ -120,12 +120,15 @@ static void zpopminmax(Client *c, int max) {
 void zset_zpopmin_cmd(Client *c) { zpopminmax(c, 0); }
 void zset_zpopmax_cmd(Client *c) { zpopminmax(c, 1); }
 
-/* The blocking pops: serve from the first non-empty sorted set, else wait. */
+/* The blocking pops: serve from the first non-empty sorted set, else wait; a
+ * re-run caused by a write looks at the written key only, as Redis. */
 static void bzpop_generic(Client *c, Obj **keys, int nkeys, int timeout_idx, long count, const PopShape *sh) {
     long long timeout;
     if (!arg_timeout(c, c->argv[timeout_idx], &timeout)) return;
     int rerun = (c->flags & CLIENT_BLOCKED) != 0;
+    int only = block_ready_key_index(c, keys, nkeys);
     for (int i = 0; i < nkeys; i++) {
+        if (only >= 0 && i != only) continue;
         Obj *z = db_lookup_write(c, keys[i]);
         if (!z) continue;
         if (z->type != OBJ_ZSET) {

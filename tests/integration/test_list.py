@@ -540,6 +540,37 @@ def test_blpop_blocks_and_is_served(c, raw):
     wait_blocked(c, 0)
 
 
+@pytest.mark.parametrize("cmd,writes,served", [
+    (["BLPOP", "k1", "k2", "0"], [["RPUSH", "k2", "x"], ["RPUSH", "k1", "y"]], [b"k2", b"x"]),
+    (["BLMPOP", "0", "2", "k1", "k2", "LEFT"], [["RPUSH", "k2", "x"], ["RPUSH", "k1", "y"]], [b"k2", [b"x"]]),
+    (["BZPOPMIN", "z1", "z2", "0"], [["ZADD", "z2", "1", "x"], ["ZADD", "z1", "1", "y"]], [b"z2", b"x", b"1"]),
+    (["BZMPOP", "0", "2", "z1", "z2", "MIN"], [["ZADD", "z2", "1", "x"], ["ZADD", "z1", "1", "y"]],
+     [b"z2", [[b"x", b"1"]]]),
+])
+def test_regression_blocked_pop_served_from_the_key_written_first(c, raw, cmd, writes, served):
+    """Regression (fixed) (list_cmds.c, zset_pop.c): a blocked pop's re-run took the
+    first non-empty key in argument order; Redis serves it from the key that became
+    ready, so with k2 written before k1 in one MULTI it gets k2's element. A second
+    client waiting on k2 alone then finds k2 empty and keeps waiting (k1 is not its
+    key), as in Redis."""
+    w = raw()
+    w.send(encode_command(*cmd))
+    wait_blocked(c, 1)
+    other = raw()
+    other_id = other.cmd("CLIENT", "ID")
+    other.send(encode_command("BLPOP" if cmd[0].startswith("BL") else "BZPOPMIN", writes[0][1], "0"))
+    wait_blocked(c, 2)
+    c.cmd("MULTI")
+    for wr in writes:
+        c.cmd(*wr)
+    c.cmd("EXEC")
+    assert w.read_reply() == served
+    assert no_reply(other)
+    wait_blocked(c, 1)
+    assert c.cmd("CLIENT", "UNBLOCK", str(other_id)) == 1
+    assert other.read_reply() is None
+
+
 def test_variadic_push_serves_the_last_pushed_for_blpop(c, raw):
     w = raw()
     w.send(b"*3\r\n$5\r\nBLPOP\r\n$5\r\nblist\r\n$1\r\n0\r\n")
