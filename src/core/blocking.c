@@ -312,6 +312,11 @@ int block_ready_key_index(const Client *c, Obj *const *keys, int nkeys) {
     return -1;
 }
 
+int block_waits_on_keys(const Client *c) {
+    if (!(c->flags & CLIENT_BLOCKED) || c->bstate.type != BLOCKED_KEYS) return 0;
+    return c == rerunning ? reblocked : 1;
+}
+
 void block_signal_key_strong(Db *db, const char *key, size_t klen) {
     if (nblocked == 0) return;
     block_signal_key(db, key, klen);
@@ -361,6 +366,13 @@ int block_unblock(Client *c, int with_error) {
     if (!(c->flags & CLIENT_BLOCKED) || c->bstate.type != BLOCKED_KEYS) return 0;
     if (with_error) reply_error(c, "-UNBLOCKED client unblocked via CLIENT UNBLOCK");
     else reply_null_array(c);
+    /* the command ends here: Redis 7.0 counts it as failed (whether TIMEOUT or
+     * ERROR: its CLIENT UNBLOCK passes had_errors=1) and logs it to the slowlog */
+    Command *cmd = c->realcmd ? c->realcmd : c->cmd;
+    if (cmd) {
+        cmd->failed_calls++;
+        if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_push(c, 0);
+    }
     resume(c);
     return 1;
 }

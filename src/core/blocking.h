@@ -38,6 +38,10 @@ int block_ready_key(const Client *c, const char **key, size_t *klen, int *strong
  * ready only, and the client's other keys wait for their own turn, so BLPOP k1 k2
  * gets k2's element when k2 was pushed before k1 in one MULTI. */
 int block_ready_key_index(const Client *c, Obj *const *keys, int nkeys);
+/* After c's command ran (first call or re-run): 1 when c is left waiting on keys,
+ * 0 when the call replied (a re-run that served it included). Redis logs a
+ * blocking command to the slowlog when it is served, not when it blocks. */
+int block_waits_on_keys(const Client *c);
 /* Every key of database dbid may have changed (FLUSHDB, SWAPDB). */
 void block_signal_db(int dbid);
 /* Serves the clients of ready keys; called after each top-level command and before

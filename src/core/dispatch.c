@@ -193,8 +193,8 @@ void command_call(Client *c, Command *cmd) {
     if (!again) cmd->calls++; /* once per request, blocking or not, as Redis counts */
     cmd->usec += duration;
     if (current_failed) cmd->failed_calls++;
-    if (!((c->flags & CLIENT_BLOCKED) && c->bstate.type == BLOCKED_KEYS) && !(cmd->flags & CMD_SKIP_SLOWLOG))
-        slowlog_push(c, duration);
+    /* a blocking command is logged once, when it is served (as Redis) */
+    if (!block_waits_on_keys(c) && !(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_push(c, duration);
     c->commands_processed++;
     server.stat.numcommands++;
     current_client = prev_client;

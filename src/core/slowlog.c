@@ -140,7 +140,7 @@ static SlowEntry *ring_newest(size_t i) { return ring[(ring_head + ring_len - 1 
 void slowlog_push(struct Client *c, long long duration_us) {
     const Command *cmd = c->realcmd ? c->realcmd : c->cmd;
     if (!cmd) return;
-    if (server.cfg.latency_tracking && !(c->flags & CLIENT_BLOCKED)) latency_record_command(cmd, duration_us);
+    if (server.cfg.latency_tracking) latency_record_command(cmd, duration_us); /* a blocking command: when served */
     latency_add_sample_if_needed((cmd->flags & CMD_FAST) ? "fast-command" : "command", duration_us / 1000);
     if (cmd->flags & CMD_SKIP_SLOWLOG) return;
     if (server.cfg.slowlog_log_slower_than < 0) return;
