@@ -117,7 +117,7 @@ typedef struct DbStats {
     long long keyspace_hits, keyspace_misses;
     long long expired_keys, expired_stale_perc_x100, expired_time_cap_reached;
     long long evicted_keys;
-    long long expire_cycle_cpu_ms;
+    long long expire_cycle_cpu_us; /* INFO expire_cycle_cpu_milliseconds, in us */
 } DbStats;
 extern DbStats db_stats;
 /* Key-size helpers */

@@ -351,7 +351,7 @@ static Sds info_stats(Sds s) {
         st->numconnections, st->numcommands, metric_get(METRIC_COMMANDS), st->net_input_bytes,
         st->net_output_bytes, (double)metric_get(METRIC_NET_IN) / 1024, (double)metric_get(METRIC_NET_OUT) / 1024,
         st->rejected_conn, db_stats.expired_keys, (double)db_stats.expired_stale_perc_x100 / 100.0,
-        db_stats.expired_time_cap_reached, db_stats.expire_cycle_cpu_ms, db_stats.evicted_keys,
+        db_stats.expired_time_cap_reached, db_stats.expire_cycle_cpu_us / 1000, db_stats.evicted_keys,
         client_evicted_count, evict_exceeded_time_total_ms(), evict_exceeded_time_current_ms(), db_stats.keyspace_hits, db_stats.keyspace_misses);
     return sds_catprintf(s,
         "pubsub_channels:%lld\r\n"

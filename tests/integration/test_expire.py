@@ -427,3 +427,21 @@ def test_expire_dirty_counter(r):
     r.persist("k")               # no TTL: no change
     after = r.info("persistence")["rdb_changes_since_last_save"]
     assert after - before == 2
+
+
+def test_regression_expire_cycle_is_timed(spawn):
+    """Regression (fixed) (db.c): INFO's expire_cycle_cpu_milliseconds stayed 0 (the
+    active expire cycle's time was never added), and the cycle's latency event was
+    only recorded when a cycle hit its time cap; expiring a key recorded no
+    expire-del event. As Redis, every cycle that runs is timed and each expired
+    key's deletion is an expire-del sample (latency-monitor-threshold 1 ms here)."""
+    srv = spawn("--hz", "100")
+    r = srv.client()
+    r.config_set("latency-monitor-threshold", 1)
+    r.eval("for i = 1, 200000 do redis.call('set', 'k' .. i, 'v', 'px', 100) end", 0)
+    r.eval("for i = 1, 300000 do redis.call('sadd', 'big', i) end redis.call('pexpire', 'big', 100)", 0)
+    assert wait_for(lambda: r.dbsize() == 0, timeout=10)
+    assert r.info("stats")["expire_cycle_cpu_milliseconds"] > 0
+    events = {e[0] for e in r.execute_command("LATENCY", "LATEST")}
+    assert b"expire-del" in events or "expire-del" in events, events
+    r.close()
