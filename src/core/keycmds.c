@@ -365,8 +365,10 @@ static void ks_flushall(Client *c) {
     int async = ks_flush_mode(c);
     if (async < 0) return;
     server.stat.dirty += db_empty(-1, async);
-    modules_flushall(); /* persistence: a running BGSAVE is pointless now; save points save */
-    server.stat.dirty++;
+    /* persistence: a running BGSAVE is pointless now; with save points the empty
+     * dataset is saved, which leaves the dirty count at 0 as in Redis 7.0 (the
+     * command still propagates: forced) */
+    modules_flushall();
     propagate_force(c);
     reply_ok(c);
 }
