@@ -8,6 +8,7 @@
 #include "../core/config.h"
 #include "../core/module.h"
 #include "../core/server.h"
+#include "../base/proctitle.h"
 #include "../base/sds.h"
 #include "../base/util.h"
 #include "../persist/check.h"
@@ -79,6 +80,7 @@ int main(int argc, char **argv) {
         }
         if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) usage();
     }
+    argv = proctitle_init(argc, argv); /* the original strings become the title's room */
     const char *configfile = NULL;
     Sds options = config_args_to_options(argc, argv, &configfile);
     int rc = server_main(argc, argv, configfile, options);

@@ -92,6 +92,7 @@ typedef struct Config {
     int hz;                      /* configured hz */
     int dynamic_hz;
     int set_proc_title;
+    char *proc_title_template;   /* proc-title-template (server_set_proc_title) */
     /* limits */
     long long proto_max_bulk_len;
     long long client_max_querybuf_len;

@@ -126,6 +126,12 @@ bad:
     return 0;
 }
 
+static int apply_proc_title(const char **err) {
+    (void)err;
+    server_set_proc_title(NULL);
+    return 1;
+}
+
 static int apply_hz(const char **err) {
     (void)err;
     server.hz = server.cfg.hz;
@@ -245,7 +251,8 @@ ConfigDef config_core_table[] = {
     CONFIG_STR("server_cpulist", NULL, IMM | CONFIG_EMPTY_NULL, S.server_cpulist, NULL),
     CONFIG_STR("bio_cpulist", NULL, IMM | CONFIG_EMPTY_NULL, S.bio_cpulist, NULL),
     KEPT_STR("ignore-warnings", NULL, 0, ""),
-    KEPT_STR("proc-title-template", NULL, 0, "{title} {listen-addr} {server-mode}", .str_check = check_proc_title),
+    CONFIG_STR("proc-title-template", NULL, 0, S.proc_title_template, "{title} {listen-addr} {server-mode}",
+               .str_check = check_proc_title, .apply = apply_proc_title),
     KEPT_STR("bind-source-addr", NULL, CONFIG_EMPTY_NULL, NULL),
     CONFIG_STR("logfile", NULL, IMM, S.logfile, ""),
     KEPT_STR("masterauth", NULL, CONFIG_SENSITIVE | CONFIG_EMPTY_NULL | CONFIG_BINARY, NULL),

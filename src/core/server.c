@@ -20,6 +20,7 @@
 #include "../base/alloc.h"
 #include "defrag.h"
 #include "oom_score.h"
+#include "../base/proctitle.h"
 #include "../base/util.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -405,6 +406,46 @@ static void daemonize(void) {
 
 int server_main(int argc, char **argv, const char *configfile, const char *options);
 
+/* One {variable} of proc-title-template, appended to s. */
+static Sds proc_title_var(Sds s, const char *name, size_t n, const char *title) {
+#define VAR(lit) (n == sizeof(lit) - 1 && !memcmp(name, lit, n))
+    if (VAR("title")) return sds_cat(s, title);
+    if (VAR("listen-addr"))
+        return server.cfg.port ? sds_catprintf(s, "%s:%d", server.cfg.bind_count ? server.cfg.bind[0] : "*", server.cfg.port)
+                               : sds_catprintf(s, "unixsocket:%s", server.cfg.unixsocket ? server.cfg.unixsocket : "");
+    if (VAR("server-mode")) return s; /* standalone: Redis prints [cluster] / [sentinel] otherwise */
+    if (VAR("port")) return sds_catprintf(s, "%d", server.cfg.port);
+    if (VAR("tls-port")) return sds_cat(s, "0");
+    if (VAR("unixsocket")) return sds_cat(s, server.cfg.unixsocket ? server.cfg.unixsocket : "");
+    if (VAR("config-file")) return sds_cat(s, server.cfg.configfile ? server.cfg.configfile : "");
+    return s; /* unknown names are refused when the template is set */
+#undef VAR
+}
+
+void server_set_proc_title(const char *title) {
+    if (!server.cfg.set_proc_title || !server.cfg.proc_title_template) return;
+    if (!title) title = server.exec_argv && server.exec_argc > 0 ? server.exec_argv[0] : "vesper-server";
+    Sds s = sds_empty();
+    for (const char *p = server.cfg.proc_title_template; *p;) {
+        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) { /* escaped brace */
+            s = sds_catlen(s, p, 1);
+            p += 2;
+        } else if (p[0] == '{' && strchr(p, '}')) {
+            const char *end = strchr(p, '}');
+            s = proc_title_var(s, p + 1, (size_t)(end - p - 1), title);
+            p = end + 1;
+        } else {
+            s = sds_catlen(s, p++, 1);
+        }
+    }
+    size_t b = 0, e = sds_len(s);
+    while (b < e && s[b] == ' ') b++;
+    while (e > b && s[e - 1] == ' ') e--;
+    s[e] = '\0';
+    proctitle_set(s + b);
+    sds_free(s);
+}
+
 int server_main(int argc, char **argv, const char *configfile, const char *options) {
     server.exec_argc = argc;
     server.exec_argv = argv;
@@ -467,6 +508,7 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     server_log(LL_NOTICE, "Vesper %s, 64 bit, standalone mode, port %d, PID: %d", VESPER_OWN_VERSION, server.cfg.port, (int)server.pid);
     server_log(LL_WARNING, "Server initialized");
     oom_score_apply(-1);
+    server_set_proc_title(NULL);
     modules_init(); /* loads the dataset; the cron starts after */
     ev_add_timer(server.el, 1, server_cron, NULL);
     ev_set_before_sleep(server.el, before_sleep);

@@ -95,5 +95,11 @@ int server_set_maxclients(int n);
 void server_count_error(const char *prefix, size_t len);
 struct Client;
 void slowlog_push(struct Client *c, long long duration_us);
+/* Sets the process title from proc-title-template (when set-proc-title is yes), as
+ * Redis: {title} is title, or the executable as started when NULL (fork children
+ * pass their role, e.g. "redis-rdb-bgsave"); {listen-addr} the first bind
+ * address and port ("*:6379"), {server-mode} empty in standalone mode, {port},
+ * {tls-port}, {unixsocket}, {config-file}; the result is trimmed of spaces. */
+void server_set_proc_title(const char *title);
 
 #endif

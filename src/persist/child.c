@@ -91,6 +91,7 @@ static void run_child(int type, int (*body)(void), int report_fd) {
     ch.report_fd = report_fd;
     ch.last_report_ms = mstime();
     server_close_listeners_in_child();
+    server_set_proc_title(type == CHILD_RDB ? "redis-rdb-bgsave" : "redis-aof-rewrite"); /* Redis's names, for ps */
     int rc = body();
     long long cow = private_dirty();
     note_cow(cow);
