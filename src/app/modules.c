@@ -8,6 +8,7 @@
 #include "../persist/snapshot.h"
 
 extern const Module dump_module;
+extern const Module migrate_module;
 extern const Module repl_module;
 extern const Module tracking_module;
 extern const Module eval_module;
@@ -59,6 +60,7 @@ const Module *const server_modules[] = {
     &aof_module,
     &persist_module,
     &dump_module,
+    &migrate_module,
     /* replication: after persistence, whose snapshots a full sync sends */
     &repl_module,
     NULL,

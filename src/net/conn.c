@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---------------- the socket transport (TCP and Unix share it) ---------------- */
@@ -305,6 +306,67 @@ int conn_connect_blocking(Conn *conn, const char *host, int port, long long time
     }
     conn->state = CONN_STATE_CONNECTED;
     return 0;
+}
+
+/* Waits until fd is ready for events or the deadline (ms clock) passes. */
+static int wait_ready(int fd, short events, long long deadline_ms) {
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        if (now >= deadline_ms) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        struct pollfd pfd = {fd, events, 0};
+        long long left = deadline_ms - now;
+        int r = poll(&pfd, 1, (int)(left > 0x7fffffff ? 0x7fffffff : left));
+        if (r > 0) return 0;
+        if (r < 0 && errno != EINTR) return -1;
+    }
+}
+
+static long long deadline_after(long long timeout_ms) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
+}
+
+int conn_sync_write(Conn *conn, const void *buf, size_t len, long long timeout_ms) {
+    long long deadline = deadline_after(timeout_ms);
+    const char *p = buf;
+    while (len) {
+        ssize_t n = conn_write(conn, p, len);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EINTR) return -1;
+        if (wait_ready(conn->fd, POLLOUT, deadline) == -1) return -1;
+    }
+    return 0;
+}
+
+ssize_t conn_sync_readline(Conn *conn, char *buf, size_t size, long long timeout_ms) {
+    long long deadline = deadline_after(timeout_ms);
+    size_t n = 0;
+    for (;;) {
+        char ch;
+        ssize_t r = conn_read(conn, &ch, 1);
+        if (r == 0) return -1;
+        if (r < 0) {
+            if (errno != EAGAIN && errno != EINTR) return -1;
+            if (wait_ready(conn->fd, POLLIN, deadline) == -1) return -1;
+            continue;
+        }
+        if (ch == '\n') {
+            if (n > 0 && buf[n - 1] == '\r') n--;
+            buf[n] = '\0';
+            return (ssize_t)n;
+        }
+        if (n + 1 < size) buf[n++] = ch;
+    }
 }
 
 /* ---------------- listeners ---------------- */

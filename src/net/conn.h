@@ -48,6 +48,14 @@ Conn *conn_new_tcp(EvLoop *el);
 int conn_connect(Conn *conn, const char *host, int port, const char *source_addr, ConnHandler *on_connect);
 /* Blocking connect with a timeout in ms, for start-up paths and tools. */
 int conn_connect_blocking(Conn *conn, const char *host, int port, long long timeout_ms);
+/* Blocking I/O on a connected Conn with no event handlers (MIGRATE's link to its
+ * target): conn_sync_write writes all len bytes within timeout_ms (0, or -1 with
+ * errno ETIMEDOUT or the error); conn_sync_readline reads one line ending in "\r\n"
+ * or "\n", stores it without the ending and NUL-terminated in buf (size bytes,
+ * longer lines are cut), and returns its length, or -1 on timeout, error or end of
+ * stream. Reads byte by byte: only for short replies. */
+int conn_sync_write(Conn *conn, const void *buf, size_t len, long long timeout_ms);
+ssize_t conn_sync_readline(Conn *conn, char *buf, size_t size, long long timeout_ms);
 
 /* Reads up to len bytes. Returns >0 bytes, 0 at end of stream (state CLOSED), or -1:
  * with errno EAGAIN when nothing is available, else an error (state ERROR). */

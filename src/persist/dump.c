@@ -27,19 +27,13 @@
 
 #define FOOTER_LEN 10
 
-static void dump_cmd(Client *c) {
-    Obj *o = db_lookup_read(c, c->argv[1]);
-    if (!o) {
-        reply_null(c);
-        return;
-    }
+Sds dump_payload(const Obj *o) {
     Rio r;
     rio_init_buffer(&r);
     r.compress = rdb_compression;
     if (!rdb_save_value(&r, o)) {
         rio_close(&r);
-        reply_error(c, "DUMP is not supported for this type of value");
-        return;
+        return NULL;
     }
     Sds payload = rio_take_buffer(&r);
     rio_close(&r);
@@ -47,8 +41,18 @@ static void dump_cmd(Client *c) {
     payload = sds_catlen(payload, footer, 2);
     uint64_t crc = crc64(0, payload, sds_len(payload));
     for (int i = 0; i < 8; i++) footer[2 + i] = (unsigned char)(crc >> (8 * i));
-    payload = sds_catlen(payload, footer + 2, 8);
-    reply_bulk_sds(c, payload);
+    return sds_catlen(payload, footer + 2, 8);
+}
+
+static void dump_cmd(Client *c) {
+    Obj *o = db_lookup_read(c, c->argv[1]);
+    if (!o) {
+        reply_null(c);
+        return;
+    }
+    Sds payload = dump_payload(o);
+    if (!payload) reply_error(c, "DUMP is not supported for this type of value");
+    else reply_bulk_sds(c, payload);
 }
 
 /* Version and checksum of a payload, as Redis checks them. */

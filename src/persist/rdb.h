@@ -84,6 +84,10 @@ Sds rdb_load_function_record(Rio *r, int opcode, RdbErr *err);
 
 /* The value of one key, as DUMP / RESTORE carry it: type byte and encoding. */
 int rdb_save_value(Rio *r, const Obj *o);
+/* DUMP's payload for o (dump.c): the value as rdb_save_value writes it, the RDB
+ * version (2 bytes LE) and the CRC-64 of both (8 bytes LE). A new Sds the caller
+ * frees, or NULL for a value DUMP cannot serialize. */
+Sds dump_payload(const Obj *o);
 /* Reads a type byte and a value (RESTORE); NULL with err. from_client: a client's
  * payload (counts as a sanitization under sanitize-dump-payload clients). */
 Obj *rdb_load_value(Rio *r, int from_client, RdbErr *err);

@@ -65,7 +65,7 @@ default_units=(
   unit/lazyfree spawn:unit/memefficiency spawn:unit/oom-score-adj
   unit/geo
   unit/type/stream unit/type/stream-cgroups
-  unit/slowlog spawn:unit/info spawn:unit/latency-monitor spawn:unit/other
+  unit/slowlog spawn:unit/info spawn:unit/latency-monitor spawn:unit/other unit/introspection-2
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 
