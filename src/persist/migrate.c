@@ -86,13 +86,21 @@ static void migrate_cmd(Client *c) {
     if (!arg_ll(c, c->argv[5], &timeout, NULL) || !arg_ll(c, c->argv[4], &dbid, NULL)) return;
     if (timeout <= 0) timeout = 1000;
 
-    /* the keys that exist, in argument order */
+    /* the keys that exist, in argument order (looked up once, as Redis: nothing
+     * runs between here and the sends that could change them) */
     int *present = vmalloc(sizeof(int) * (size_t)(opt.nkeys ? opt.nkeys : 1));
+    Obj **values = vmalloc(sizeof(Obj *) * (size_t)(opt.nkeys ? opt.nkeys : 1));
     int npresent = 0;
-    for (int j = 0; j < opt.nkeys; j++)
-        if (db_lookup_read(c, c->argv[opt.first_key + j])) present[npresent++] = opt.first_key + j;
+    for (int j = 0; j < opt.nkeys; j++) {
+        Obj *o = db_lookup_read(c, c->argv[opt.first_key + j]);
+        if (o) {
+            values[npresent] = o;
+            present[npresent++] = opt.first_key + j;
+        }
+    }
     if (npresent == 0) {
         vfree(present);
+        vfree(values);
         reply_status(c, "NOKEY");
         return;
     }
@@ -102,6 +110,7 @@ static void migrate_cmd(Client *c) {
     if (port <= 0 || port > 65535 || conn_connect_blocking(conn, arg_str(c, 1), (int)port, timeout) == -1) {
         conn_close(conn);
         vfree(present);
+        vfree(values);
         reply_error(c, "-IOERR error or timeout connecting to the client");
         return;
     }
@@ -119,13 +128,11 @@ static void migrate_cmd(Client *c) {
     out = cat_bulk(out, dbbuf, (size_t)dblen);
     int nsent = 0;
     for (int j = 0; j < npresent; j++) {
-        Obj *key = c->argv[present[j]];
-        Obj *o = db_lookup_read(c, key);
-        if (!o) continue; /* expired while the others were serialized */
+        Obj *key = c->argv[present[j]], *o = values[j];
         long long ttl = 0, when = db_get_expire(o);
         if (when != -1) {
             ttl = when - mstime();
-            if (ttl < 0) continue;
+            if (ttl < 0) continue; /* expired while the others were serialized */
             if (ttl < 1) ttl = 1;
         }
         Sds payload = dump_payload(o);
@@ -173,6 +180,7 @@ static void migrate_cmd(Client *c) {
     }
     conn_close(conn);
     vfree(present);
+    vfree(values);
 
     /* what replicas and the AOF see: DEL of the keys that moved, or nothing */
     if (ndeleted) {

@@ -128,3 +128,14 @@ def test_migrate_keys_for_command_getkeys(raw):
     assert c.cmd("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "5", "AUTH2", "u", "p",
                  "KEYS", "x", "y") == [b"x", b"y"]
     assert c.cmd("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "k", "0", "5") == [b"k"]
+
+
+def test_migrate_counts_one_keyspace_hit_per_key(r, target, ref_port):  # noqa: F811
+    """Each key is looked up once, as Redis (a first version looked the keys up
+    again while sending them and counted two hits per key)."""
+    r.flushall()
+    r.mset({"a": 1, "b": 2})
+    hits = r.info("stats")["keyspace_hits"]
+    assert r.execute_command("MIGRATE", "127.0.0.1", ref_port, "", 0, 1000, "KEYS", "a", "b", "c") == b"OK"
+    stats = r.info("stats")
+    assert stats["keyspace_hits"] == hits + 2
