@@ -64,6 +64,15 @@ static const Case cases[] = {
         {"RESTORE k 1 \"\\x00\\x05hello\\x0a\\x00cr\\xdfve4 \\x0a\" REPLACE ABSTTL", OK, "DEL k\n"},
         {"RESTORE k 0 bad", "-ERR DUMP payload version or checksum are wrong\r\n", ""},
         {NULL, NULL, NULL}}},
+    {"migrate", {
+        /* a successful move (DEL of the moved keys) needs a second server: see
+         * tests/integration/test_migrate.py; here, what propagates nothing */
+        {"SET k v", OK, "SELECT 0\nSET k v\n"},
+        {"MIGRATE 127.0.0.1 1 nokey 0 100", "+NOKEY\r\n", ""},
+        {"MIGRATE 127.0.0.1 1 k 0 100", "-IOERR error or timeout connecting to the client\r\n", ""},
+        {"MIGRATE 127.0.0.1 1 k 0 100 KEYS k", "-ERR When using MIGRATE KEYS option, the key argument must be set "
+                                              "to the empty string\r\n", ""},
+        {NULL, NULL, NULL}}},
     {"getset", {
         {"GETSET k v", NIL, "SELECT 0\nSET k v\n"},
         {"GETSET k w", "$1\r\nv\r\n", "SET k w\n"},
