@@ -10,6 +10,7 @@
  * Costs: every operation is one system call; nothing is buffered here. */
 #include "conn.h"
 #include "../base/alloc.h"
+#include "../base/util.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +23,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 /* ---------------- the socket transport (TCP and Unix share it) ---------------- */
@@ -308,32 +308,23 @@ int conn_connect_blocking(Conn *conn, const char *host, int port, long long time
     return 0;
 }
 
-/* Waits until fd is ready for events or the deadline (ms clock) passes. */
-static int wait_ready(int fd, short events, long long deadline_ms) {
+/* Waits until fd is ready for events or the deadline (monotonic_us clock) passes. */
+static int wait_ready(int fd, short events, long long deadline_us) {
     for (;;) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-        if (now >= deadline_ms) {
+        long long left_ms = (deadline_us - monotonic_us() + 999) / 1000;
+        if (left_ms <= 0) {
             errno = ETIMEDOUT;
             return -1;
         }
         struct pollfd pfd = {fd, events, 0};
-        long long left = deadline_ms - now;
-        int r = poll(&pfd, 1, (int)(left > 0x7fffffff ? 0x7fffffff : left));
+        int r = poll(&pfd, 1, (int)(left_ms > 0x7fffffff ? 0x7fffffff : left_ms));
         if (r > 0) return 0;
         if (r < 0 && errno != EINTR) return -1;
     }
 }
 
-static long long deadline_after(long long timeout_ms) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
-}
-
 int conn_sync_write(Conn *conn, const void *buf, size_t len, long long timeout_ms) {
-    long long deadline = deadline_after(timeout_ms);
+    long long deadline = monotonic_us() + timeout_ms * 1000;
     const char *p = buf;
     while (len) {
         ssize_t n = conn_write(conn, p, len);
@@ -349,7 +340,7 @@ int conn_sync_write(Conn *conn, const void *buf, size_t len, long long timeout_m
 }
 
 ssize_t conn_sync_readline(Conn *conn, char *buf, size_t size, long long timeout_ms) {
-    long long deadline = deadline_after(timeout_ms);
+    long long deadline = monotonic_us() + timeout_ms * 1000;
     size_t n = 0;
     for (;;) {
         char ch;

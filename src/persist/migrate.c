@@ -29,14 +29,13 @@
 #include "../core/server.h"
 #include "../net/conn.h"
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 typedef struct MigrateOpts {
     int copy, replace;
-    const Obj *username, *password; /* AUTH2 / AUTH; NULL when absent */
+    Obj *username, *password;       /* AUTH2 / AUTH; NULL when absent */
     int first_key, nkeys;           /* argv range of the keys */
 } MigrateOpts;
 
@@ -71,12 +70,6 @@ static int migrate_parse(Client *c, MigrateOpts *o) {
         }
     }
     return 1;
-}
-
-static Sds cat_bulk(Sds s, const void *p, size_t len) {
-    s = sds_catprintf(s, "$%zu\r\n", len);
-    s = sds_catlen(s, p, len);
-    return sds_catlen(s, "\r\n", 2);
 }
 
 static void migrate_cmd(Client *c) {
@@ -115,17 +108,18 @@ static void migrate_cmd(Client *c) {
         return;
     }
 
-    /* the batch: [AUTH] SELECT, then one RESTORE per key still alive */
+    /* the batch: [AUTH] SELECT, then one RESTORE per key still alive, in RESP as
+     * the AOF writes commands */
     Sds out = sds_empty();
+    Obj *word_auth = obj_string("AUTH", 4), *word_select = obj_string("SELECT", 6);
+    Obj *word_restore = obj_string("RESTORE", 7), *word_replace = obj_string("REPLACE", 7);
     if (opt.password) {
-        out = sds_cat(out, opt.username ? "*3\r\n$4\r\nAUTH\r\n" : "*2\r\n$4\r\nAUTH\r\n");
-        if (opt.username) out = cat_bulk(out, key_ptr(opt.username), key_len(opt.username));
-        out = cat_bulk(out, key_ptr(opt.password), key_len(opt.password));
+        Obj *auth[3] = {word_auth, opt.username ? opt.username : opt.password, opt.password};
+        out = propagate_cat_command(out, auth, opt.username ? 3 : 2);
     }
-    out = sds_catprintf(out, "*2\r\n$6\r\nSELECT\r\n");
-    char dbbuf[32];
-    int dblen = snprintf(dbbuf, sizeof(dbbuf), "%lld", dbid);
-    out = cat_bulk(out, dbbuf, (size_t)dblen);
+    Obj *select[2] = {word_select, obj_from_ll(dbid)};
+    out = propagate_cat_command(out, select, 2);
+    obj_decr(select[1]);
     int nsent = 0;
     for (int j = 0; j < npresent; j++) {
         Obj *key = c->argv[present[j]], *o = values[j];
@@ -137,16 +131,16 @@ static void migrate_cmd(Client *c) {
         }
         Sds payload = dump_payload(o);
         if (!payload) continue; /* no type here lacks a payload */
-        char ttlbuf[32];
-        int ttllen = snprintf(ttlbuf, sizeof(ttlbuf), "%lld", ttl);
-        out = sds_cat(out, opt.replace ? "*5\r\n$7\r\nRESTORE\r\n" : "*4\r\n$7\r\nRESTORE\r\n");
-        out = cat_bulk(out, key_ptr(key), key_len(key));
-        out = cat_bulk(out, ttlbuf, (size_t)ttllen);
-        out = cat_bulk(out, payload, sds_len(payload));
-        if (opt.replace) out = sds_cat(out, "$7\r\nREPLACE\r\n");
-        sds_free(payload);
+        Obj *restore[5] = {word_restore, key, obj_from_ll(ttl), obj_from_sds(payload), word_replace};
+        out = propagate_cat_command(out, restore, opt.replace ? 5 : 4);
+        obj_decr(restore[2]);
+        obj_decr(restore[3]);
         present[nsent++] = present[j];
     }
+    obj_decr(word_auth);
+    obj_decr(word_select);
+    obj_decr(word_restore);
+    obj_decr(word_replace);
 
     const char *ioerr = NULL;
     if (conn_sync_write(conn, out, sds_len(out), timeout) == -1) ioerr = "writing";
