@@ -334,6 +334,34 @@ def _hashable(v):
     return tuple(v) if isinstance(v, list) else v
 
 
+def _crc64_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x95ac9329ac4bc9b5 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_CRC64_TABLE = _crc64_table()
+
+
+def crc64_jones(data):
+    """CRC-64/Jones (reflected, poly 0xad93d23594c935a9), as RDB files and DUMP
+    payloads carry it."""
+    crc = 0
+    for b in data:
+        crc = _CRC64_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc
+
+
+def with_footer(body, version=10):
+    """A DUMP payload: body, the RDB version (2 bytes LE) and the CRC-64 (8 bytes LE)."""
+    data = body + bytes([version & 0xff, version >> 8])
+    return data + crc64_jones(data).to_bytes(8, "little")
+
+
 def encode_command(*args):
     out = [b"*%d\r\n" % len(args)]
     for a in args:

@@ -8,6 +8,8 @@ import random
 
 import pytest
 
+from conftest import crc64_jones
+
 LLONG_MAX = 9223372036854775807
 LLONG_MIN = -9223372036854775808
 
@@ -649,13 +651,6 @@ REDIS_LISTPACK_DUMP = bytes.fromhex(
     "ff0a004b8675ad29757f39")
 
 
-def crc64_jones(data):
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x95ac9329ac4bc9b5 if crc & 1 else crc >> 1
-    return crc
 
 
 def test_dump_listpack_bytes(r, small_config):

@@ -28,7 +28,7 @@ import time
 import pytest
 import redis
 
-from conftest import is_reference_redis, run_reference
+from conftest import is_reference_redis, run_reference, with_footer
 
 REFERENCE = "/usr/bin/redis-server"
 # HASH_MODEL_SEED=N shifts every seed (for longer hunts; the default is what CI runs)
@@ -475,18 +475,8 @@ def test_bgsave_restart_and_aof_rewrite_restart(spawn):
 
 # ---------------------------------------------------------------- hostile RESTORE payloads
 
-def crc64_jones(data):
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x95ac9329ac4bc9b5 if crc & 1 else crc >> 1
-    return crc
 
 
-def with_footer(body, version=10):
-    data = body + bytes([version & 0xff, version >> 8])
-    return data + crc64_jones(data).to_bytes(8, "little")
 
 
 def rdb_string(b):

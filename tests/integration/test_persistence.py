@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from conftest import free_port, is_reference_redis, run_reference
+from conftest import crc64_jones, free_port, is_reference_redis, run_reference, with_footer
 
 REFERENCE = "/usr/bin/redis-server"
 
@@ -327,18 +327,8 @@ def test_dump_restore_round_trip_and_options(r):
     assert r.object("idletime", "idle") >= 1000
 
 
-def crc64_jones(data):
-    crc = 0
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x95ac9329ac4bc9b5 if crc & 1 else crc >> 1
-    return crc
 
 
-def with_footer(body, version=10):
-    data = body + bytes([version & 0xff, version >> 8])
-    return data + crc64_jones(data).to_bytes(8, "little")
 
 
 def rdb_len(n):

@@ -1,7 +1,7 @@
 /* blob_check.h - helpers shared by the tests of the decoders of untrusted blobs
  * (test_ziplist.c, test_zipmap.c): a check that a listpack holds exactly the
  * expected entries, a copy of a blob in an allocation of exactly its size (so the
- * sanitizer catches any read past it), and the seed and generator of the
+ * sanitizer catches any read past it), and the generator of the (seed: seed.h)
  * randomized hostile-input tests. Everything is static inline (each test includes
  * what it uses without unused-function warnings). */
 #ifndef VESPER_TEST_BLOB_CHECK_H
@@ -46,16 +46,6 @@ static inline unsigned char *bc_exact_copy(const unsigned char *blob, size_t len
     assert_non_null(p);
     if (len) memcpy(p, blob, len);
     return p;
-}
-
-/* The seed of a randomized test: TEST_SEED from the environment to replay a run,
- * else one from the clock. Printed either way. */
-static inline uint64_t bc_seed(const char *what, uint64_t salt) {
-    const char *env = getenv("TEST_SEED");
-    uint64_t seed = env ? strtoull(env, NULL, 10) : (uint64_t)monotonic_us() ^ salt;
-    printf("  %s seed %llu (replay with TEST_SEED=%llu)\n", what, (unsigned long long)seed,
-           (unsigned long long)seed);
-    return seed;
 }
 
 /* xorshift64*: the flips' own generator, so a seed replays whatever else runs. */
