@@ -426,12 +426,12 @@ void server_set_proc_title(const char *title) {
     if (!server.cfg.set_proc_title || !server.cfg.proc_title_template) return;
     if (!title) title = server.exec_argv && server.exec_argc > 0 ? server.exec_argv[0] : "vesper-server";
     Sds s = sds_empty();
+    const char *end;
     for (const char *p = server.cfg.proc_title_template; *p;) {
         if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) { /* escaped brace */
             s = sds_catlen(s, p, 1);
             p += 2;
-        } else if (p[0] == '{' && strchr(p, '}')) {
-            const char *end = strchr(p, '}');
+        } else if (p[0] == '{' && (end = strchr(p, '}'))) {
             s = proc_title_var(s, p + 1, (size_t)(end - p - 1), title);
             p = end + 1;
         } else {

@@ -334,6 +334,17 @@ def _hashable(v):
     return tuple(v) if isinstance(v, list) else v
 
 
+def wait_rewrite(r, timeout=20):
+    """Waits until no AOF rewrite runs or is scheduled; returns INFO persistence."""
+    deadline = time.time() + timeout
+    while True:
+        info = r.info("persistence")
+        if not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
+            return info
+        assert time.time() < deadline, "AOF rewrite did not finish"
+        time.sleep(0.05)
+
+
 def _crc64_table():
     table = []
     for i in range(256):

@@ -14,7 +14,7 @@ import time
 import pytest
 import redis
 
-from conftest import SERVER_BIN, free_port, is_reference_redis, ping, run_reference
+from conftest import SERVER_BIN, free_port, is_reference_redis, ping, run_reference, wait_rewrite
 
 REFERENCE = "/usr/bin/redis-server"
 
@@ -54,14 +54,6 @@ def digest(r):
     return r.execute_command("DEBUG", "DIGEST")
 
 
-def wait_rewrite(r, timeout=20):
-    deadline = time.time() + timeout
-    while True:
-        info = r.info("persistence")
-        if not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
-            return info
-        assert time.time() < deadline, "AOF rewrite did not finish"
-        time.sleep(0.05)
 
 
 def manifest(d):

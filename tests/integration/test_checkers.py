@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import SANITIZER_MARKERS, SERVER_BIN, is_reference_redis, run_reference
+from conftest import SANITIZER_MARKERS, SERVER_BIN, is_reference_redis, run_reference, wait_rewrite
 
 REFERENCE = "/usr/bin/redis-server"
 REF_CHECK = {"aof": "/usr/bin/redis-check-aof", "rdb": "/usr/bin/redis-check-rdb"}
@@ -163,14 +163,6 @@ KEYS_FILLED = 12   # keys fill() leaves (11 in db 0, 1 in db 3)
 
 
 
-def wait_rewrite(r, timeout=20):
-    deadline = time.time() + timeout
-    while True:
-        info = r.info("persistence")
-        if not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
-            return
-        assert time.time() < deadline, "AOF rewrite did not finish"
-        time.sleep(0.05)
 
 
 # ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import time
 import pytest
 import redis
 
-from conftest import is_reference_redis, run_reference, with_footer
+from conftest import is_reference_redis, run_reference, wait_rewrite, with_footer
 
 REFERENCE = "/usr/bin/redis-server"
 # HASH_MODEL_SEED=N shifts every seed (for longer hunts; the default is what CI runs)
@@ -413,6 +413,19 @@ def test_rdb_written_by_redis_loads(spawn, entries, value):
 
 def test_bgsave_restart_and_aof_rewrite_restart(spawn):
     d = tempfile.mkdtemp(prefix="vesper-hmodel-p-")
+
+    def rewrite_and_restart(srv, v):
+        """BGREWRITEAOF, then a restart from the AOF; returns the new server, its
+        client and the digest before the restart."""
+        ours = v.execute_command("DEBUG", "DIGEST")
+        v.execute_command("BGREWRITEAOF")
+        time.sleep(0.2)
+        wait_rewrite(v)
+        srv.stop()
+        srv = spawn("--dir", d, "--enable-debug-command", "yes", "--appendonly", "yes",
+                    "--hash-max-listpack-entries", "16", "--hash-max-listpack-value", "5000")
+        return srv, srv.client(), ours
+
     srv = spawn("--dir", d, "--enable-debug-command", "yes", "--hash-max-listpack-entries", "16",
                 "--hash-max-listpack-value", "5000")
     v = srv.client()
@@ -437,38 +450,16 @@ def test_bgsave_restart_and_aof_rewrite_restart(spawn):
     # AOF without an RDB preamble: the rewrite writes HMSET commands
     v.config_set("aof-use-rdb-preamble", "no")
     v.config_set("appendonly", "yes")
-    deadline = time.time() + 20
-    while v.info("persistence")["aof_rewrite_in_progress"] or v.info("persistence")["aof_rewrite_scheduled"]:
-        assert time.time() < deadline
-        time.sleep(0.05)
+    wait_rewrite(v)
     v.hset("ints", "after", "rewrite")
-    ours = v.execute_command("DEBUG", "DIGEST")
-    v.execute_command("BGREWRITEAOF")
-    time.sleep(0.2)
-    while v.info("persistence")["aof_rewrite_in_progress"]:
-        assert time.time() < deadline
-        time.sleep(0.05)
-    srv.stop()
-    srv = spawn("--dir", d, "--enable-debug-command", "yes", "--appendonly", "yes",
-                "--hash-max-listpack-entries", "16", "--hash-max-listpack-value", "5000")
-    v = srv.client()
+    srv, v, ours = rewrite_and_restart(srv, v)
     assert v.execute_command("DEBUG", "DIGEST") == ours
     assert v.execute_command("DEBUG", "LOADAOF") == b"OK"
     assert v.execute_command("DEBUG", "DIGEST") == ours
     # and with an RDB preamble: the base file carries the listpacks
     v.config_set("aof-use-rdb-preamble", "yes")
     v.hincrbyfloat("ints", "fl", "2.5")
-    ours = v.execute_command("DEBUG", "DIGEST")
-    v.execute_command("BGREWRITEAOF")
-    time.sleep(0.2)
-    deadline = time.time() + 20
-    while v.info("persistence")["aof_rewrite_in_progress"]:
-        assert time.time() < deadline
-        time.sleep(0.05)
-    srv.stop()
-    srv = spawn("--dir", d, "--enable-debug-command", "yes", "--appendonly", "yes",
-                "--hash-max-listpack-entries", "16", "--hash-max-listpack-value", "5000")
-    v = srv.client()
+    srv, v, ours = rewrite_and_restart(srv, v)
     assert v.execute_command("DEBUG", "DIGEST") == ours
     assert {k: v.object("encoding", k) for k in v.keys()} == encs
 
