@@ -371,7 +371,7 @@ int block_unblock(Client *c, int with_error) {
     Command *cmd = c->realcmd ? c->realcmd : c->cmd;
     if (cmd) {
         cmd->failed_calls++;
-        if (!(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_push(c, 0);
+        slowlog_push(c, 0);
     }
     resume(c);
     return 1;

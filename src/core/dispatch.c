@@ -193,8 +193,10 @@ void command_call(Client *c, Command *cmd) {
     if (!again) cmd->calls++; /* once per request, blocking or not, as Redis counts */
     cmd->usec += duration;
     if (current_failed) cmd->failed_calls++;
-    /* a blocking command is logged once, when it is served (as Redis) */
-    if (!block_waits_on_keys(c) && !(cmd->flags & CMD_SKIP_SLOWLOG)) slowlog_push(c, duration);
+    /* a blocking command is logged once, when it is served (as Redis);
+     * slowlog_push records latency for every command and skips the slowlog
+     * itself for CMD_SKIP_SLOWLOG ones */
+    if (!block_waits_on_keys(c)) slowlog_push(c, duration);
     c->commands_processed++;
     server.stat.numcommands++;
     current_client = prev_client;

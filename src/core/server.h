@@ -94,6 +94,10 @@ int server_set_maxclients(int n);
 /* Provided by servercmds.c: error-prefix counters (INFO errorstats) and the slowlog. */
 void server_count_error(const char *prefix, size_t len);
 struct Client;
+/* Ends one call of c's command for the statistics: adds duration_us (microseconds)
+ * to its latency histogram (latency-tracking) and the latency monitor's
+ * "command"/"fast-command" events, then logs it to the slowlog unless the command
+ * has CMD_SKIP_SLOWLOG or is under slowlog-log-slower-than (as Redis's call()). */
 void slowlog_push(struct Client *c, long long duration_us);
 /* Sets the process title from proc-title-template (when set-proc-title is yes), as
  * Redis: {title} is title, or the executable as started when NULL (fork children

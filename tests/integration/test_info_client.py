@@ -162,6 +162,21 @@ def test_info_latencystats(spawn):
     assert c.cmd("INFO", "latencystats") == b"# Latencystats\r\n"
 
 
+def test_latencystats_count_commands_kept_out_of_the_slowlog(spawn):
+    """EXEC has CMD_SKIP_SLOWLOG: Redis keeps it out of the slowlog but still
+    records its latency (regression: Vesper recorded neither)."""
+    c = spawn().raw()
+    c.cmd("CONFIG", "SET", "slowlog-log-slower-than", "0")
+    c.cmd("MULTI")
+    c.cmd("SET", "k", "v")
+    c.cmd("EXEC")
+    text = c.cmd("INFO", "latencystats")
+    assert re.search(rb"^latency_percentiles_usec_exec:p50=", text, re.M), text
+    assert re.search(rb"^latency_percentiles_usec_set:p50=", text, re.M), text
+    logged = [e[3][0].lower() for e in c.cmd("SLOWLOG", "GET", "-1")]
+    assert b"exec" not in logged and b"set" in logged, logged
+
+
 # --- CLIENT LIST / INFO ------------------------------------------------------------------
 
 def test_client_list_line_format(raw, server):
