@@ -17,7 +17,8 @@
  * Active defragmentation (jemalloc only): vmalloc_defrag asks jemalloc's public
  * experimental.utilization.query about a pointer's slab and moves the allocation
  * when Redis's rule says so (see alloc.h); the Lua interpreters get a heap of
- * their own (an arena and thread cache), kept out of the allocator figures. */
+ * their own (an arena and thread cache), kept out of the allocator figures and
+ * out of used memory (Redis's Lua allocates with libc, outside used_memory). */
 #include "alloc.h"
 #include <malloc.h>
 #include <stdatomic.h>
@@ -45,6 +46,9 @@ static struct {
 } thread_counters[MAX_ACCOUNTED_THREADS];
 static int nthreads;
 static long long exited_balance;
+/* The side heap's usable bytes: the thread counters count them too, and
+ * vmalloc_used takes them back out (Redis's used_memory leaves Lua out). */
+static _Atomic size_t side_used;
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread int thread_slot = -1;
 
@@ -84,6 +88,7 @@ size_t vmalloc_used(void) {
     for (int i = 0; i < nthreads; i++)
         total += (long long)(*thread_counters[i].allocated - *thread_counters[i].deallocated);
     total += (long long)atomic_load_explicit(&used_memory, memory_order_relaxed);
+    total -= (long long)atomic_load_explicit(&side_used, memory_order_relaxed);
     return total > 0 ? (size_t)total : 0;
 }
 /* What jemalloc's experimental.utilization.query reports about the slab holding
@@ -187,13 +192,19 @@ static size_t side_stat(const char *what) {
 
 void *vmalloc_side_realloc(void *ptr, size_t size) {
     int f = side_flags();
-    if (!f) return realloc(ptr, size);
-    return ptr ? rallocx(ptr, size, f) : mallocx(size, f);
+    size_t before = ptr ? sallocx(ptr, 0) : 0;
+    void *p = !f ? realloc(ptr, size) : ptr ? rallocx(ptr, size, f) : mallocx(size, f);
+    if (p) {
+        atomic_fetch_sub_explicit(&side_used, before, memory_order_relaxed);
+        atomic_fetch_add_explicit(&side_used, sallocx(p, 0), memory_order_relaxed);
+    }
+    return p;
 }
 
 void vmalloc_side_free(void *ptr) {
     if (!ptr) return;
     int f = side_flags();
+    atomic_fetch_sub_explicit(&side_used, sallocx(ptr, 0), memory_order_relaxed);
     if (!f) free(ptr);
     else dallocx(ptr, f);
 }

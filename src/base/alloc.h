@@ -41,8 +41,9 @@ void *vmalloc_defrag(void *ptr);
 /* A heap apart for the Lua interpreters (its own jemalloc arena and thread cache),
  * as Redis keeps Lua out of its allocator: script allocations never share slabs
  * with the keyspace, so the keyspace's fragmentation stays repairable by active
- * defragmentation. realloc semantics (size > 0); main thread only. Counted in
- * vmalloc_used like everything the thread allocates. libc: realloc/free. */
+ * defragmentation. realloc semantics (size > 0); main thread only. Left out of
+ * vmalloc_used, as Redis's used_memory leaves Lua out (INFO used_memory_lua
+ * reports it). libc builds: plain realloc/free, which vmalloc_used never counts. */
 void *vmalloc_side_realloc(void *ptr, size_t size);
 void vmalloc_side_free(void *ptr);
 /* Testing (DEBUG DEFRAG-FORCE): vmalloc_defrag moves every allocation it is given. */

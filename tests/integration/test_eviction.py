@@ -478,3 +478,20 @@ def test_client_eviction_while_serving_blocked_clients(r, server):
         r.config_set("maxmemory-clients", 0)
         x.close()
         y.close()
+
+
+def test_lua_heap_is_not_used_memory(r):
+    """Redis's used_memory leaves the Lua heap out (used_memory_lua reports it),
+    so a script's tables neither count toward maxmemory nor evict keys
+    (regression: Vesper counted its Lua arena in used_memory)."""
+    def mem(text):
+        d = dict(l.split(":", 1) for l in text.splitlines() if ":" in l)
+        return int(d["used_memory"]), int(d["used_memory_lua"])
+    info = r.info("memory")
+    before, lua_before = int(info["used_memory"]), int(info["used_memory_lua"])
+    text = r.eval("local t = {} for i = 1, 200000 do t[i] = tostring(i) .. 'x' end "
+                  "local s = redis.call('INFO', 'memory') t[1] = nil return s", 0)
+    text = text.decode() if isinstance(text, bytes) else text
+    during, lua_during = mem(text)
+    assert lua_during - lua_before > 5_000_000
+    assert during - before < 1_000_000, (before, during, lua_before, lua_during)
