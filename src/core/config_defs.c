@@ -88,42 +88,14 @@ static int check_hostname(const char *v, const char **err) {
     return 1;
 }
 
-/* A template is valid when every {variable} is known and the expansion (with an
- * empty title) is not blank. */
+/* A template is valid when it expands (every {variable} known, every brace
+ * closed) and the expansion with an empty title is not blank, as Redis checks. */
 static int check_proc_title(const char *v, const char **err) {
-    static const char *nonblank_vars[] = {"listen-addr", "config-file", "port", "tls-port", NULL};
-    int nonblank = 0;
-    for (const char *p = v; *p;) {
-        if (*p != '{') {
-            if (*p != ' ') nonblank = 1;
-            p++;
-            continue;
-        }
-        p++;
-        if (!*p) goto bad;
-        if (*p == '{') {
-            nonblank = 1;
-            p++;
-            continue;
-        }
-        const char *end = strchr(p, '}');
-        if (!end) goto bad;
-        size_t n = (size_t)(end - p);
-        int known = 0;
-        for (int i = 0; nonblank_vars[i]; i++)
-            if (strlen(nonblank_vars[i]) == n && !memcmp(p, nonblank_vars[i], n)) known = nonblank = 1;
-        if ((n == 5 && !memcmp(p, "title", 5)) || (n == 11 && !memcmp(p, "server-mode", 11))) known = 1;
-        if (n == 10 && !memcmp(p, "unixsocket", 10)) {
-            known = 1;
-            if (server.cfg.unixsocket && server.cfg.unixsocket[0]) nonblank = 1;
-        }
-        if (!known) goto bad;
-        p = end + 1;
-    }
-    if (nonblank) return 1;
-bad:
-    *err = "template format is invalid or contains unknown variables";
-    return 0;
+    Sds s = server_expand_proc_title(v, "");
+    int ok = s && sds_len(s) > 0;
+    sds_free(s);
+    if (!ok) *err = "template format is invalid or contains unknown variables";
+    return ok;
 }
 
 static int apply_proc_title(const char **err) {

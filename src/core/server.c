@@ -406,7 +406,8 @@ static void daemonize(void) {
 
 int server_main(int argc, char **argv, const char *configfile, const char *options);
 
-/* One {variable} of proc-title-template, appended to s. */
+/* One {variable} of proc-title-template, appended to s; NULL (s freed) for an
+ * unknown name. */
 static Sds proc_title_var(Sds s, const char *name, size_t n, const char *title) {
 #define VAR(lit) (n == sizeof(lit) - 1 && !memcmp(name, lit, n))
     if (VAR("title")) return sds_cat(s, title);
@@ -417,32 +418,42 @@ static Sds proc_title_var(Sds s, const char *name, size_t n, const char *title) 
     if (VAR("port")) return sds_catprintf(s, "%d", server.cfg.port);
     if (VAR("tls-port")) return sds_cat(s, "0");
     if (VAR("unixsocket")) return sds_cat(s, server.cfg.unixsocket ? server.cfg.unixsocket : "");
-    if (VAR("config-file")) return sds_cat(s, server.cfg.configfile ? server.cfg.configfile : "");
-    return s; /* unknown names are refused when the template is set */
+    if (VAR("config-file")) return sds_cat(s, server.cfg.configfile ? server.cfg.configfile : "-");
+    sds_free(s);
+    return NULL;
 #undef VAR
+}
+
+Sds server_expand_proc_title(const char *tmpl, const char *title) {
+    Sds s = sds_empty();
+    for (const char *p = tmpl; *p;) {
+        if (*p != '{') {
+            s = sds_catlen(s, p++, 1);
+            continue;
+        }
+        if (p[1] == '{') { /* "{{" is a literal brace */
+            s = sds_catlen(s, "{", 1);
+            p += 2;
+            continue;
+        }
+        const char *end = p[1] ? strchr(p + 1, '}') : NULL;
+        if (!end || !(s = proc_title_var(s, p + 1, (size_t)(end - p - 1), title))) return NULL;
+        p = end + 1;
+    }
+    size_t b = 0, e = sds_len(s);
+    while (b < e && s[b] == ' ') b++;
+    while (e > b && s[e - 1] == ' ') e--;
+    if (b) memmove(s, s + b, e - b);
+    sds_setlen(s, e - b);
+    return s;
 }
 
 void server_set_proc_title(const char *title) {
     if (!server.cfg.set_proc_title || !server.cfg.proc_title_template) return;
     if (!title) title = server.exec_argv && server.exec_argc > 0 ? server.exec_argv[0] : "vesper-server";
-    Sds s = sds_empty();
-    const char *end;
-    for (const char *p = server.cfg.proc_title_template; *p;) {
-        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) { /* escaped brace */
-            s = sds_catlen(s, p, 1);
-            p += 2;
-        } else if (p[0] == '{' && (end = strchr(p, '}'))) {
-            s = proc_title_var(s, p + 1, (size_t)(end - p - 1), title);
-            p = end + 1;
-        } else {
-            s = sds_catlen(s, p++, 1);
-        }
-    }
-    size_t b = 0, e = sds_len(s);
-    while (b < e && s[b] == ' ') b++;
-    while (e > b && s[e - 1] == ' ') e--;
-    s[e] = '\0';
-    proctitle_set(s + b);
+    Sds s = server_expand_proc_title(server.cfg.proc_title_template, title);
+    if (!s) return; /* refused when set: not reached */
+    proctitle_set(s);
     sds_free(s);
 }
 

@@ -103,7 +103,14 @@ void slowlog_push(struct Client *c, long long duration_us);
  * Redis: {title} is title, or the executable as started when NULL (fork children
  * pass their role, e.g. "redis-rdb-bgsave"); {listen-addr} the first bind
  * address and port ("*:6379"), {server-mode} empty in standalone mode, {port},
- * {tls-port}, {unixsocket}, {config-file}; the result is trimmed of spaces. */
+ * {tls-port}, {unixsocket}, {config-file} ("-" without one); the result is
+ * trimmed of spaces. */
 void server_set_proc_title(const char *title);
+/* Expands proc-title-template tmpl as Redis's sdstemplate does ("{{" is a literal
+ * "{", a lone "}" is literal) with the variables above, trimmed of spaces.
+ * Returns a new Sds the caller frees, or NULL when a brace is unclosed or a
+ * variable unknown. Redis accepts a template whose expansion with an empty title
+ * is not empty. */
+Sds server_expand_proc_title(const char *tmpl, const char *title);
 
 #endif
