@@ -433,7 +433,9 @@ int net_check_output_limits(Client *c) {
 
 /* Gives back buffer memory a client no longer needs, as Redis's clients cron
  * does: an idle client's empty query buffer is freed; a big one (over
- * QUERYBUF_RESIZE_THRESHOLD) twice its recent peak shrinks to the peak. */
+ * QUERYBUF_RESIZE_THRESHOLD) twice its recent peak shrinks to the peak. The
+ * reply buffer doubles (up to REPLY_CHUNK_BYTES) when it filled up since the last
+ * pass, and shrinks to twice its peak since the last pass (1 KB at least). */
 static void shrink_buffers(Client *c) {
     int idle = server.unixtime - c->last_interaction > IDLE_SHRINK_SECONDS;
     if (c->querybuf && c->reqtype == REQ_UNKNOWN) {
@@ -447,9 +449,15 @@ static void shrink_buffers(Client *c) {
         }
     }
     c->querybuf_peak = c->querybuf ? sds_len(c->querybuf) : 0;
-    if (c->bufpos == 0 && !c->reply_head && c->buf_size > REPLY_BUF_MIN) {
+    /* the reply buffer follows its peak use since the last pass, whether or not
+     * the client sends commands (a subscriber only receives) */
+    if (c->buf && c->buf_peak >= c->buf_size && c->buf_size < REPLY_CHUNK_BYTES) {
+        /* filled up (tracking invalidations overflowing to blocks grow it only
+         * here); the bytes queued in it stay, and blocks still follow it */
+        c->buf_size = c->buf_size * 2 < REPLY_CHUNK_BYTES ? c->buf_size * 2 : REPLY_CHUNK_BYTES;
+        c->buf = vrealloc(c->buf, c->buf_size);
+    } else if (c->bufpos == 0 && !c->reply_head && c->buf_size > REPLY_BUF_MIN) {
         size_t want = c->buf_peak * 2 > REPLY_BUF_MIN ? c->buf_peak * 2 : REPLY_BUF_MIN;
-        if (idle) want = REPLY_BUF_MIN;
         if (want < c->buf_size) {
             c->buf = vrealloc(c->buf, want);
             c->buf_size = want;

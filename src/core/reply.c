@@ -2,10 +2,11 @@
  *
  * Output goes first into the client's reply buffer, then into a list of 16 KB
  * blocks. The buffer starts at REPLY_BUF_MIN bytes (allocated on the first reply)
- * and doubles, up to REPLY_CHUNK_BYTES, while nothing is queued in blocks; the
- * clients cron shrinks it again when its peak use drops (networking.c), so an idle
- * client holds about a kilobyte and a busy one writes whole pipelines from one
- * buffer.
+ * and doubles, up to REPLY_CHUNK_BYTES, while nothing is queued in blocks
+ * (tracking invalidations only fill it: reply_push_nogrow); the clients cron grows
+ * a buffer that filled up and shrinks it again when its peak use drops
+ * (networking.c), so an idle client holds about a kilobyte and a busy one writes
+ * whole pipelines from one buffer.
  * Invariants: output order is buf[sentlen..bufpos) then the blocks in order; a block
  * whose size is 0 is a deferred-length placeholder that nothing else may append to;
  * c->reply_bytes is the sum of the blocks' sizes (what output limits check).
@@ -126,6 +127,23 @@ void reply_push_raw(Client *c, const char *p, size_t len) {
         return;
     }
     raw_append(c, p, len);
+}
+
+void reply_push_nogrow(Client *c, const char *p, size_t len) {
+    if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLICA)) return;
+    if (!c->reply_tail) {
+        if (!c->buf_size) { /* the first output: the buffer every client starts with */
+            c->buf = vmalloc(REPLY_BUF_MIN);
+            c->buf_size = REPLY_BUF_MIN;
+        }
+        size_t room = c->buf_size - c->bufpos, k = len <= room ? len : room;
+        memcpy(c->buf + c->bufpos, p, k);
+        c->bufpos += k;
+        p += k;
+        len -= k;
+    }
+    if (len) append_block(c, p, len);
+    note_output(c);
 }
 
 SharedReply *reply_shared_create(const char *p, size_t len) {

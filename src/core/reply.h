@@ -17,6 +17,14 @@ void reply_stream(Client *c, const char *p, size_t len);
  * protocol bytes delivered even under CLIENT REPLY OFF/SKIP; dropped for a closing
  * client or a replica. Small messages are copied into the client's output. */
 void reply_push_raw(Client *c, const char *p, size_t len);
+/* reply_push_raw for messages a client gets because of others' writes, tracking
+ * invalidations: they fill the reply buffer's room but never grow it, and the rest
+ * goes to blocks freed once written (the clients cron grows a buffer that keeps
+ * filling up). Eviction sends one per tracking client for each key it evicts;
+ * had they grown the buffers, that memory would outlast the write and drive
+ * eviction on (Redis, whose 16 KB buffer is allocated with the client, passes
+ * its "client tracking don't cause eviction feedback loop" test that way). */
+void reply_push_nogrow(Client *c, const char *p, size_t len);
 /* Shared output: one encoding of a big message queued by many clients without
  * copying. reply_shared_create returns a SharedReply holding len bytes copied from
  * p (or uninitialized when p is NULL, for the caller to fill) with one reference,

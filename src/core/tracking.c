@@ -141,8 +141,9 @@ static void update_active(void) { tracking_active = nclients > 0 || (table && ht
 /* ---------------- messages ---------------- */
 
 /* Out-of-band bytes: delivered even under CLIENT REPLY OFF/SKIP, as Redis's pushes
- * are; reply_push_raw drops them for a replica or a closing client. */
-static void push_out(Client *c, const char *p, size_t len) { reply_push_raw(c, p, len); }
+ * are; reply_push_nogrow drops them for a replica or a closing client and does
+ * not grow the reply buffer for them (see reply.h). */
+static void push_out(Client *c, const char *p, size_t len) { reply_push_nogrow(c, p, len); }
 
 static Sds cat_bulk(Sds s, const char *p, size_t len) {
     char num[24];
