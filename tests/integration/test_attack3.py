@@ -252,3 +252,30 @@ def test_migrate_write_timeout_is_per_64k_chunk(r, fake):
     finally:
         f.close()
     assert r.exists("big") == 0
+
+
+# ---------------------------------------------------------------------------
+# CLIENT / DEBUG argument checks
+
+
+def test_client_pause_and_unblock_refuse_extra_arguments(raw):
+    """CLIENT PAUSE 10 WRITE x paused the server (extra argument ignored);
+    Redis answers its subcommand syntax error for both subcommands."""
+    c = raw()
+    c.send(b"*5\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n$2\r\n10\r\n$5\r\nWRITE\r\n$1\r\nx\r\n")
+    assert c.read_raw_reply() == \
+        b"-ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP.\r\n"
+    c.send(b"*5\r\n$6\r\nCLIENT\r\n$7\r\nunblock\r\n$1\r\n1\r\n$7\r\nTIMEOUT\r\n$1\r\nx\r\n")
+    assert c.read_raw_reply() == \
+        b"-ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.\r\n"
+
+
+def test_debug_replybuffer_peak_reset_time_must_be_a_number(spawn):
+    from conftest import RawClient
+    srv = spawn("--enable-debug-command", "yes")
+    c = RawClient("127.0.0.1", srv.port)
+    c.send(b"*4\r\n$5\r\nDEBUG\r\n$11\r\nREPLYBUFFER\r\n$15\r\nPEAK-RESET-TIME\r\n$1\r\nx\r\n")
+    assert c.read_raw_reply() == b"-ERR value is not an integer or out of range\r\n"
+    for v in (b"never", b"RESET", b"100"):
+        c.send(b"*4\r\n$5\r\nDEBUG\r\n$11\r\nREPLYBUFFER\r\n$15\r\nPEAK-RESET-TIME\r\n$%d\r\n%s\r\n" % (len(v), v))
+        assert c.read_raw_reply() == b"+OK\r\n"
