@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from conftest import free_port
+from conftest import encode_command as encode, free_port
 
 # ---------------------------------------------------------------------------
 # A fake MIGRATE target
@@ -279,3 +279,37 @@ def test_debug_replybuffer_peak_reset_time_must_be_a_number(spawn):
     for v in (b"never", b"RESET", b"100"):
         c.send(b"*4\r\n$5\r\nDEBUG\r\n$11\r\nREPLYBUFFER\r\n$15\r\nPEAK-RESET-TIME\r\n$%d\r\n%s\r\n" % (len(v), v))
         assert c.read_raw_reply() == b"+OK\r\n"
+
+
+# ---------------------------------------------------------------------------
+# Blocking commands
+
+
+def test_client_reply_skip_silences_the_reply_of_a_command_that_blocked(server, raw):
+    """CLIENT REPLY SKIP then BLPOP: the reply BLPOP gets later (served, timed
+    out or CLIENT UNBLOCK ... ERROR) is the skipped one, as in Redis; Vesper
+    ended the skip when the command blocked and sent that reply."""
+    ctl = raw()
+    ctl.cmd("DEL", "skipq")
+    c = raw()
+    cid = c.cmd("CLIENT", "ID")
+    c.send(encode("CLIENT", "REPLY", "SKIP") + encode("BLPOP", "skipq", "0"))
+    time.sleep(0.1)
+    assert ctl.cmd("RPUSH", "skipq", "1") == 1
+    c.send(encode("PING"))
+    assert c.read_available(0.3) == b"+PONG\r\n"
+    c.send(encode("CLIENT", "REPLY", "SKIP") + encode("BLPOP", "skipq", "0.05"))
+    time.sleep(0.3)
+    c.send(encode("PING"))
+    assert c.read_available(0.3) == b"+PONG\r\n"
+    c.send(encode("CLIENT", "REPLY", "SKIP") + encode("XREAD", "BLOCK", "0", "STREAMS", "skips", "$"))
+    time.sleep(0.1)
+    assert ctl.cmd("CLIENT", "UNBLOCK", cid, "ERROR") == 1
+    c.send(encode("PING"))
+    assert c.read_available(0.3) == b"+PONG\r\n"
+    # only the one command is skipped: the next blocking call replies
+    c.send(encode("BLPOP", "skipq", "0"))
+    time.sleep(0.1)
+    ctl.cmd("RPUSH", "skipq", "2")
+    assert c.read_available(0.3) == b"*2\r\n$5\r\nskipq\r\n$1\r\n2\r\n"
+    ctl.cmd("DEL", "skips")
