@@ -313,3 +313,22 @@ def test_client_reply_skip_silences_the_reply_of_a_command_that_blocked(server, 
     ctl.cmd("RPUSH", "skipq", "2")
     assert c.read_available(0.3) == b"*2\r\n$5\r\nskipq\r\n$1\r\n2\r\n"
     ctl.cmd("DEL", "skips")
+
+
+def test_zset_blocking_timeouts_overflow_as_in_redis(raw):
+    """BZPOPMIN/BZPOPMAX/BZMPOP read their timeout as BLPOP does: seconds whose
+    milliseconds do not fit 64 bits are "timeout is negative", and a deadline
+    past the end of time waits for ever (they answered "timeout is out of
+    range", which Redis never says)."""
+    ctl = raw()
+    ctl.cmd("DEL", "bzk")
+    c = raw()
+    cid = c.cmd("CLIENT", "ID")
+    for args in (("BZPOPMIN", "bzk", "1e16"), ("BZPOPMAX", "bzk", "inf"), ("BZMPOP", "1e16", "1", "bzk", "MIN")):
+        c.send(encode(*args))
+        assert c.read_raw_reply() == b"-ERR timeout is negative\r\n"
+    for args in (("BZPOPMIN", "bzk", "9223372036854775"), ("BZMPOP", "9223372036854775", "1", "bzk", "MAX")):
+        c.send(encode(*args))
+        assert c.read_available(0.2) == b""            # waits (for ever)
+        assert ctl.cmd("CLIENT", "UNBLOCK", cid) == 1
+        assert c.read_raw_reply() == b"*-1\r\n"
