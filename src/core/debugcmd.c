@@ -520,6 +520,8 @@ void debug_command(Client *c) {
             reply_ok(c);
     } else if (c->argc == 2 && !strcasecmp(sub, "stringmatch-test"))
         reply_status(c, "Apparently Redis did not crash: test passed");
+    else if (c->argc == 5 && !strcasecmp(sub, "clusterlink") && arg_is(c->argv[2], "kill"))
+        reply_error(c, "Debug option only available for cluster mode enabled setup!");
     else if (c->argc == 2 && !strcasecmp(sub, "client-eviction"))
         reply_error(c, "maxmemory-clients is disabled.");
     else if (c->argc == 4 && !strcasecmp(sub, "replybuffer")) {

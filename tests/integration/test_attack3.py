@@ -332,3 +332,11 @@ def test_zset_blocking_timeouts_overflow_as_in_redis(raw):
         assert c.read_available(0.2) == b""            # waits (for ever)
         assert ctl.cmd("CLIENT", "UNBLOCK", cid) == 1
         assert c.read_raw_reply() == b"*-1\r\n"
+
+
+def test_debug_clusterlink_kill_outside_cluster_mode(spawn):
+    from conftest import RawClient
+    srv = spawn("--enable-debug-command", "yes")
+    c = RawClient("127.0.0.1", srv.port)
+    c.send(encode("DEBUG", "CLUSTERLINK", "KILL", "all", "x"))
+    assert c.read_raw_reply() == b"-ERR Debug option only available for cluster mode enabled setup!\r\n"
