@@ -72,16 +72,17 @@ int arg_double(Client *c, const Obj *o, double *v, const char *errmsg) {
 int arg_timeout(Client *c, const Obj *o, long long *abs_ms) {
     long double secs;
     if (!arg_ld(c, o, &secs, "timeout is not a float or out of range")) return 0;
-    if (secs < 0) {
+    /* Redis 7.0 on x86-64: ceil(seconds * 1000) converted to a 64-bit integer,
+     * where a value that does not fit becomes LLONG_MIN, so "timeout is negative"
+     * (1e16, inf); -0.0001 rounds to 0 and waits for ever, and so does a deadline
+     * past the end of time (Redis's sum overflows into a negative, untimed wait) */
+    long double ms = ceill(secs * 1000.0L);
+    long long t = (ms >= 0x1p63L || ms < -0x1p63L) ? LLONG_MIN : (long long)ms;
+    if (t < 0) {
         reply_error(c, "timeout is negative");
         return 0;
     }
-    long double ms = ceill(secs * 1000.0L);
     long long now = server.mstime;
-    if (ms >= (long double)(LLONG_MAX - now)) {
-        reply_error(c, "timeout is out of range");
-        return 0;
-    }
-    *abs_ms = ms > 0 ? (long long)ms + now : 0;
+    *abs_ms = t == 0 || t > LLONG_MAX - now ? 0 : t + now;
     return 1;
 }

@@ -14,8 +14,9 @@ int arg_double(Client *c, const Obj *o, double *v, const char *errmsg);
 /* Case-insensitive comparison of an argument with a keyword. */
 int arg_is(const Obj *o, const char *word);
 /* A timeout argument in seconds (fractions allowed) as an absolute unix time in ms
- * (0 when it is 0: for ever), as BLPOP and friends take it; replies
- * "timeout is not a float or out of range" / "timeout is negative" as Redis does. */
+ * (0 when it is 0, rounds up to 0 or ends past LLONG_MAX: for ever), as BLPOP and
+ * friends take it; replies "timeout is not a float or out of range" / "timeout is
+ * negative" (also when the milliseconds do not fit 64 bits) as Redis 7.0 does. */
 int arg_timeout(Client *c, const Obj *o, long long *abs_ms);
 static inline const char *arg_str(const Client *c, int i) { return (const char *)c->argv[i]->ptr; }
 static inline size_t arg_len(const Client *c, int i) { return sds_len(c->argv[i]->ptr); }

@@ -467,6 +467,10 @@ static void conncmd_client_setinfo(Client *c) {
 static void conncmd_client_pause(Client *c) {
     int type = CLIENT_PAUSE_ALL;
     long long ms;
+    if (c->argc > 4) {
+        reply_subcommand_syntax_error(c); /* as Redis: CLIENT PAUSE takes 1 or 2 arguments */
+        return;
+    }
     if (c->argc == 4) {
         if (arg_is(c->argv[3], "write")) type = CLIENT_PAUSE_WRITE;
         else if (!arg_is(c->argv[3], "all")) {
@@ -492,6 +496,10 @@ static void conncmd_client_unpause(Client *c) {
 static void conncmd_client_unblock(Client *c) {
     int with_error = 0;
     long long id;
+    if (c->argc > 4) {
+        reply_subcommand_syntax_error(c); /* as Redis: an id and at most a reason */
+        return;
+    }
     if (c->argc == 4) {
         if (arg_is(c->argv[3], "error")) with_error = 1;
         else if (!arg_is(c->argv[3], "timeout")) {

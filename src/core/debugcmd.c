@@ -520,10 +520,21 @@ void debug_command(Client *c) {
             reply_ok(c);
     } else if (c->argc == 2 && !strcasecmp(sub, "stringmatch-test"))
         reply_status(c, "Apparently Redis did not crash: test passed");
+    else if (c->argc == 5 && !strcasecmp(sub, "clusterlink") && arg_is(c->argv[2], "kill"))
+        reply_error(c, "Debug option only available for cluster mode enabled setup!");
     else if (c->argc == 2 && !strcasecmp(sub, "client-eviction"))
         reply_error(c, "maxmemory-clients is disabled.");
     else if (c->argc == 4 && !strcasecmp(sub, "replybuffer")) {
-        if (arg_is(c->argv[2], "peak-reset-time") || arg_is(c->argv[2], "resizing")) reply_ok(c);
-        else reply_subcommand_syntax_error(c);
+        /* accepted and ignored (no reply-buffer resizing here), but a reset time
+         * that is neither NEVER, RESET nor a number is refused, as in Redis */
+        long long ms;
+        if (arg_is(c->argv[2], "peak-reset-time")) {
+            if (arg_is(c->argv[3], "never") || arg_is(c->argv[3], "reset") || arg_ll(c, c->argv[3], &ms, NULL))
+                reply_ok(c);
+        } else if (arg_is(c->argv[2], "resizing")) {
+            reply_ok(c);
+        } else {
+            reply_subcommand_syntax_error(c);
+        }
     } else reply_subcommand_syntax_error(c);
 }

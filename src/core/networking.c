@@ -129,9 +129,13 @@ static void protocol_error(Client *c, const char *err) {
     client_reset_args(c);
 }
 
-/* Called after a command ran: CLIENT REPLY SKIP silences exactly the next one. */
+/* Called after a command ran: CLIENT REPLY SKIP silences exactly the next one.
+ * A command that blocked is not done yet: it keeps its arguments and the skip,
+ * so the reply it gets when served, timed out or unblocked is skipped too (as in
+ * Redis); blocking.c calls this again once that reply is out. */
 static inline void command_done(Client *c) {
-    if (!(c->flags & CLIENT_BLOCKED)) client_reset_args(c);
+    if (c->flags & CLIENT_BLOCKED) return;
+    client_reset_args(c);
     c->flags &= ~CLIENT_REPLY_SKIP;
     if (c->flags & CLIENT_REPLY_SKIP_NEXT) {
         c->flags |= CLIENT_REPLY_SKIP;

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -323,8 +324,17 @@ static int wait_ready(int fd, short events, long long deadline_us) {
     }
 }
 
+/* now + timeout_ms as a monotonic_us deadline, saturating: a timeout of up to
+ * LLONG_MAX ms (MIGRATE takes any positive long) means "for ever", not an
+ * overflow into the past. */
+static long long sync_deadline(long long timeout_ms) {
+    long long now = monotonic_us();
+    if (timeout_ms > (LLONG_MAX - now) / 1000) return LLONG_MAX;
+    return now + timeout_ms * 1000;
+}
+
 int conn_sync_write(Conn *conn, const void *buf, size_t len, long long timeout_ms) {
-    long long deadline = monotonic_us() + timeout_ms * 1000;
+    long long deadline = sync_deadline(timeout_ms);
     const char *p = buf;
     while (len) {
         ssize_t n = conn_write(conn, p, len);
@@ -340,24 +350,26 @@ int conn_sync_write(Conn *conn, const void *buf, size_t len, long long timeout_m
 }
 
 ssize_t conn_sync_readline(Conn *conn, char *buf, size_t size, long long timeout_ms) {
-    long long deadline = monotonic_us() + timeout_ms * 1000;
     size_t n = 0;
-    for (;;) {
+    buf[0] = '\0';
+    while (n + 1 < size) {
+        long long deadline = sync_deadline(timeout_ms); /* per byte, as Redis's syncReadLine */
         char ch;
-        ssize_t r = conn_read(conn, &ch, 1);
-        if (r == 0) return -1;
-        if (r < 0) {
+        ssize_t r;
+        while ((r = conn_read(conn, &ch, 1)) < 0) {
             if (errno != EAGAIN && errno != EINTR) return -1;
             if (wait_ready(conn->fd, POLLIN, deadline) == -1) return -1;
-            continue;
         }
+        if (r == 0) return -1;
         if (ch == '\n') {
-            if (n > 0 && buf[n - 1] == '\r') n--;
-            buf[n] = '\0';
+            /* the '\r' is counted but not kept: "\r\n" alone is a line of length 1 */
+            if (n > 0 && buf[n - 1] == '\r') buf[n - 1] = '\0';
             return (ssize_t)n;
         }
-        if (n + 1 < size) buf[n++] = ch;
+        buf[n++] = ch;
+        buf[n] = '\0';
     }
+    return (ssize_t)n;
 }
 
 /* ---------------- listeners ---------------- */

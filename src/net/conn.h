@@ -49,11 +49,15 @@ int conn_connect(Conn *conn, const char *host, int port, const char *source_addr
 /* Blocking connect with a timeout in ms, for start-up paths and tools. */
 int conn_connect_blocking(Conn *conn, const char *host, int port, long long timeout_ms);
 /* Blocking I/O on a connected Conn with no event handlers (MIGRATE's link to its
- * target): conn_sync_write writes all len bytes within timeout_ms (0, or -1 with
- * errno ETIMEDOUT or the error); conn_sync_readline reads one line ending in "\r\n"
- * or "\n", stores it without the ending and NUL-terminated in buf (size bytes,
- * longer lines are cut), and returns its length, or -1 on timeout, error or end of
- * stream. Reads byte by byte: only for short replies. */
+ * target), with Redis's syncio semantics. conn_sync_write writes all len bytes
+ * within timeout_ms (0, or -1 with errno ETIMEDOUT or the error).
+ * conn_sync_readline reads bytes until "\n", each within timeout_ms of the one
+ * before, into buf (size >= 1 bytes, NUL-terminated, the "\n" and a "\r" before
+ * it dropped) and returns how many bytes it read before the "\n", the "\r"
+ * counted ("\r\n" alone gives 1, "\n" alone 0); a line of size - 1 bytes or more
+ * stops there unread further, and its rest is the next call's line. -1 on
+ * timeout, error or end of stream. Timeouts up to LLONG_MAX ms are honoured
+ * (saturating). Reads byte by byte: only for short replies. */
 int conn_sync_write(Conn *conn, const void *buf, size_t len, long long timeout_ms);
 ssize_t conn_sync_readline(Conn *conn, char *buf, size_t size, long long timeout_ms);
 

@@ -13,10 +13,12 @@
  * "IOERR error or timeout connecting to the client", "... writing to target
  * instance" / "... reading to target instance".
  *
- * Invariants: the main thread blocks on the target for at most timeout ms per
- * step (connect, the write, each reply line), as in Redis; a new connection is
- * opened per call (Redis keeps one cached for 10 s: INFO migrate_cached_sockets
- * stays 0 here).
+ * Invariants: the main thread blocks on the target as Redis does: the connect
+ * and each 64 KB write wait at most timeout ms, and each byte of a reply line
+ * too (a target that trickles bytes can hold the server longer); a socket error
+ * that is not a timeout and comes before the first RESTORE reply is retried
+ * once on a new connection. A new connection is opened per call (Redis keeps
+ * one cached for 10 s: INFO migrate_cached_sockets stays 0 here).
  * Costs: O(size of the keys' values) to serialize and send. */
 #include "rdb.h"
 #include "../base/alloc.h"
@@ -72,10 +74,120 @@ static int migrate_parse(Client *c, MigrateOpts *o) {
     return 1;
 }
 
+/* The batch: [AUTH] SELECT, then one RESTORE per key still alive, in RESP as the
+ * AOF writes commands. Compacts present[] to the keys sent and sets *nsent. */
+static Sds migrate_batch(const MigrateOpts *o, long long dbid, int *present, Obj **values, int npresent,
+                         Client *c, int *nsent) {
+    Sds out = sds_empty();
+    Obj *word_auth = obj_string("AUTH", 4), *word_select = obj_string("SELECT", 6);
+    Obj *word_restore = obj_string("RESTORE", 7), *word_replace = obj_string("REPLACE", 7);
+    if (o->password) {
+        Obj *auth[3] = {word_auth, o->username ? o->username : o->password, o->password};
+        out = propagate_cat_command(out, auth, o->username ? 3 : 2);
+    }
+    Obj *select[2] = {word_select, obj_from_ll(dbid)};
+    out = propagate_cat_command(out, select, 2);
+    obj_decr(select[1]);
+    int n = 0;
+    for (int j = 0; j < npresent; j++) {
+        Obj *key = c->argv[present[j]], *v = values[j];
+        long long ttl = 0, when = db_get_expire(v);
+        if (when != -1) {
+            ttl = when - mstime();
+            if (ttl < 0) continue; /* expired while the others were serialized */
+            if (ttl < 1) ttl = 1;
+        }
+        Sds payload = dump_payload(v);
+        if (!payload) continue; /* no type here lacks a payload */
+        Obj *restore[5] = {word_restore, key, obj_from_ll(ttl), obj_from_sds(payload), word_replace};
+        out = propagate_cat_command(out, restore, o->replace ? 5 : 4);
+        obj_decr(restore[2]);
+        obj_decr(restore[3]);
+        present[n++] = present[j];
+    }
+    obj_decr(word_auth);
+    obj_decr(word_select);
+    obj_decr(word_restore);
+    obj_decr(word_replace);
+    *nsent = n;
+    return out;
+}
+
+enum { MIGRATE_DONE, MIGRATE_CONNECT_ERR, MIGRATE_WRITE_ERR, MIGRATE_READ_ERR };
+
+/* What one connection to the target achieved. */
+typedef struct MigrateTry {
+    int target_error;   /* the error reply was sent to the client */
+    int ndeleted;       /* keys deleted here, in delargv[1..] */
+    int retry;          /* a socket error before any RESTORE reply, not a timeout */
+} MigrateTry;
+
+/* Connects, sends the batch in 64 KB writes (each within timeout ms, as Redis)
+ * and reads the replies (each byte within timeout ms), deleting each key the
+ * target accepted unless COPY. Returns MIGRATE_* (the I/O step that failed, or
+ * DONE); fills t. Redis 7.0's blocking connect reports success once the socket
+ * exists even when the connection is then refused or times out, so such a
+ * failure surfaces as a write error, as here; only a failure to start the
+ * connection (bad address, unresolvable host) is a connect error. */
+static int migrate_try(Client *c, const MigrateOpts *o, int port, long long timeout, Sds out,
+                       const int *present, int nsent, Obj **delargv, MigrateTry *t) {
+    memset(t, 0, sizeof(*t));
+    errno = 0;
+    Conn *conn = conn_new_tcp(NULL);
+    if (conn_connect_blocking(conn, arg_str(c, 1), port, timeout) == -1) {
+        int started = conn->fd != -1, err = conn->last_errno;
+        conn_close(conn);
+        if (!started) return MIGRATE_CONNECT_ERR;
+        t->retry = err != ETIMEDOUT;
+        return MIGRATE_WRITE_ERR;
+    }
+    for (size_t pos = 0, len = sds_len(out); pos < len; pos += 64 * 1024) {
+        size_t chunk = len - pos > 64 * 1024 ? 64 * 1024 : len - pos;
+        if (conn_sync_write(conn, out + pos, chunk, timeout) == -1) {
+            t->retry = errno != ETIMEDOUT;
+            conn_close(conn);
+            return MIGRATE_WRITE_ERR;
+        }
+    }
+
+    /* the replies: AUTH's and SELECT's first, then one per RESTORE */
+    char authbuf[1024] = "", selbuf[1024] = "", line[1024];
+    if ((o->password && conn_sync_readline(conn, authbuf, sizeof(authbuf), timeout) <= 0) ||
+        conn_sync_readline(conn, selbuf, sizeof(selbuf), timeout) <= 0) {
+        t->retry = errno != ETIMEDOUT;
+        conn_close(conn);
+        return MIGRATE_READ_ERR;
+    }
+    int rc = MIGRATE_DONE;
+    for (int j = 0; j < nsent; j++) {
+        if (conn_sync_readline(conn, line, sizeof(line), timeout) <= 0) {
+            t->retry = j == 0 && errno != ETIMEDOUT;
+            rc = MIGRATE_READ_ERR;
+            break;
+        }
+        const char *err = authbuf[0] == '-' ? authbuf : selbuf[0] == '-' ? selbuf : line[0] == '-' ? line : NULL;
+        if (err) {
+            if (!t->target_error) {
+                t->target_error = 1;
+                reply_errorf(c, "Target instance replied with error: %s", err + 1);
+            }
+            continue;
+        }
+        if (o->copy) continue;
+        Obj *key = c->argv[present[j]];
+        if (db_delete(c->db, key_ptr(key), key_len(key))) {
+            db_changed(c->db, key, NOTIFY_GENERIC, "del"); /* counts the change */
+            delargv[1 + t->ndeleted++] = key;
+        }
+    }
+    conn_close(conn);
+    return rc;
+}
+
 static void migrate_cmd(Client *c) {
     MigrateOpts opt;
     if (!migrate_parse(c, &opt)) return;
-    long long timeout, dbid, port;
+    long long timeout, dbid;
     if (!arg_ll(c, c->argv[5], &timeout, NULL) || !arg_ll(c, c->argv[4], &dbid, NULL)) return;
     if (timeout <= 0) timeout = 1000;
 
@@ -98,97 +210,40 @@ static void migrate_cmd(Client *c) {
         return;
     }
 
-    Conn *conn = conn_new_tcp(NULL);
-    port = atoll(arg_str(c, 2));
-    if (port <= 0 || port > 65535 || conn_connect_blocking(conn, arg_str(c, 1), (int)port, timeout) == -1) {
-        conn_close(conn);
-        vfree(present);
-        vfree(values);
-        reply_error(c, "-IOERR error or timeout connecting to the client");
-        return;
-    }
-
-    /* the batch: [AUTH] SELECT, then one RESTORE per key still alive, in RESP as
-     * the AOF writes commands */
-    Sds out = sds_empty();
-    Obj *word_auth = obj_string("AUTH", 4), *word_select = obj_string("SELECT", 6);
-    Obj *word_restore = obj_string("RESTORE", 7), *word_replace = obj_string("REPLACE", 7);
-    if (opt.password) {
-        Obj *auth[3] = {word_auth, opt.username ? opt.username : opt.password, opt.password};
-        out = propagate_cat_command(out, auth, opt.username ? 3 : 2);
-    }
-    Obj *select[2] = {word_select, obj_from_ll(dbid)};
-    out = propagate_cat_command(out, select, 2);
-    obj_decr(select[1]);
     int nsent = 0;
-    for (int j = 0; j < npresent; j++) {
-        Obj *key = c->argv[present[j]], *o = values[j];
-        long long ttl = 0, when = db_get_expire(o);
-        if (when != -1) {
-            ttl = when - mstime();
-            if (ttl < 0) continue; /* expired while the others were serialized */
-            if (ttl < 1) ttl = 1;
-        }
-        Sds payload = dump_payload(o);
-        if (!payload) continue; /* no type here lacks a payload */
-        Obj *restore[5] = {word_restore, key, obj_from_ll(ttl), obj_from_sds(payload), word_replace};
-        out = propagate_cat_command(out, restore, opt.replace ? 5 : 4);
-        obj_decr(restore[2]);
-        obj_decr(restore[3]);
-        present[nsent++] = present[j];
-    }
-    obj_decr(word_auth);
-    obj_decr(word_select);
-    obj_decr(word_restore);
-    obj_decr(word_replace);
-
-    const char *ioerr = NULL;
-    if (conn_sync_write(conn, out, sds_len(out), timeout) == -1) ioerr = "writing";
-    sds_free(out);
-
-    /* the replies: AUTH's and SELECT's first, then one per RESTORE */
-    char authbuf[1024] = "", selbuf[1024] = "", line[1024];
-    if (!ioerr && opt.password && conn_sync_readline(conn, authbuf, sizeof(authbuf), timeout) <= 0) ioerr = "reading";
-    if (!ioerr && conn_sync_readline(conn, selbuf, sizeof(selbuf), timeout) <= 0) ioerr = "reading";
-    int target_error = 0, ndeleted = 0;
-    Obj **delargv = vmalloc(sizeof(Obj *) * ((size_t)nsent + 1));
-    for (int j = 0; !ioerr && j < nsent; j++) {
-        if (conn_sync_readline(conn, line, sizeof(line), timeout) <= 0) {
-            ioerr = "reading";
-            break;
-        }
-        const char *err = authbuf[0] == '-' ? authbuf : selbuf[0] == '-' ? selbuf : line[0] == '-' ? line : NULL;
-        if (err) {
-            if (!target_error) {
-                target_error = 1;
-                reply_errorf(c, "Target instance replied with error: %s", err + 1);
-            }
-            continue;
-        }
-        if (opt.copy) continue;
-        Obj *key = c->argv[present[j]];
-        if (db_delete(c->db, key_ptr(key), key_len(key))) {
-            db_changed(c->db, key, NOTIFY_GENERIC, "del"); /* counts the change */
-            delargv[1 + ndeleted++] = key;
-        }
-    }
-    conn_close(conn);
-    vfree(present);
+    Sds out = migrate_batch(&opt, dbid, present, values, npresent, c, &nsent);
     vfree(values);
+    /* the port as Redis's atoi reads it: leading digits, wrapped to an int; the
+     * resolver and the kernel judge it (0 or 70000 fail when writing, -1 when
+     * connecting, as in Redis) */
+    int port = (int)strtol(arg_str(c, 2), NULL, 10);
+    Obj **delargv = vmalloc(sizeof(Obj *) * ((size_t)nsent + 1));
+    MigrateTry t;
+    int rc = migrate_try(c, &opt, port, timeout, out, present, nsent, delargv, &t);
+    /* Redis retries once, on a new connection, after a socket error that is not
+     * a timeout and came before any key was acknowledged */
+    if (rc != MIGRATE_DONE && rc != MIGRATE_CONNECT_ERR && t.retry)
+        rc = migrate_try(c, &opt, port, timeout, out, present, nsent, delargv, &t);
+    sds_free(out);
+    vfree(present);
 
     /* what replicas and the AOF see: DEL of the keys that moved, or nothing */
-    if (ndeleted) {
+    if (t.ndeleted) {
         delargv[0] = obj_string("DEL", 3);
-        propagate_replace(c, delargv, ndeleted + 1);
+        propagate_replace(c, delargv, t.ndeleted + 1);
         obj_decr(delargv[0]);
     } else {
         propagate_prevent(c);
     }
     vfree(delargv);
 
-    if (ioerr && !target_error)
-        reply_errorf(c, "-IOERR error or timeout %s to target instance", ioerr);
-    else if (!target_error)
+    if (t.target_error) return; /* replied */
+    if (rc == MIGRATE_CONNECT_ERR)
+        reply_error(c, "-IOERR error or timeout connecting to the client");
+    else if (rc != MIGRATE_DONE)
+        reply_errorf(c, "-IOERR error or timeout %s to target instance",
+                     rc == MIGRATE_WRITE_ERR ? "writing" : "reading");
+    else
         reply_ok(c);
 }
 

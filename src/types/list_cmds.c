@@ -58,22 +58,8 @@ static Obj *list_end_word(int where) {
 }
 
 /* A blocking command's timeout in seconds as an absolute deadline in ms (0: for
- * ever), computed as Redis 7.0 does on x86-64: ceil(seconds * 1000) converted to a
- * 64-bit integer, where a value that does not fit becomes LLONG_MIN and so
- * "timeout is negative" (1e30, inf); -0.0001 rounds to 0 and waits for ever; a
- * deadline past the end of time waits for ever too. */
-static int list_timeout(Client *c, const Obj *arg, long long *deadline) {
-    long double secs;
-    if (!arg_ld(c, arg, &secs, "timeout is not a float or out of range")) return 0;
-    long double ms = ceill(secs * 1000.0L);
-    long long t = (ms >= 0x1p63L || ms < -0x1p63L) ? LLONG_MIN : (long long)ms;
-    if (t < 0) {
-        reply_error(c, "timeout is negative");
-        return 0;
-    }
-    *deadline = t == 0 || t > LLONG_MAX - server.mstime ? 0 : t + server.mstime;
-    return 1;
-}
+ * ever): arg_timeout, Redis 7.0's rounding and overflow rules. */
+static int list_timeout(Client *c, const Obj *arg, long long *deadline) { return arg_timeout(c, arg, deadline); }
 
 /* Whether the running command is the re-run of a client waiting on keys (a
  * client released by the end of a CLIENT PAUSE runs with CLIENT_BLOCKED clear). */

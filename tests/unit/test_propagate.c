@@ -69,7 +69,8 @@ static const Case cases[] = {
          * tests/integration/test_migrate.py; here, what propagates nothing */
         {"SET k v", OK, "SELECT 0\nSET k v\n"},
         {"MIGRATE 127.0.0.1 1 nokey 0 100", "+NOKEY\r\n", ""},
-        {"MIGRATE 127.0.0.1 1 k 0 100", "-IOERR error or timeout connecting to the client\r\n", ""},
+        {"MIGRATE 127.0.0.1 1 k 0 100", "-IOERR error or timeout writing to target instance\r\n", ""},
+        {"MIGRATE 127.0.0.1 -1 k 0 100", "-IOERR error or timeout connecting to the client\r\n", ""},
         {"MIGRATE 127.0.0.1 1 k 0 100 KEYS k", "-ERR When using MIGRATE KEYS option, the key argument must be set "
                                               "to the empty string\r\n", ""},
         {NULL, NULL, NULL}}},
