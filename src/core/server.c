@@ -158,7 +158,8 @@ static void remember_bound(void) {
  * a port in use leaves the server where it was. New bind addresses may overlap
  * the old ones (0.0.0.0 vs 127.0.0.1 on the same port), so those close first;
  * on failure the config module restores the old values and calls the hook
- * again, which reopens them. */
+ * again, which reopens them. The process title is set again once the new
+ * listeners are open (Redis's changeBindAddr/changeListenPort do so). */
 static int rebind(const char **err, const char *msg, int close_first) {
     Sds sig = bind_signature();
     int same = bound_port == server.cfg.port && bound_addrs && sds_cmp(sig, bound_addrs) == 0;
@@ -181,6 +182,7 @@ static int rebind(const char **err, const char *msg, int close_first) {
     }
     close_fds(old, nold);
     remember_bound();
+    server_set_proc_title(NULL); /* {listen-addr} and {port} follow, as Redis's title does */
     return 1;
 }
 

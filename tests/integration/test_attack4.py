@@ -3,6 +3,7 @@ and CONFIG SET values holding NUL bytes. Every expected value here is what
 Debian's redis-server 7.0.15 gives in the same situation: the whole file passes
 with VESPER_SERVER=/usr/bin/redis-server."""
 import pytest
+import redis
 
 
 def info_int(r, field):
@@ -39,3 +40,34 @@ def test_function_flush_returns_functions_memory_to_empty(r):
     r.function_load("#!lua name=one\nredis.register_function('one', function() return 1 end)\n")
     r.function_flush("ASYNC")
     assert info_int(r, "used_memory_functions") == empty
+
+
+# ---------------------------------------------------------------------------
+# proc-title-template
+
+
+def test_title_follows_config_set_bind_and_port(spawn, tmp_path):
+    """CONFIG SET bind / port set the process title again, as Redis's
+    changeBindAddr and changeListenPort do: Vesper kept showing the old address and
+    port until proc-title-template itself changed."""
+    from conftest import free_port
+    from test_proc_title import wait_title
+    sock = str(tmp_path / "t.sock")
+    srv = spawn("--unixsocket", sock)
+    c = srv.client()
+    pid, port = srv.proc.pid, srv.port
+    assert c.config_set("proc-title-template", "{listen-addr} {port} {unixsocket}")
+    assert wait_title(pid, f"127.0.0.1:{port} {port} {sock}") == f"127.0.0.1:{port} {port} {sock}"
+    assert c.config_set("bind", "-::1 127.0.0.1")
+    assert wait_title(pid, f"-::1:{port} {port} {sock}") == f"-::1:{port} {port} {sock}"
+    new = free_port()
+    assert c.config_set("port", new)
+    assert wait_title(pid, f"-::1:{new} {new} {sock}") == f"-::1:{new} {new} {sock}"
+    u = redis.Redis(unix_socket_path=sock)
+    assert u.config_set("port", 0)
+    assert wait_title(pid, f"unixsocket:{sock} 0 {sock}") == f"unixsocket:{sock} 0 {sock}"
+    assert u.config_set("bind", "127.0.0.1")
+    assert wait_title(pid, f"unixsocket:{sock} 0 {sock}") == f"unixsocket:{sock} 0 {sock}"
+    assert u.config_set("port", port)
+    assert wait_title(pid, f"127.0.0.1:{port} {port} {sock}") == f"127.0.0.1:{port} {port} {sock}"
+    u.close()
