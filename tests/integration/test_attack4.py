@@ -1,7 +1,9 @@
 """Adversarial tests (fourth attack round): memory figures of the script engines
-and CONFIG SET values holding NUL bytes. Every expected value here is what
-Debian's redis-server 7.0.15 gives in the same situation: the whole file passes
-with VESPER_SERVER=/usr/bin/redis-server."""
+and the process title (proc-title-template, set-proc-title). Every expected value
+here is what Debian's redis-server 7.0.15 gives in the same situation: the whole
+file passes with VESPER_SERVER=/usr/bin/redis-server."""
+import time
+
 import pytest
 import redis
 
@@ -71,3 +73,22 @@ def test_title_follows_config_set_bind_and_port(spawn, tmp_path):
     assert u.config_set("port", port)
     assert wait_title(pid, f"127.0.0.1:{port} {port} {sock}") == f"127.0.0.1:{port} {port} {sock}"
     u.close()
+
+
+def test_set_proc_title_no_still_applies_config_set_template(spawn):
+    """With set-proc-title no, Redis leaves the title alone at start-up and when
+    bind/port change, but CONFIG SET proc-title-template sets it anyway (its apply
+    function calls redisSetProcTitle unconditionally): Vesper ignored the template."""
+    from conftest import free_port
+    from test_proc_title import cmdline, wait_title
+    srv = spawn("--set-proc-title", "no", "--proc-title-template", "{port} start")
+    c = srv.client()
+    pid, port = srv.proc.pid, srv.port
+    time.sleep(0.2)
+    assert "--set-proc-title no" in cmdline(pid)
+    assert c.config_set("proc-title-template", "{port} set")
+    assert wait_title(pid, f"{port} set") == f"{port} set"
+    new = free_port()
+    assert c.config_set("port", new)
+    time.sleep(0.2)
+    assert cmdline(pid) == f"{port} set"  # the port change leaves it as it was
