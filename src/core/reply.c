@@ -81,7 +81,6 @@ static void append_block(Client *c, const char *p, size_t len) {
 static size_t buf_room(Client *c, size_t len) {
     size_t room = c->buf_size - c->bufpos;
     if (room >= len || c->reply_tail || c->buf_size >= REPLY_CHUNK_BYTES) return room;
-    if (!c->authenticated && c->buf_size >= REPLY_BUF_MIN) return room; /* see UNAUTH_OUTPUT_LIMIT */
     size_t want = c->buf_size ? c->buf_size : REPLY_BUF_MIN;
     while (want < c->bufpos + len && want < REPLY_CHUNK_BYTES) want *= 2;
     if (want > REPLY_CHUNK_BYTES) want = REPLY_CHUNK_BYTES;

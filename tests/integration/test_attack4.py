@@ -92,3 +92,33 @@ def test_set_proc_title_no_still_applies_config_set_template(spawn):
     assert c.config_set("port", new)
     time.sleep(0.2)
     assert cmdline(pid) == f"{port} set"  # the port change leaves it as it was
+
+
+# ---------------------------------------------------------------------------
+# reply buffers
+
+
+def test_unauthenticated_pipeline_fits_a_fresh_reply_buffer(spawn):
+    """Redis closes an unauthenticated client once output overflows its reply
+    buffer by more than 1 KB, and that buffer starts at 16 KB: 300 pipelined PINGs
+    (10200 bytes of -NOAUTH) are all answered. Vesper kept an unauthenticated
+    client's buffer at 1 KB and closed it after about 60 replies."""
+    srv = spawn("--requirepass", "secret")
+    c = srv.raw(timeout=5)
+    c.sock.sendall(b"PING\r\n" * 300)
+    want = b"-NOAUTH Authentication required.\r\n" * 300
+    data = b""
+    deadline = time.time() + 5
+    while len(data) < len(want) and time.time() < deadline:
+        chunk = c.sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    assert data == want
+    assert c.cmd("AUTH", "secret") == b"OK"
+    c.close()
+    # past the buffer it is still cut off
+    c = srv.raw(timeout=5)
+    c.sock.sendall(b"PING\r\n" * 2000)
+    assert c.is_closed(wait=5)
+    assert srv.client(password="secret").ping()
