@@ -122,3 +122,17 @@ def test_unauthenticated_pipeline_fits_a_fresh_reply_buffer(spawn):
     c.sock.sendall(b"PING\r\n" * 2000)
     assert c.is_closed(wait=5)
     assert srv.client(password="secret").ping()
+
+
+def test_long_title_is_cut_at_255_bytes(spawn):
+    """Redis's setproctitle builds the title in a 256-byte buffer, so ps shows at
+    most 255 bytes of it; Vesper filled the whole argv/environment area (about
+    1500 bytes here)."""
+    from test_proc_title import cmdline
+    srv = spawn()
+    c = srv.client()
+    assert c.config_set("proc-title-template", "{port}" * 2000)
+    deadline = time.time() + 5
+    while not cmdline(srv.proc.pid).startswith(str(srv.port)) and time.time() < deadline:
+        time.sleep(0.02)
+    assert cmdline(srv.proc.pid) == (str(srv.port) * 2000)[:255]
