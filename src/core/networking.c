@@ -463,11 +463,13 @@ static void shrink_buffers(Client *c) {
          * here); the bytes queued in it stay, and blocks still follow it */
         c->buf_size = c->buf_size * 2 < REPLY_CHUNK_BYTES ? c->buf_size * 2 : REPLY_CHUNK_BYTES;
         c->buf = vrealloc(c->buf, c->buf_size);
+        server.stat.reply_buffer_expands++;
     } else if (c->bufpos == 0 && !c->reply_head && c->buf_size > REPLY_BUF_MIN) {
         size_t want = c->buf_peak * 2 > REPLY_BUF_MIN ? c->buf_peak * 2 : REPLY_BUF_MIN;
         if (want < c->buf_size) {
             c->buf = vrealloc(c->buf, want);
             c->buf_size = want;
+            server.stat.reply_buffer_shrinks++;
         }
     }
     c->buf_peak = c->bufpos;

@@ -27,6 +27,7 @@ typedef struct ServerStats {
     long long total_reads_processed, total_writes_processed;
     long long latest_fork_usec, total_forks;
     long long io_reads, io_writes;
+    long long reply_buffer_shrinks, reply_buffer_expands; /* the clients cron's resizes */
 } ServerStats;
 
 typedef struct Server {

@@ -136,3 +136,28 @@ def test_long_title_is_cut_at_255_bytes(spawn):
     while not cmdline(srv.proc.pid).startswith(str(srv.port)) and time.time() < deadline:
         time.sleep(0.02)
     assert cmdline(srv.proc.pid) == (str(srv.port) * 2000)[:255]
+
+
+def test_reply_buffer_resizes_are_counted(spawn):
+    """INFO's reply_buffer_shrinks and reply_buffer_expands count the clients
+    cron's resizes, as in Redis (Vesper printed 0 for both though it resizes):
+    a buffer grown for a big reply shrinks once idle, and one filled up by
+    tracking invalidations is grown."""
+    srv = spawn()
+    r = srv.client()
+    r.set("v", "x" * 3000)
+    r.config_resetstat()
+    c = srv.raw(timeout=5)
+    c.cmd("HELLO", "3")
+    assert c.cmd("CLIENT", "TRACKING", "on", "BCAST") == b"OK"
+    assert len(c.cmd("GET", "v")) == 3000
+    deadline = time.time() + 5
+    while int(r.info("stats")["reply_buffer_shrinks"]) == 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert int(r.info("stats")["reply_buffer_shrinks"]) > 0
+    r.mset({f"key:{i:04d}": "v" for i in range(200)})  # 200 invalidations at once
+    deadline = time.time() + 5
+    while int(r.info("stats")["reply_buffer_expands"]) == 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert int(r.info("stats")["reply_buffer_expands"]) > 0
+    c.close()
