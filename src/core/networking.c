@@ -318,6 +318,7 @@ static void drop_head_block(Client *c) {
     c->reply_head = b->next;
     if (!c->reply_head) c->reply_tail = NULL;
     c->reply_bytes -= b->size;
+    if (b->shared) c->reply_shared_bytes -= b->size;
     reply_block_free(b);
 }
 

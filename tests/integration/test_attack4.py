@@ -2,6 +2,7 @@
 and the process title (proc-title-template, set-proc-title). Every expected value
 here is what Debian's redis-server 7.0.15 gives in the same situation: the whole
 file passes with VESPER_SERVER=/usr/bin/redis-server."""
+import socket
 import time
 
 import pytest
@@ -161,3 +162,36 @@ def test_reply_buffer_resizes_are_counted(spawn):
         time.sleep(0.05)
     assert int(r.info("stats")["reply_buffer_expands"]) > 0
     c.close()
+
+
+def test_shared_pubsub_output_counts_once_in_memory_overhead(spawn):
+    """A pub/sub message queued for many slow subscribers is allocated once, so
+    the memory figures count it once: Vesper added it in full for every
+    subscriber, so used_memory_overhead passed used_memory (10 subscribers of
+    five 1 MB messages: 31 MB of overhead in 7 MB used) and used_memory_dataset
+    read 0 with 2 MB of keys. Redis, which copies the message, never shows an
+    overhead above used_memory either."""
+    srv = spawn()
+    r = srv.client()
+    for i in range(20):
+        r.set(f"data:{i}", "d" * 100000)
+    subs = []
+    for _ in range(10):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        s.connect(("127.0.0.1", srv.port))
+        s.sendall(b"*2\r\n$9\r\nSUBSCRIBE\r\n$2\r\nch\r\n")
+        subs.append(s)
+    deadline = time.time() + 5
+    while r.pubsub_numsub("ch")[0][1] < 10 and time.time() < deadline:
+        time.sleep(0.02)
+    for _ in range(5):
+        assert r.publish("ch", "m" * 1000000) == 10
+    mem = r.info("memory")
+    assert mem["used_memory_overhead"] <= mem["used_memory"]
+    assert mem["used_memory_dataset"] >= 1500000
+    stats = r.memory_stats()
+    assert stats["overhead.total"] <= stats["total.allocated"]
+    assert stats["dataset.bytes"] >= 1500000
+    for s in subs:
+        s.close()
