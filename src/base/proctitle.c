@@ -4,7 +4,8 @@
  * in. The strings of argv and, right after them, of the environment sit in one
  * contiguous area; proctitle_init copies both elsewhere (the environment to new
  * heap strings, so getenv keeps working) and proctitle_set then overwrites the
- * whole area with the title and NUL bytes. A title longer than the area is cut.
+ * whole area with the title and NUL bytes. A title is cut to PROCTITLE_MAX bytes,
+ * as Redis's setproctitle cuts it (SPT_MAXTITLE), and to the area.
  *
  * Invariants: after proctitle_init nothing may use the original argv strings (the
  * returned copy replaces them); the area is only written by proctitle_set.
@@ -14,6 +15,8 @@
 #include <string.h>
 
 extern char **environ;
+
+#define PROCTITLE_MAX 255 /* ps shows at most this much of a title, as with Redis */
 
 static char *area;      /* the first byte of argv[0] */
 static size_t area_len; /* bytes through the last contiguous argv/environment string */
@@ -52,6 +55,7 @@ char **proctitle_init(int argc, char **argv) {
 void proctitle_set(const char *title) {
     if (!area || area_len < 2) return;
     size_t n = strlen(title);
+    if (n > PROCTITLE_MAX) n = PROCTITLE_MAX;
     if (n > area_len - 1) n = area_len - 1;
     memcpy(area, title, n);
     memset(area + n, 0, area_len - n);

@@ -8,7 +8,8 @@
  * When memory runs out the original argv is returned and titles stay off. */
 char **proctitle_init(int argc, char **argv);
 
-/* Shows title (cut to the room the original arguments and environment took).
+/* Shows title, cut to 255 bytes (as Redis's setproctitle) and to the room the
+ * original arguments and environment took.
  * A no-op before proctitle_init or when it could not move the environment. */
 void proctitle_set(const char *title);
 

@@ -116,6 +116,7 @@ typedef struct Client {
     size_t buf_size, bufpos, sentlen, buf_peak;
     ReplyBlock *reply_head, *reply_tail;
     size_t reply_bytes;            /* bytes in blocks */
+    size_t reply_shared_bytes;     /* of reply_bytes, those of shared blocks (pub/sub) */
     long long obuf_soft_limit_reached_time;
     /* bookkeeping */
     long long ctime;               /* creation, seconds */

@@ -12,7 +12,9 @@
  * holds about as much as in Redis.
  * Invariants: a client on the pending-write array has CLIENT_PENDING_WRITE and its
  * index in pending_idx; an unauthenticated client never holds more than
- * UNAUTH_OUTPUT_LIMIT bytes of output.
+ * UNAUTH_OUTPUT_LIMIT bytes of output beyond its reply buffer (which grows to 16 KB
+ * like anyone's, as Redis's starts at 16 KB: a fresh connection's pipeline of a few
+ * hundred -NOAUTH replies is answered, not cut).
  * Costs: O(bytes) per read and write; the cron visits every client once a second. */
 #include "client.h"
 #include "module.h"
@@ -28,7 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Redis closes an unauthenticated client whose output passes this (the 2025 fix). */
+/* Redis closes an unauthenticated client whose reply list (output beyond its reply
+ * buffer) passes this (the 2025 fix). */
 #define UNAUTH_OUTPUT_LIMIT 1024
 #define IDLE_SHRINK_SECONDS 2
 #define QUERYBUF_RESIZE_THRESHOLD (32 * 1024)
@@ -315,6 +318,7 @@ static void drop_head_block(Client *c) {
     c->reply_head = b->next;
     if (!c->reply_head) c->reply_tail = NULL;
     c->reply_bytes -= b->size;
+    if (b->shared) c->reply_shared_bytes -= b->size;
     reply_block_free(b);
 }
 
@@ -460,11 +464,13 @@ static void shrink_buffers(Client *c) {
          * here); the bytes queued in it stay, and blocks still follow it */
         c->buf_size = c->buf_size * 2 < REPLY_CHUNK_BYTES ? c->buf_size * 2 : REPLY_CHUNK_BYTES;
         c->buf = vrealloc(c->buf, c->buf_size);
+        server.stat.reply_buffer_expands++;
     } else if (c->bufpos == 0 && !c->reply_head && c->buf_size > REPLY_BUF_MIN) {
         size_t want = c->buf_peak * 2 > REPLY_BUF_MIN ? c->buf_peak * 2 : REPLY_BUF_MIN;
         if (want < c->buf_size) {
             c->buf = vrealloc(c->buf, want);
             c->buf_size = want;
+            server.stat.reply_buffer_shrinks++;
         }
     }
     c->buf_peak = c->bufpos;

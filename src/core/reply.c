@@ -46,6 +46,7 @@ void reply_free_blocks(Client *c) {
     }
     c->reply_head = c->reply_tail = NULL;
     c->reply_bytes = 0;
+    c->reply_shared_bytes = 0;
 }
 
 static void append_block(Client *c, const char *p, size_t len) {
@@ -81,7 +82,6 @@ static void append_block(Client *c, const char *p, size_t len) {
 static size_t buf_room(Client *c, size_t len) {
     size_t room = c->buf_size - c->bufpos;
     if (room >= len || c->reply_tail || c->buf_size >= REPLY_CHUNK_BYTES) return room;
-    if (!c->authenticated && c->buf_size >= REPLY_BUF_MIN) return room; /* see UNAUTH_OUTPUT_LIMIT */
     size_t want = c->buf_size ? c->buf_size : REPLY_BUF_MIN;
     while (want < c->bufpos + len && want < REPLY_CHUNK_BYTES) want *= 2;
     if (want > REPLY_CHUNK_BYTES) want = REPLY_CHUNK_BYTES;
@@ -146,8 +146,13 @@ void reply_push_nogrow(Client *c, const char *p, size_t len) {
     note_output(c);
 }
 
+static size_t shared_live; /* bytes of the live SharedReplys */
+
+size_t reply_shared_live_bytes(void) { return shared_live; }
+
 SharedReply *reply_shared_create(const char *p, size_t len) {
     SharedReply *s = vmalloc(sizeof(SharedReply) + len);
+    shared_live += len;
     s->refcount = 1;
     s->len = len;
     if (p) memcpy(s->buf, p, len);
@@ -155,7 +160,10 @@ SharedReply *reply_shared_create(const char *p, size_t len) {
 }
 
 void reply_shared_release(SharedReply *s) {
-    if (--s->refcount == 0) vfree(s);
+    if (--s->refcount == 0) {
+        shared_live -= s->len;
+        vfree(s);
+    }
 }
 
 void reply_push_shared(Client *c, SharedReply *s) {
@@ -169,6 +177,7 @@ void reply_push_shared(Client *c, SharedReply *s) {
     else c->reply_head = b;
     c->reply_tail = b;
     c->reply_bytes += s->len;
+    c->reply_shared_bytes += s->len;
     note_output(c);
     if (c->conn) net_check_output_limits(c);
 }

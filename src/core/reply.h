@@ -35,6 +35,11 @@ void reply_push_nogrow(Client *c, const char *p, size_t len);
 SharedReply *reply_shared_create(const char *p, size_t len);
 void reply_push_shared(Client *c, SharedReply *s);
 void reply_shared_release(SharedReply *s);
+/* Bytes all live SharedReplys hold: shared output counted once, for the memory
+ * figures (INFO mem_clients_normal, MEMORY STATS clients.normal), where each
+ * client's reply_shared_bytes is left out (CLIENT LIST and output limits count a
+ * shared message in full for every client, as Redis's copies are). */
+size_t reply_shared_live_bytes(void);
 void reply_ok(Client *c);
 void reply_status(Client *c, const char *s);               /* +s\r\n */
 void reply_status_len(Client *c, const char *s, size_t len);

@@ -158,7 +158,8 @@ static void remember_bound(void) {
  * a port in use leaves the server where it was. New bind addresses may overlap
  * the old ones (0.0.0.0 vs 127.0.0.1 on the same port), so those close first;
  * on failure the config module restores the old values and calls the hook
- * again, which reopens them. */
+ * again, which reopens them. The process title is set again once the new
+ * listeners are open (Redis's changeBindAddr/changeListenPort do so). */
 static int rebind(const char **err, const char *msg, int close_first) {
     Sds sig = bind_signature();
     int same = bound_port == server.cfg.port && bound_addrs && sds_cmp(sig, bound_addrs) == 0;
@@ -181,6 +182,7 @@ static int rebind(const char **err, const char *msg, int close_first) {
     }
     close_fds(old, nold);
     remember_bound();
+    if (server.cfg.set_proc_title) server_set_proc_title(NULL); /* {listen-addr} and {port} follow, as in Redis */
     return 1;
 }
 
@@ -449,7 +451,7 @@ Sds server_expand_proc_title(const char *tmpl, const char *title) {
 }
 
 void server_set_proc_title(const char *title) {
-    if (!server.cfg.set_proc_title || !server.cfg.proc_title_template) return;
+    if (!server.cfg.proc_title_template) return;
     if (!title) title = server.exec_argv && server.exec_argc > 0 ? server.exec_argv[0] : "vesper-server";
     Sds s = server_expand_proc_title(server.cfg.proc_title_template, title);
     if (!s) return; /* refused when set: not reached */
@@ -519,7 +521,7 @@ int server_main(int argc, char **argv, const char *configfile, const char *optio
     server_log(LL_NOTICE, "Vesper %s, 64 bit, standalone mode, port %d, PID: %d", VESPER_OWN_VERSION, server.cfg.port, (int)server.pid);
     server_log(LL_WARNING, "Server initialized");
     oom_score_apply(-1);
-    server_set_proc_title(NULL);
+    if (server.cfg.set_proc_title) server_set_proc_title(NULL);
     modules_init(); /* loads the dataset; the cron starts after */
     ev_add_timer(server.el, 1, server_cron, NULL);
     ev_set_before_sleep(server.el, before_sleep);

@@ -27,6 +27,7 @@ typedef struct ServerStats {
     long long total_reads_processed, total_writes_processed;
     long long latest_fork_usec, total_forks;
     long long io_reads, io_writes;
+    long long reply_buffer_shrinks, reply_buffer_expands; /* the clients cron's resizes */
 } ServerStats;
 
 typedef struct Server {
@@ -99,8 +100,10 @@ struct Client;
  * "command"/"fast-command" events, then logs it to the slowlog unless the command
  * has CMD_SKIP_SLOWLOG or is under slowlog-log-slower-than (as Redis's call()). */
 void slowlog_push(struct Client *c, long long duration_us);
-/* Sets the process title from proc-title-template (when set-proc-title is yes), as
- * Redis: {title} is title, or the executable as started when NULL (fork children
+/* Sets the process title from proc-title-template, as Redis's redisSetProcTitle:
+ * whatever set-proc-title says (Redis checks it only at start-up and when bind or
+ * port change; CONFIG SET proc-title-template and fork children set the title
+ * anyway, so callers that follow set-proc-title check it). {title} is title, or the executable as started when NULL (fork children
  * pass their role, e.g. "redis-rdb-bgsave"); {listen-addr} the first bind
  * address and port ("*:6379"), {server-mode} empty in standalone mode, {port},
  * {tls-port}, {unixsocket}, {config-file} ("-" without one); the result is

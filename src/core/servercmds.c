@@ -377,15 +377,16 @@ static Sds info_stats(Sds s) {
         "total_writes_processed:%lld\r\n"
         "io_threaded_reads_processed:%lld\r\n"
         "io_threaded_writes_processed:%lld\r\n"
-        "reply_buffer_shrinks:0\r\n"
-        "reply_buffer_expands:0\r\n",
+        "reply_buffer_shrinks:%lld\r\n"
+        "reply_buffer_expands:%lld\r\n",
         info_int("pubsub_channels"), info_int("pubsub_patterns"), info_int("pubsubshard_channels"),
         st->latest_fork_usec, st->total_forks, info_int("active_defrag_hits"), info_int("active_defrag_misses"),
         info_int("active_defrag_key_hits"), info_int("active_defrag_key_misses"), info_int("total_active_defrag_time"),
         info_int("current_active_defrag_time"),
         info_int("tracking_total_keys"), info_int("tracking_total_items"), info_int("tracking_total_prefixes"),
         st->unexpected_error_replies, st->total_error_replies, info_int("dump_payload_sanitizations"),
-        st->total_reads_processed, st->total_writes_processed, st->io_reads, st->io_writes);
+        st->total_reads_processed, st->total_writes_processed, st->io_reads, st->io_writes,
+        st->reply_buffer_shrinks, st->reply_buffer_expands);
 }
 
 /* Placeholder until a replication module registers the real section. */

@@ -119,6 +119,10 @@ static void libset_clear(LibSet *s) {
         lib_free(l);
     }
     ht_iter_done(&it);
+    /* empty tables give their buckets back, as Redis's dictEmpty: FUNCTION FLUSH
+     * returns used_memory_functions to its empty figure */
+    ht_clear(s->libs);
+    ht_clear(s->fns);
 }
 
 static void libset_free(LibSet *s) {

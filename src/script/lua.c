@@ -62,7 +62,8 @@ static void *heap_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 size_t script_lua_memory(lua_State *L) {
     void *ud;
     lua_getallocf(L, &ud);
-    return ((LuaHeap *)ud)->used;
+    /* whole kilobytes, as Redis reports lua_gc(LUA_GCCOUNT) * 1024 */
+    return ((LuaHeap *)ud)->used / 1024 * 1024;
 }
 
 /* ---------------- Redis's rand48 (math.random) ---------------- */

@@ -135,7 +135,8 @@ void script_lua_readonly_table(lua_State *L, int idx);
 /* Sets a global despite the protection (pops the value). */
 void script_lua_set_global(lua_State *L, const char *name);
 void script_lua_close(lua_State *L);
-/* Bytes the Lua heap uses (INFO used_memory_lua, used_memory_vm_eval). */
+/* Bytes the Lua heap uses in whole kilobytes, as Redis reports lua_gc(LUA_GCCOUNT) * 1024
+ * (INFO used_memory_lua, used_memory_vm_eval, used_memory_vm_functions). */
 size_t script_lua_memory(lua_State *L);
 
 /* Compiles body (len bytes) as a chunk named "@user_script" into a function and
