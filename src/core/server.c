@@ -439,7 +439,11 @@ Sds server_expand_proc_title(const char *tmpl, const char *title) {
             continue;
         }
         const char *end = p[1] ? strchr(p + 1, '}') : NULL;
-        if (!end || !(s = proc_title_var(s, p + 1, (size_t)(end - p - 1), title))) return NULL;
+        if (!end) { /* an unclosed brace */
+            sds_free(s);
+            return NULL;
+        }
+        if (!(s = proc_title_var(s, p + 1, (size_t)(end - p - 1), title))) return NULL; /* freed s */
         p = end + 1;
     }
     size_t b = 0, e = sds_len(s);
