@@ -78,12 +78,13 @@ static void append_block(Client *c, const char *p, size_t len) {
     if (c->conn) net_check_output_limits(c);
 }
 
-/* Makes room for len more bytes in the buffer when it may grow; returns the room. */
-static size_t buf_room(Client *c, size_t len) {
+/* Makes room for len more bytes in the buffer when it may grow (grow 0: only the
+ * first REPLY_BUF_MIN bytes are allocated); returns the room. */
+static size_t buf_room(Client *c, size_t len, int grow) {
     size_t room = c->buf_size - c->bufpos;
-    if (room >= len || c->reply_tail || c->buf_size >= REPLY_CHUNK_BYTES) return room;
+    if (room >= len || c->reply_tail || c->buf_size >= REPLY_CHUNK_BYTES || (!grow && c->buf_size)) return room;
     size_t want = c->buf_size ? c->buf_size : REPLY_BUF_MIN;
-    while (want < c->bufpos + len && want < REPLY_CHUNK_BYTES) want *= 2;
+    while (grow && want < c->bufpos + len && want < REPLY_CHUNK_BYTES) want *= 2;
     if (want > REPLY_CHUNK_BYTES) want = REPLY_CHUNK_BYTES;
     c->buf = vrealloc(c->buf, want);
     c->buf_size = want;
@@ -95,9 +96,10 @@ static inline void note_output(Client *c) {
     if (c->conn && !(c->flags & CLIENT_PENDING_WRITE)) net_schedule_write(c);
 }
 
-static void raw_append(Client *c, const char *p, size_t len) {
+/* Appends to the buffer (grown when grow is set) and then to blocks. */
+static void raw_append(Client *c, const char *p, size_t len, int grow) {
     if (!c->reply_tail) {
-        size_t room = buf_room(c, len);
+        size_t room = buf_room(c, len, grow);
         size_t k = len <= room ? len : room;
         memcpy(c->buf + c->bufpos, p, k);
         c->bufpos += k;
@@ -109,11 +111,11 @@ static void raw_append(Client *c, const char *p, size_t len) {
 }
 
 void reply_raw(Client *c, const char *p, size_t len) {
-    if (reply_allowed(c)) raw_append(c, p, len);
+    if (reply_allowed(c)) raw_append(c, p, len, 1);
 }
 
 void reply_stream(Client *c, const char *p, size_t len) {
-    if (!(c->flags & CLIENT_CLOSE_ASAP)) raw_append(c, p, len);
+    if (!(c->flags & CLIENT_CLOSE_ASAP)) raw_append(c, p, len, 1);
 }
 
 /* ---------------- push messages and shared output ---------------- */
@@ -126,24 +128,11 @@ void reply_push_raw(Client *c, const char *p, size_t len) {
         note_output(c);
         return;
     }
-    raw_append(c, p, len);
+    raw_append(c, p, len, 1);
 }
 
 void reply_push_nogrow(Client *c, const char *p, size_t len) {
-    if (c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLICA)) return;
-    if (!c->reply_tail) {
-        if (!c->buf_size) { /* the first output: the buffer every client starts with */
-            c->buf = vmalloc(REPLY_BUF_MIN);
-            c->buf_size = REPLY_BUF_MIN;
-        }
-        size_t room = c->buf_size - c->bufpos, k = len <= room ? len : room;
-        memcpy(c->buf + c->bufpos, p, k);
-        c->bufpos += k;
-        p += k;
-        len -= k;
-    }
-    if (len) append_block(c, p, len);
-    note_output(c);
+    if (!(c->flags & (CLIENT_CLOSE_ASAP | CLIENT_REPLICA))) raw_append(c, p, len, 0);
 }
 
 static size_t shared_live; /* bytes of the live SharedReplys */
@@ -276,7 +265,7 @@ static void reply_len_prefix(Client *c, char prefix, long long n) {
 
 void reply_bulk(Client *c, const void *p, size_t len) {
     if (!reply_allowed(c)) return;
-    if (len < 128 && !c->reply_tail && buf_room(c, len + 32) >= len + 32) {
+    if (len < 128 && !c->reply_tail && buf_room(c, len + 32, 1) >= len + 32) {
         /* fast path: header, bytes and CRLF straight into the buffer */
         char *d = c->buf + c->bufpos;
         *d++ = '$';

@@ -73,6 +73,16 @@ def free_port():
     raise RuntimeError(f"no free port in {PORT_BASE}-{PORT_BASE + PORT_COUNT - 1}")
 
 
+def closed_port():
+    """A port the kernel just handed out and nobody listens on (for refused
+    connections)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def ping(host, port, timeout=1.0, unix=None, noauth_ok=False):
     """True if a server answers +PONG on a fresh connection (or -NOAUTH when
     noauth_ok: a server with a password is up too)."""

@@ -12,7 +12,7 @@ import time
 import pytest
 import redis
 
-from conftest import encode_command as encode, free_port
+from conftest import closed_port, encode_command as encode, free_port
 
 # ---------------------------------------------------------------------------
 # A fake MIGRATE target
@@ -109,14 +109,6 @@ def migrate(r, port, *args):
         return r.execute_command("MIGRATE", "127.0.0.1", port, *args)
     except redis.ResponseError as e:
         return "ERR " + str(e)
-
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ---------------------------------------------------------------------------

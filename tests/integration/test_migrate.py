@@ -3,12 +3,12 @@ with COPY, REPLACE, AUTH/AUTH2, KEYS, TTLs, Redis's error texts, and what the
 source propagates (DEL of the keys that moved). Skipped without the reference
 redis-server."""
 import os
-import socket
 import tempfile
 
 import pytest
 import redis
 
+from conftest import closed_port
 from test_geo import ref_port  # noqa: F401 (fixture)
 
 
@@ -25,14 +25,6 @@ def err(c, *args):
     with pytest.raises(redis.ResponseError) as e:
         c.execute_command(*args)
     return str(e.value)
-
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_migrate_moves_keys_of_every_type_with_their_ttls(r, target, ref_port):  # noqa: F811
