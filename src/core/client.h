@@ -181,6 +181,13 @@ void net_schedule_write(Client *c);      /* reply.c: the client has output */
 void net_handle_pending_writes(void);
 void net_free_closed_clients(void);
 void net_clients_cron(void);
+/* DEBUG REPLYBUFFER: PEAK-RESET-TIME in milliseconds (< 0: never; Vesper's default
+ * REPLY_PEAK_RESET_DEFAULT_MS, one cron pass at hz 10, where Redis's is 5000, so
+ * an idle client's buffer shrinks sooner) and RESIZING (0 stops the clients
+ * cron's reply-buffer resizing). */
+#define REPLY_PEAK_RESET_DEFAULT_MS 100
+void net_set_reply_peak_reset(long long ms);
+void net_set_reply_resizing(int on);
 /* Runs the commands already in c's query buffer (after it was unblocked). */
 void net_process_input(Client *c);
 /* Bookkeeping after a command of c completed (argv reset unless blocked, CLIENT

@@ -525,13 +525,16 @@ void debug_command(Client *c) {
     else if (c->argc == 2 && !strcasecmp(sub, "client-eviction"))
         reply_error(c, "maxmemory-clients is disabled.");
     else if (c->argc == 4 && !strcasecmp(sub, "replybuffer")) {
-        /* accepted and ignored (no reply-buffer resizing here), but a reset time
-         * that is neither NEVER, RESET nor a number is refused, as in Redis */
+        /* the clients cron's reply-buffer resizing (networking.c), as Redis's */
         long long ms;
         if (arg_is(c->argv[2], "peak-reset-time")) {
-            if (arg_is(c->argv[3], "never") || arg_is(c->argv[3], "reset") || arg_ll(c, c->argv[3], &ms, NULL))
-                reply_ok(c);
+            if (arg_is(c->argv[3], "never")) ms = -1;
+            else if (arg_is(c->argv[3], "reset")) ms = REPLY_PEAK_RESET_DEFAULT_MS;
+            else if (!arg_ll(c, c->argv[3], &ms, NULL)) return;
+            net_set_reply_peak_reset(ms);
+            reply_ok(c);
         } else if (arg_is(c->argv[2], "resizing")) {
+            net_set_reply_resizing(atoi(arg_str(c, 3)) != 0); /* Redis reads it with atoi */
             reply_ok(c);
         } else {
             reply_subcommand_syntax_error(c);

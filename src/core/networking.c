@@ -439,12 +439,23 @@ int net_check_output_limits(Client *c) {
 
 #define ARGV_KEEP_MAX 1024 /* argv slots a client keeps between commands */
 
+/* DEBUG REPLYBUFFER's knobs: how often the reply buffers' peaks restart (ms; < 0
+ * never), and whether the cron resizes reply buffers at all. */
+static long long reply_peak_reset_ms = REPLY_PEAK_RESET_DEFAULT_MS;
+static long long reply_peak_last_reset_ms;
+static int reply_resizing = 1;
+
+void net_set_reply_peak_reset(long long ms) { reply_peak_reset_ms = ms; }
+void net_set_reply_resizing(int on) { reply_resizing = on; }
+
 /* Gives back buffer memory a client no longer needs, as Redis's clients cron
  * does: an idle client's empty query buffer is freed; a big one (over
  * QUERYBUF_RESIZE_THRESHOLD) twice its recent peak shrinks to the peak. The
- * reply buffer doubles (up to REPLY_CHUNK_BYTES) when it filled up since the last
- * pass, and shrinks to twice its peak since the last pass (1 KB at least). */
-static void shrink_buffers(Client *c) {
+ * reply buffer doubles (up to REPLY_CHUNK_BYTES) when it filled up since its peak
+ * last restarted, and shrinks to twice that peak (1 KB at least); the peaks
+ * restart every REPLY_PEAK_RESET_DEFAULT_MS or what DEBUG REPLYBUFFER
+ * PEAK-RESET-TIME says, when reset_peak is set. */
+static void shrink_buffers(Client *c, int reset_peak) {
     int idle = server.unixtime - c->last_interaction > IDLE_SHRINK_SECONDS;
     if (c->querybuf && c->reqtype == REQ_UNKNOWN) {
         size_t size = sds_alloc(c->querybuf), len = sds_len(c->querybuf);
@@ -459,7 +470,9 @@ static void shrink_buffers(Client *c) {
     c->querybuf_peak = c->querybuf ? sds_len(c->querybuf) : 0;
     /* the reply buffer follows its peak use since the last pass, whether or not
      * the client sends commands (a subscriber only receives) */
-    if (c->buf && c->buf_peak >= c->buf_size && c->buf_size < REPLY_CHUNK_BYTES) {
+    if (!reply_resizing) {
+        /* DEBUG REPLYBUFFER RESIZING 0: sizes stay as they are */
+    } else if (c->buf && c->buf_peak >= c->buf_size && c->buf_size < REPLY_CHUNK_BYTES) {
         /* filled up (tracking invalidations overflowing to blocks grow it only
          * here); the bytes queued in it stay, and blocks still follow it */
         c->buf_size = c->buf_size * 2 < REPLY_CHUNK_BYTES ? c->buf_size * 2 : REPLY_CHUNK_BYTES;
@@ -473,7 +486,7 @@ static void shrink_buffers(Client *c) {
             server.stat.reply_buffer_shrinks++;
         }
     }
-    c->buf_peak = c->bufpos;
+    if (reset_peak) c->buf_peak = c->bufpos;
     /* a command with many arguments left a big argv array behind (Redis frees argv
      * after every command): give it back while no command is being read */
     if (c->argc == 0 && c->argv_cap > ARGV_KEEP_MAX && c->reqtype == REQ_UNKNOWN && !(c->flags & CLIENT_BLOCKED)) {
@@ -484,6 +497,9 @@ static void shrink_buffers(Client *c) {
 }
 
 void net_clients_cron(void) {
+    long long now = mstime();
+    int reset_peak = reply_peak_reset_ms >= 0 && now - reply_peak_last_reset_ms >= reply_peak_reset_ms;
+    if (reset_peak) reply_peak_last_reset_ms = now;
     for (Client *c = clients_first(); c; c = c->next) {
         if (c->flags & CLIENT_CLOSE_ASAP) continue;
         if (server.cfg.maxidletime > 0 && !(c->flags & (CLIENT_BLOCKED | CLIENT_PUBSUB | CLIENT_REPLICA)) &&
@@ -494,6 +510,6 @@ void net_clients_cron(void) {
         }
         /* a soft limit can expire while nothing more is queued */
         if (c->obuf_soft_limit_reached_time && net_check_output_limits(c)) continue;
-        if (!(c->flags & CLIENT_PROTECTED)) shrink_buffers(c);
+        if (!(c->flags & CLIENT_PROTECTED)) shrink_buffers(c, reset_peak);
     }
 }

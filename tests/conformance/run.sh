@@ -66,6 +66,7 @@ default_units=(
   unit/geo
   unit/type/stream unit/type/stream-cgroups
   unit/slowlog spawn:unit/info spawn:unit/latency-monitor spawn:unit/other unit/introspection-2
+  unit/replybufsize
 )
 if [ $# -gt 0 ]; then units=("$@"); else units=("${default_units[@]}"); fi
 

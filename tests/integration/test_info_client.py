@@ -723,3 +723,33 @@ def test_debug_object_and_misc(dbg):
     assert c.cmd("DEBUG", "NOSUCH") == RespError(
         b"ERR unknown subcommand or wrong number of arguments for 'NOSUCH'. Try DEBUG HELP.")
     assert c.cmd("DEBUG", "HELP")[0] == b"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+
+
+def _rbs(c, name):
+    line = [l for l in c.cmd("CLIENT", "LIST").split(b"\n") if b" name=%s " % name in l][0]
+    return int(re.search(rb" rbs=(\d+) ", line).group(1))
+
+
+def test_debug_replybuffer_controls_the_cron_resizing(spawn):
+    """DEBUG REPLYBUFFER RESIZING 0 stops the clients cron's reply-buffer resizing
+    and PEAK-RESET-TIME NEVER keeps a buffer at its peak; RESET gives the default
+    back, and the buffer shrinks (regression: both were accepted and ignored)."""
+    srv = spawn("--enable-debug-command", "yes")
+    admin, busy = srv.raw(), srv.raw()
+    busy.cmd("CLIENT", "SETNAME", "busy")
+    admin.cmd("SET", "big", "x" * 20000)
+    for mode in ("resizing", "never"):
+        if mode == "resizing":
+            assert admin.cmd("DEBUG", "REPLYBUFFER", "RESIZING", "0") == b"OK"
+        else:
+            assert admin.cmd("DEBUG", "REPLYBUFFER", "RESIZING", "1") == b"OK"
+            assert admin.cmd("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "NEVER") == b"OK"
+        assert len(busy.cmd("GET", "big")) == 20000
+        assert _rbs(admin, b"busy") == 16384
+        time.sleep(0.6)  # several cron passes
+        assert _rbs(admin, b"busy") == 16384, mode
+    assert admin.cmd("DEBUG", "REPLYBUFFER", "PEAK-RESET-TIME", "RESET") == b"OK"
+    deadline = time.time() + 5
+    while _rbs(admin, b"busy") > 2048 and time.time() < deadline:
+        time.sleep(0.05)
+    assert _rbs(admin, b"busy") <= 2048
