@@ -15,7 +15,8 @@
  * UNAUTH_OUTPUT_LIMIT bytes of output beyond its reply buffer (which grows to 16 KB
  * like anyone's, as Redis's starts at 16 KB: a fresh connection's pipeline of a few
  * hundred -NOAUTH replies is answered, not cut).
- * Costs: O(bytes) per read and write; the cron visits every client once a second. */
+ * Costs: O(bytes) per read and write; the clients cron visits every client on
+ * every server cron tick (hz times a second). */
 #include "client.h"
 #include "module.h"
 #include "blocking.h"
@@ -455,7 +456,7 @@ void net_set_reply_resizing(int on) { reply_resizing = on; }
  * last restarted, and shrinks to twice that peak (1 KB at least); the peaks
  * restart every REPLY_PEAK_RESET_DEFAULT_MS or what DEBUG REPLYBUFFER
  * PEAK-RESET-TIME says, when reset_peak is set. */
-static void shrink_buffers(Client *c, int reset_peak) {
+static void resize_buffers(Client *c, int reset_peak) {
     int idle = server.unixtime - c->last_interaction > IDLE_SHRINK_SECONDS;
     if (c->querybuf && c->reqtype == REQ_UNKNOWN) {
         size_t size = sds_alloc(c->querybuf), len = sds_len(c->querybuf);
@@ -468,8 +469,8 @@ static void shrink_buffers(Client *c, int reset_peak) {
         }
     }
     c->querybuf_peak = c->querybuf ? sds_len(c->querybuf) : 0;
-    /* the reply buffer follows its peak use since the last pass, whether or not
-     * the client sends commands (a subscriber only receives) */
+    /* the reply buffer follows its peak use since the peaks last restarted,
+     * whether or not the client sends commands (a subscriber only receives) */
     if (!reply_resizing) {
         /* DEBUG REPLYBUFFER RESIZING 0: sizes stay as they are */
     } else if (c->buf && c->buf_peak >= c->buf_size && c->buf_size < REPLY_CHUNK_BYTES) {
@@ -510,6 +511,6 @@ void net_clients_cron(void) {
         }
         /* a soft limit can expire while nothing more is queued */
         if (c->obuf_soft_limit_reached_time && net_check_output_limits(c)) continue;
-        if (!(c->flags & CLIENT_PROTECTED)) shrink_buffers(c, reset_peak);
+        if (!(c->flags & CLIENT_PROTECTED)) resize_buffers(c, reset_peak);
     }
 }
